@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite: lint (ruff), types (mypy), then pytest (fast suite; add -m slow for the rest).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/scripts/venv.sh"
+cd "$root"
+bin="$root/.venv/bin"
+echo "== ruff" && "$bin/ruff" check src tests bench examples && "$bin/ruff" format --check src tests bench examples
+echo "== mypy" && "$bin/mypy"
+echo "== pytest" && "$bin/python" -m pytest -q -p no:cacheprovider "$@"

@@ -1,0 +1,99 @@
+"""Per-token advantages from step values (the dual-reward form of Euphonium / ProRAG):
+
+    token advantage = outcome advantage + step_weight * step advantage of the token's step
+
+Step advantages normalise the step values across the group: ``group`` pools every step of every
+sample of the group; ``index`` compares the k-th step of each sample with the k-th steps of the
+others. A token belongs to the step span it overlaps most (ties go to the earlier step); tokens
+outside every step get the outcome advantage alone.
+
+>>> token_step_index([(0, 2), (2, 4), (4, 6)], [(0, 4), (4, 6)]).tolist()
+[0, 0, 1]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+
+from rewardkit.advantage.estimators import EPS
+from rewardkit.advantage.groups import Groups
+from rewardkit.types import Sample, Span
+
+StepBaseline = Literal["group", "index"]
+
+
+def token_step_index(token_offsets: Sequence[Span], steps: Sequence[Span]) -> np.ndarray:
+    """For each token, the index of the step it overlaps most, or -1 for none."""
+    out = np.full(len(token_offsets), -1, dtype=np.int64)
+    for t, (ts, te) in enumerate(token_offsets):
+        best = 0
+        for k, (ss, se) in enumerate(steps):
+            overlap = min(te, se) - max(ts, ss)
+            if overlap > best:
+                best, out[t] = overlap, k
+    return out
+
+
+def step_advantages(
+    step_values: Sequence[Sequence[float] | None],
+    groups: Groups,
+    baseline: StepBaseline = "group",
+    eps: float = EPS,
+) -> list[np.ndarray | None]:
+    """Normalise step values within each group; one array per sample (None where no steps)."""
+    out: list[np.ndarray | None] = [None] * len(step_values)
+    members: dict[int, list[int]] = {}
+    for i, code in enumerate(groups.codes.tolist()):
+        members.setdefault(code, []).append(i)
+    for idx in members.values():
+        rows = [(i, np.asarray(step_values[i], dtype=float)) for i in idx if step_values[i]]
+        if not rows:
+            continue
+        if baseline == "group":
+            pooled = np.concatenate([v for _, v in rows])
+            mu, sd = pooled.mean(), pooled.std(ddof=1) if pooled.size >= 2 else 0.0
+            for i, v in rows:
+                out[i] = (v - mu) / (sd + eps) if pooled.size >= 2 else np.zeros_like(v)
+            continue
+        depth = max(v.size for _, v in rows)
+        table = np.full((len(rows), depth), np.nan)
+        for r, (_, v) in enumerate(rows):
+            table[r, : v.size] = v
+        with np.errstate(invalid="ignore", divide="ignore"):
+            n = (~np.isnan(table)).sum(axis=0)
+            mu = np.nanmean(table, axis=0)
+            sd = np.sqrt(np.nansum((table - mu) ** 2, axis=0) / np.maximum(n - 1, 1))
+            z = np.where(n >= 2, (table - mu) / (sd + eps), 0.0)
+        for r, (i, v) in enumerate(rows):
+            out[i] = z[r, : v.size]
+    return out
+
+
+def token_advantages(
+    samples: Sequence[Sample],
+    outcome: np.ndarray,
+    step_adv: Sequence[np.ndarray | None],
+    step_spans: Sequence[Sequence[Span] | None],
+    step_weight: float,
+) -> list[np.ndarray | None]:
+    """Per-token advantage arrays (None for a sample without token offsets)."""
+    out: list[np.ndarray | None] = []
+    for i, sample in enumerate(samples):
+        if sample.token_offsets is None:
+            out.append(None)
+            continue
+        adv = np.full(len(sample.token_offsets), float(outcome[i]))
+        spans, steps = step_spans[i], step_adv[i]
+        if spans and steps is not None:
+            if len(spans) != len(steps):
+                raise ValueError(
+                    f"sample {sample.id!r}: {len(steps)} step values for {len(spans)} step spans"
+                )
+            which = token_step_index(sample.token_offsets, spans)
+            inside = which >= 0
+            adv[inside] += step_weight * steps[which[inside]]
+        out.append(adv)
+    return out

@@ -1,0 +1,145 @@
+"""A leaf of the reward tree: one registered component, its parameters and its error policy.
+
+A leaf is evaluated column-wise: all samples of the batch at once. What the component returns is
+normalised (a Score, a number or None); what it raises becomes a recorded ``Failure`` and is then
+handled by the program's ``on_error`` policy: ``raise`` re-raises as ``ComponentError``, ``score``
+substitutes the declared ``error_value`` (a number, or None for "does not apply").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel
+
+from rewardkit.compose.refs import Ref
+from rewardkit.errors import ComponentError, ConfigError
+from rewardkit.registry import Component, Result
+from rewardkit.types import Failure, Sample, Score
+
+OnError = Literal["raise", "score"]
+
+
+@dataclass
+class EvalContext:
+    """Everything one evaluation of the tree reads and writes."""
+
+    samples: Sequence[Sample]
+    variables: Mapping[str, float]
+    on_error: OnError = "raise"
+    error_value: float | None = 0.0
+    values: dict[str, np.ndarray] = field(default_factory=dict)
+    steps: dict[str, list[tuple[float, ...] | None]] = field(default_factory=dict)
+    info: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+
+
+class LeafScorer:
+    """Calls one component on a batch, catching per-sample failures."""
+
+    def __init__(self, component: Component, params: Mapping[str, Any], refs: Mapping[str, Ref]):
+        self.component = component
+        self.raw_params = dict(params)
+        self.refs = dict(refs)
+        self.instance = component.fn() if component.stateful else None
+        self._cache: dict[tuple[float, ...], BaseModel] = {}
+
+    def params_for(self, variables: Mapping[str, float], path: str = "") -> BaseModel:
+        """Validated parameters with references resolved (cached per variable values)."""
+        key = tuple(ref.evaluate(variables) for ref in self.refs.values())
+        if key not in self._cache:
+            values = dict(self.raw_params)
+            values.update(zip(self.refs, key, strict=True))
+            self._cache[key] = self.component.build_params(values, path)
+        return self._cache[key]
+
+    def run(self, path: str, ctx: EvalContext) -> None:
+        """Score every sample and store the column, steps and info under ``path``."""
+        params = self.params_for(ctx.variables, path)
+        results = self._results(path, params, ctx)
+        values = np.full(len(ctx.samples), np.nan)
+        steps: list[tuple[float, ...] | None] = [None] * len(ctx.samples)
+        infos: list[Mapping[str, Any]] = [{}] * len(ctx.samples)
+        for i, result in enumerate(results):
+            if isinstance(result, BaseException):
+                self._fail(path, ctx, i, result)
+                if ctx.error_value is not None:
+                    values[i] = ctx.error_value
+                infos[i] = {"error": type(result).__name__}
+                continue
+            if isinstance(result, Score):
+                values[i] = result.value
+                steps[i] = result.steps
+                infos[i] = result.info
+            elif result is not None:
+                values[i] = float(result)
+        ctx.values[path] = values
+        ctx.info[path] = infos
+        if any(s is not None for s in steps):
+            ctx.steps[path] = steps
+
+    def _results(self, path: str, params: BaseModel, ctx: EvalContext) -> list[Any]:
+        comp, samples = self.component, ctx.samples
+        if self.instance is not None or comp.batched:
+            try:
+                if self.instance is not None:
+                    raw = self.instance.score_batch(samples, params)
+                elif comp.style == "kwargs":
+                    raw = comp.fn(samples, **params.model_dump())
+                else:
+                    raw = comp.fn(samples, params)
+                raw = list(raw)
+                if len(raw) != len(samples):
+                    raise ValueError(f"returned {len(raw)} results for {len(samples)} samples")
+            except Exception as exc:
+                return [exc] * len(samples)
+            return [_checked(r) for r in raw]
+        out: list[Any] = []
+        kwargs = params.model_dump() if comp.style == "kwargs" else None
+        for sample in samples:
+            try:
+                r = comp.fn(sample, **kwargs) if kwargs is not None else comp.fn(sample, params)
+                out.append(_checked(r))
+            except Exception as exc:
+                out.append(exc)
+        return out
+
+    def _fail(self, path: str, ctx: EvalContext, i: int, exc: BaseException) -> None:
+        sample_id = ctx.samples[i].id
+        ctx.failures.append(Failure(path, sample_id, type(exc).__name__, str(exc)))
+        if ctx.on_error == "raise":
+            raise ComponentError(path, sample_id, exc) from exc
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.instance.state_dict() if self.instance is not None else {}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        if self.instance is not None:
+            self.instance.load_state_dict(state)
+
+
+def _checked(result: Result | Any) -> Result | BaseException:
+    """Reject what a component must not return: non-numbers and non-finite values."""
+    if result is None:
+        return None
+    if isinstance(result, Score):
+        value = result.value
+    elif isinstance(result, bool | int | float | np.floating | np.integer):
+        value = float(result)
+    else:
+        return TypeError(
+            f"returned {type(result).__name__}; a component returns a Score, a number or None"
+        )
+    if not math.isfinite(value):
+        return ValueError(f"returned a non-finite value {value}; return None for 'does not apply'")
+    return result
+
+
+def check_error_value(value: Any) -> float | None:
+    if value is None or isinstance(value, int | float):
+        return None if value is None else float(value)
+    raise ConfigError([("error_value", "must be a number or null (null means 'does not apply')")])

@@ -1,0 +1,219 @@
+"""The nodes of the reward tree. Each node turns its children's columns into its own column.
+
+Columns are float arrays over the batch with NaN where a node does not apply. Every node's column
+is stored under its path (``reward``, ``reward/format``, ...), so every node is logged.
+
+- ``weighted``: sum of weight * value over the children that apply.
+- ``tiers``: hierarchy (ChipSeek-R1). Tier k counts only when every lower tier reached its
+  ``pass_at``; with K tiers the value is ``(passed + credit) / K`` where ``credit`` is the first
+  failed tier's ``value / pass_at`` (< 1) or, once all gates pass, the last tier's value. Bands are
+  disjoint: passing one more tier always outranks any partial credit below it.
+- ``gate``: ``then`` if ``when >= at_least`` else ``otherwise`` (TRL issue 4853).
+- ``gated_accumulation`` (G-RA): ``outcome + step_weight * sum(steps)`` when the outcome reaches
+  ``at_least``, else just the outcome; the node's steps are zeroed where the gate is closed.
+- ``product``, ``clip`` (bounds on the cumulative reward), ``metric`` (logged, never rewarded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from rewardkit.compose.leaf import EvalContext, LeafScorer
+from rewardkit.compose.refs import Ref
+
+Num = float | Ref
+
+
+def num(x: Num, ctx: EvalContext) -> float:
+    """A numeric option's current value (references read the context's variables)."""
+    return x.evaluate(ctx.variables) if isinstance(x, Ref) else float(x)
+
+
+@dataclass
+class Node:
+    """Base of all nodes: a path, a weight (read by ``weighted`` and ``gdpo``) and a gate level."""
+
+    path: str
+    weight: Num = 1.0
+    pass_at: Num = 1.0
+
+    kind = "node"
+
+    def children(self) -> Sequence[Node]:
+        return ()
+
+    def walk(self) -> Iterator[Node]:
+        """Every node of the subtree, children before parents (evaluation order)."""
+        for child in self.children():
+            yield from child.walk()
+        yield self
+
+    def evaluate(self, ctx: EvalContext) -> np.ndarray:
+        for child in self.children():
+            child.evaluate(ctx)
+        column = self.combine(ctx)
+        ctx.values[self.path] = column
+        return column
+
+    def combine(self, ctx: EvalContext) -> np.ndarray:
+        raise NotImplementedError
+
+    def col(self, ctx: EvalContext) -> np.ndarray:
+        return ctx.values[self.path]
+
+
+@dataclass
+class Leaf(Node):
+    scorer: LeafScorer | None = None
+    kind = "leaf"
+
+    def evaluate(self, ctx: EvalContext) -> np.ndarray:
+        assert self.scorer is not None
+        self.scorer.run(self.path, ctx)
+        return ctx.values[self.path]
+
+
+@dataclass
+class Weighted(Node):
+    items: list[Node] = field(default_factory=list)
+    kind = "weighted"
+
+    def children(self) -> Sequence[Node]:
+        return self.items
+
+    def combine(self, ctx: EvalContext) -> np.ndarray:
+        cols = np.stack([c.col(ctx) for c in self.items])
+        weights = np.array([num(c.weight, ctx) for c in self.items])[:, None]
+        total = np.nansum(cols * weights, axis=0)
+        total[np.isnan(cols).all(axis=0)] = np.nan
+        return total
+
+
+@dataclass
+class Product(Node):
+    items: list[Node] = field(default_factory=list)
+    kind = "product"
+
+    def children(self) -> Sequence[Node]:
+        return self.items
+
+    def combine(self, ctx: EvalContext) -> np.ndarray:
+        cols = np.stack([c.col(ctx) for c in self.items])
+        total = np.nanprod(cols, axis=0)
+        total[np.isnan(cols).all(axis=0)] = np.nan
+        return total
+
+
+@dataclass
+class Tiers(Node):
+    items: list[Node] = field(default_factory=list)
+    partial: bool = True
+    kind = "tiers"
+
+    def children(self) -> Sequence[Node]:
+        return self.items
+
+    def combine(self, ctx: EvalContext) -> np.ndarray:
+        n, k = len(ctx.samples), len(self.items)
+        level = np.zeros(n)
+        alive = np.ones(n, dtype=bool)
+        for i, tier in enumerate(self.items):
+            v = tier.col(ctx)
+            applies = ~np.isnan(v)
+            if i == k - 1:  # the top tier has no gate: its value is the credit
+                credit = np.where(applies, np.clip(np.nan_to_num(v), 0.0, 1.0), 1.0)
+                level += np.where(alive, credit, 0.0)
+                break
+            gate = num(tier.pass_at, ctx)
+            passed = ~applies | (np.nan_to_num(v, nan=-np.inf) >= gate)
+            if self.partial and gate > 0:
+                # v < gate here, so the credit stays below 1 and the bands stay disjoint.
+                credit = np.clip(np.nan_to_num(v) / gate, 0.0, np.nextafter(1.0, 0.0))
+            else:
+                credit = np.zeros(n)
+            level += np.where(alive, np.where(passed, 1.0, credit), 0.0)
+            alive &= passed
+        return level / k
+
+
+@dataclass
+class Gate(Node):
+    when: Node | None = None
+    then: Node | None = None
+    at_least: Num = 1.0
+    otherwise: Num = 0.0
+    kind = "gate"
+
+    def children(self) -> Sequence[Node]:
+        return [n for n in (self.when, self.then) if n is not None]
+
+    def combine(self, ctx: EvalContext) -> np.ndarray:
+        assert self.when is not None and self.then is not None
+        w, t = self.when.col(ctx), self.then.col(ctx)
+        closed = ~np.isnan(w) & (np.nan_to_num(w) < num(self.at_least, ctx))
+        return np.where(closed, num(self.otherwise, ctx), t)
+
+
+@dataclass
+class GatedAccumulation(Node):
+    outcome: Node | None = None
+    steps: Node | None = None
+    at_least: Num = 1.0
+    step_weight: Num = 1.0
+    accumulate: Literal["sum", "mean"] = "sum"
+    kind = "gated_accumulation"
+
+    def children(self) -> Sequence[Node]:
+        return [n for n in (self.outcome, self.steps) if n is not None]
+
+    def combine(self, ctx: EvalContext) -> np.ndarray:
+        assert self.outcome is not None and self.steps is not None
+        outcome = self.outcome.col(ctx)
+        open_ = ~np.isnan(outcome) & (np.nan_to_num(outcome) >= num(self.at_least, ctx))
+        step_lists = ctx.steps.get(self.steps.path, [None] * len(outcome))
+        step_col = self.steps.col(ctx)
+        acc = np.zeros(len(outcome))
+        gated: list[tuple[float, ...] | None] = []
+        for i, steps in enumerate(step_lists):
+            if steps:
+                acc[i] = sum(steps) if self.accumulate == "sum" else sum(steps) / len(steps)
+            elif not np.isnan(step_col[i]):
+                acc[i] = step_col[i]
+            gated.append(None if steps is None else tuple(s if open_[i] else 0.0 for s in steps))
+        if any(s is not None for s in gated):
+            ctx.steps[self.path] = gated
+        return np.where(open_, outcome + num(self.step_weight, ctx) * acc, outcome)
+
+
+@dataclass
+class Clip(Node):
+    item: Node | None = None
+    min: Num | None = None
+    max: Num | None = None
+    kind = "clip"
+
+    def children(self) -> Sequence[Node]:
+        return [self.item] if self.item is not None else []
+
+    def combine(self, ctx: EvalContext) -> np.ndarray:
+        assert self.item is not None
+        lo = -np.inf if self.min is None else num(self.min, ctx)
+        hi = np.inf if self.max is None else num(self.max, ctx)
+        return np.clip(self.item.col(ctx), lo, hi)
+
+
+@dataclass
+class Metric(Node):
+    item: Node | None = None
+    kind = "metric"
+
+    def children(self) -> Sequence[Node]:
+        return [self.item] if self.item is not None else []
+
+    def combine(self, ctx: EvalContext) -> np.ndarray:
+        # Logged under the child's path; the metric node itself never contributes a reward.
+        return np.full(len(ctx.samples), np.nan)

@@ -1,0 +1,83 @@
+"""The program config: the one YAML/Python mapping a RewardProgram is built from.
+
+Validated with pydantic (frozen, unknown keys are errors); every problem is reported with its
+field path in one ConfigError, together with the problems of the reward tree and the schedules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from rewardkit.errors import ConfigError, InputError
+
+Estimator = Literal["grpo", "dr_grpo", "batch_std", "rloo", "gdpo"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AdvantageConfig(_Frozen):
+    """How rewards become advantages."""
+
+    estimator: Estimator = Field("grpo", description="grpo | dr_grpo | batch_std | rloo | gdpo")
+    eps: float = Field(1e-6, gt=0, description="added to the std before dividing")
+    steps_from: str | None = Field(
+        None, description="node path whose step values feed per-token advantages (auto: the last "
+        "node that produced steps)"
+    )
+    step_weight: float | str = Field(1.0, description="weight w of the step advantage; may be ${var}")
+    step_baseline: Literal["group", "index"] = Field(
+        "group", description="normalise steps over all steps of the group, or per step index"
+    )
+
+
+class ProgramConfig(_Frozen):
+    """Everything a RewardProgram is built from."""
+
+    reward: dict[str, Any] = Field(description="the compose tree (see rewardkit.compose.build)")
+    variables: dict[str, float] = Field(
+        default_factory=dict, description="constant ${name} variables"
+    )
+    schedules: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="scheduled ${name} variables (see rewardkit.schedule)"
+    )
+    curricula: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="data curricula (see rewardkit.curriculum)"
+    )
+    advantage: AdvantageConfig = Field(default_factory=AdvantageConfig)
+    on_error: Literal["raise", "score"] = Field(
+        "raise", description="a component that raises: re-raise, or record and substitute error_value"
+    )
+    error_value: float | None = Field(
+        0.0, description="value substituted under on_error=score (null: 'does not apply')"
+    )
+
+
+def parse_config(data: Any) -> ProgramConfig:
+    """Validate a mapping into a ProgramConfig, or raise ConfigError listing every problem."""
+    if isinstance(data, ProgramConfig):
+        return data
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"a program config is a mapping, got {type(data).__name__}")
+    try:
+        return ProgramConfig.model_validate(dict(data))
+    except ValidationError as exc:
+        problems = [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+        raise ConfigError(problems) from None
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Read a YAML file, with an error that names the file and the line of a syntax error."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"config file {str(p)!r} does not exist")
+    try:
+        return yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError([(str(p), f"not valid YAML: {exc}")]) from None

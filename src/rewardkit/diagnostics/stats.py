@@ -1,0 +1,69 @@
+"""What the rewards are doing, per step: per-node statistics of a scored batch.
+
+For every node path ``p`` of the tree (values NaN where the node did not apply):
+
+- ``p/mean``, ``p/std`` (population), ``p/min``, ``p/max`` over applicable samples;
+- ``p/zero_std_frac``: fraction of groups whose values are all equal (the vanishing-gradient
+  signal: such a group contributes zero GRPO advantage);
+- ``p/sparsity``: fraction of applicable values that are exactly 0;
+- ``p/none_frac``: fraction of samples where the node did not apply;
+- ``p/errors``: number of recorded failures under the path.
+
+>>> from rewardkit.advantage.groups import Groups
+>>> m = node_stats({"reward": np.array([1.0, 1.0, 0.0, 1.0])}, Groups.from_ids("aabb"), [])
+>>> m["reward/mean"], m["reward/zero_std_frac"], m["reward/sparsity"]
+(0.75, 0.5, 0.25)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from rewardkit.advantage.groups import Groups
+from rewardkit.types import Failure
+
+STATS = ("mean", "std", "min", "max", "zero_std_frac", "sparsity", "none_frac", "errors")
+
+
+def column_stats(path: str, x: np.ndarray, groups: Groups) -> dict[str, float]:
+    """The statistics above for one column."""
+    ok = x[~np.isnan(x)]
+    nan = float("nan")
+    return {
+        f"{path}/mean": float(ok.mean()) if ok.size else nan,
+        f"{path}/std": float(ok.std()) if ok.size else nan,
+        f"{path}/min": float(ok.min()) if ok.size else nan,
+        f"{path}/max": float(ok.max()) if ok.size else nan,
+        f"{path}/zero_std_frac": groups.zero_variance_fraction(x),
+        f"{path}/sparsity": float((ok == 0.0).mean()) if ok.size else nan,
+        f"{path}/none_frac": float(1.0 - ok.size / x.size) if x.size else nan,
+    }
+
+
+def node_stats(
+    values: Mapping[str, np.ndarray], groups: Groups, failures: Sequence[Failure]
+) -> dict[str, float]:
+    """Statistics of every column plus failure counts per path."""
+    out: dict[str, float] = {}
+    for path, column in values.items():
+        out.update(column_stats(path, column, groups))
+        out[f"{path}/errors"] = 0.0
+    for failure in failures:
+        key = f"{failure.path}/errors"
+        out[key] = out.get(key, 0.0) + 1.0
+    return out
+
+
+def advantage_stats(per_sample: np.ndarray, rewards: np.ndarray) -> dict[str, float]:
+    """Advantage statistics: mean |A|, the fraction of exactly-zero advantages, and their spread."""
+    applies = ~np.isnan(rewards)
+    a = per_sample[applies]
+    if not a.size:
+        return {"advantage/abs_mean": float("nan"), "advantage/zero_frac": float("nan")}
+    return {
+        "advantage/abs_mean": float(np.abs(a).mean()),
+        "advantage/std": float(a.std()),
+        "advantage/zero_frac": float((np.abs(a) < 1e-9).mean()),
+    }

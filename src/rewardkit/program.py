@@ -1,0 +1,226 @@
+"""RewardProgram: compose tree + schedules + curricula + advantage + diagnostics, from one config.
+
+>>> program = RewardProgram.from_dict({"reward": {"fn": "exact_match"}})
+>>> batch = [Sample(id=str(i), group="q", prompt="2+2?", completion=c, reference="4")
+...          for i, c in enumerate(["4", "5"])]
+>>> scored = program.score(batch)
+>>> scored.reward_list()
+[1.0, 0.0]
+>>> program.advantages(scored).per_sample.round(3).tolist()
+[0.707, -0.707]
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rewardkit.advantage import ESTIMATORS, Groups, gdpo, step_advantages, token_advantages
+from rewardkit.compose import EvalContext, Node, TreeBuilder
+from rewardkit.compose import nodes as n
+from rewardkit.compose.refs import Ref, is_ref
+from rewardkit.config import ProgramConfig, load_yaml, parse_config
+from rewardkit.diagnostics import STATS, advantage_stats, node_stats
+from rewardkit.errors import ConfigError
+from rewardkit.types import Sample, ScoredBatch, Span
+
+TRAINER_PREFIXES = ("train/", "eval/", "trainer/")
+
+
+@dataclass
+class Advantages:
+    """Per-sample advantages, per-token advantages (None where not computed) and their metrics."""
+
+    per_sample: np.ndarray
+    per_token: list[np.ndarray | None] = field(default_factory=list)
+    per_step: list[np.ndarray | None] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+class RewardProgram:
+    """One object built from one config; deterministic for a given state."""
+
+    def __init__(self, config: ProgramConfig | Mapping[str, Any]):
+        self.config = parse_config(config)
+        problems: list[tuple[str, str]] = []
+        self.schedules = _collect(problems, "schedule", "build_schedules", self.config.schedules)
+        self.curricula = _collect(problems, "curriculum", "build_curricula", self.config.curricula)
+        self.step = 0
+        clash = set(self.config.variables) & set(self.schedules or {})
+        problems += [(f"variables.{v}", "also defined under schedules; keep one") for v in clash]
+        builder = TreeBuilder(self._current_variables())
+        try:
+            self.tree: Node = builder.build(self.config.reward)
+        except ConfigError as exc:
+            problems += exc.problems
+        self.references = builder.references
+        self._step_weight = self._advantage_ref(builder, problems)
+        if not problems:
+            problems += self._check_watches()
+            problems += self._check_advantage()
+        if problems:
+            raise ConfigError(problems)
+
+    # -- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, config: Mapping[str, Any]) -> RewardProgram:
+        """Build from a mapping (what a YAML file holds, or what the compose builders return)."""
+        return cls(config)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> RewardProgram:
+        """Build from a YAML file."""
+        return cls(load_yaml(path))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config this program was built from (round-trips through ``from_dict``)."""
+        return self.config.model_dump(mode="python")
+
+    def _advantage_ref(self, builder: TreeBuilder, problems: list[tuple[str, str]]) -> Ref | float:
+        w = self.config.advantage.step_weight
+        if isinstance(w, str):
+            if not is_ref(w):
+                problems.append(("advantage.step_weight", "a number or a '${variable}' reference"))
+                return 1.0
+            before = len(builder.problems)
+            value = builder._num(w, "advantage.step_weight")
+            problems += builder.problems[before:]
+            return value
+        return float(w)
+
+    def _check_watches(self) -> list[tuple[str, str]]:
+        known = {f"{node.path}/{s}" for node in self.tree.walk() for s in STATS}
+        known |= {"advantage/abs_mean", "advantage/std", "advantage/zero_frac"}
+        out = []
+        for name, schedule in self.schedules.items():
+            for metric in schedule.watches:
+                if metric not in known and not metric.startswith(TRAINER_PREFIXES):
+                    out.append((f"schedules.{name}.watch", f"no node produces metric {metric!r}; "
+                                f"node metrics are <path>/<{'|'.join(STATS)}>, e.g. 'reward/mean'"))
+        return out
+
+    def _check_advantage(self) -> list[tuple[str, str]]:
+        adv = self.config.advantage
+        paths = {node.path for node in self.tree.walk()}
+        out = []
+        if adv.steps_from is not None and adv.steps_from not in paths:
+            out.append(("advantage.steps_from", f"no node {adv.steps_from!r} (nodes: {sorted(paths)})"))
+        if adv.estimator == "gdpo" and not isinstance(self.tree, n.Weighted):
+            out.append(("advantage.estimator", "gdpo normalises each component of a weighted root; "
+                        "make the root a 'weighted' node"))
+        return out
+
+    # -- variables ------------------------------------------------------------------------------
+
+    def _current_variables(self) -> dict[str, float]:
+        values = dict(self.config.variables)
+        for name, schedule in self.schedules.items():
+            values[name] = float(schedule.value(self.step))
+        return values
+
+    @property
+    def variables(self) -> dict[str, float]:
+        """The value of every variable for the step about to run."""
+        return self._current_variables()
+
+    # -- scoring and advantages -----------------------------------------------------------------
+
+    def score(self, samples: Sequence[Sample]) -> ScoredBatch:
+        """Score a batch with the reward tree; every node's column and statistics are recorded."""
+        variables = self._current_variables()
+        ctx = EvalContext(samples, variables, self.config.on_error, self.config.error_value)
+        if samples:
+            self.tree.evaluate(ctx)
+        else:
+            ctx.values = {node.path: np.zeros(0) for node in self.tree.walk()}
+        metrics = node_stats(ctx.values, Groups.from_ids([s.group for s in samples]), ctx.failures)
+        metrics["errors/total"] = float(len(ctx.failures))
+        metrics.update({f"schedule/{k}": v for k, v in variables.items()})
+        return ScoredBatch(list(samples), ctx.values, ctx.steps, ctx.info, ctx.failures, "reward", metrics)
+
+    def advantages(self, scored: ScoredBatch) -> Advantages:
+        """Per-sample advantages and, when step values exist, per-token advantages."""
+        cfg = self.config.advantage
+        groups = Groups.from_ids(scored.group_ids())
+        rewards = scored.rewards
+        if cfg.estimator == "gdpo":
+            assert isinstance(self.tree, n.Weighted)
+            ctx = EvalContext(scored.samples, self._current_variables())
+            cols = [scored.values[c.path] for c in self.tree.items]
+            per_sample = gdpo(cols, [n.num(c.weight, ctx) for c in self.tree.items], rewards, groups, cfg.eps)
+        else:
+            per_sample = ESTIMATORS[cfg.estimator](rewards, groups, cfg.eps)
+        result = Advantages(per_sample=per_sample, metrics=advantage_stats(per_sample, rewards))
+        path = cfg.steps_from or next(reversed(scored.steps), None)
+        if path is not None and path in scored.steps:
+            step_values = scored.steps[path]
+            result.per_step = step_advantages(step_values, groups, cfg.step_baseline, cfg.eps)
+            spans = [_spans(s, info) for s, info in zip(scored.samples, scored.info.get(path, []), strict=False)]
+            weight = self._step_weight
+            w = weight.evaluate(self._current_variables()) if isinstance(weight, Ref) else weight
+            result.per_token = token_advantages(scored.samples, per_sample, result.per_step, spans, w)
+        return result
+
+    # -- training state -------------------------------------------------------------------------
+
+    def observe(self, step: int, metrics: Mapping[str, float]) -> list[Any]:
+        """Advance schedules with the metrics of finished step ``step``; returns their events."""
+        events: list[Any] = []
+        for schedule in self.schedules.values():
+            events.extend(schedule.observe(step, metrics))
+        self.step = step + 1
+        return events
+
+    def leaves(self) -> list[n.Leaf]:
+        return [node for node in self.tree.walk() if isinstance(node, n.Leaf)]
+
+    def state_dict(self) -> dict[str, Any]:
+        """Plain, JSON-able state: step, schedules, curricula and stateful components."""
+        return {
+            "step": self.step,
+            "schedules": {k: s.state_dict() for k, s in self.schedules.items()},
+            "curricula": {k: c.state_dict() for k, c in self.curricula.items()},
+            "components": {leaf.path: leaf.scorer.state_dict() for leaf in self.leaves()
+                           if leaf.scorer is not None and leaf.scorer.instance is not None},
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what ``state_dict`` returned; the next ``observe`` continues exactly."""
+        self.step = int(state.get("step", 0))
+        for key, target in (("schedules", self.schedules), ("curricula", self.curricula)):
+            for name, sub in state.get(key, {}).items():
+                if name not in target:
+                    raise ConfigError([(f"state.{key}.{name}", "not in this program's config")])
+                target[name].load_state_dict(sub)
+        leaves = {leaf.path: leaf for leaf in self.leaves()}
+        for path, sub in state.get("components", {}).items():
+            if path not in leaves or leaves[path].scorer is None:
+                raise ConfigError([(f"state.components.{path}", "no such stateful component")])
+            leaves[path].scorer.load_state_dict(sub)  # type: ignore[union-attr]
+
+
+def _spans(sample: Sample, info: Mapping[str, Any]) -> Sequence[Span] | None:
+    if sample.steps is not None:
+        return sample.steps
+    spans = info.get("spans") if isinstance(info, Mapping) else None
+    return [tuple(s) for s in spans] if spans else None  # type: ignore[misc]
+
+
+def _collect(
+    problems: list[tuple[str, str]], package: str, builder: str, config: Mapping[str, Any]
+) -> dict[str, Any]:
+    if not config:
+        return {}
+    # Imported only when used: scoring without schedules never loads them.
+    build = getattr(importlib.import_module(f"rewardkit.{package}"), builder)
+    try:
+        return dict(build(config))
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+        return {}
