@@ -65,10 +65,74 @@ class Sample:
                     f"(length {len(self.completion)}); spans are [start, end) character offsets"
                 )
 
+    @classmethod
+    def from_dict(cls, data: Any, default_id: str = "") -> Sample:
+        """Build a Sample from a JSON object; raises InputError naming the bad field.
+
+        ``completion`` is required; ``id`` defaults to ``default_id``; ``group`` defaults to the
+        prompt, so rollouts of the same prompt form one GRPO group.
+
+        >>> Sample.from_dict({"prompt": "p", "completion": "c"}, default_id="7").group
+        'p'
+        """
+        from rewardkit.errors import InputError
+
+        if not isinstance(data, Mapping):
+            raise InputError(f"a sample is a JSON object, got {type(data).__name__}")
+        unknown = set(data) - _SAMPLE_FIELDS
+        if unknown:
+            raise InputError(f"unknown sample field(s) {sorted(unknown)}; known: {sorted(_SAMPLE_FIELDS)}")
+        if not isinstance(data.get("completion"), str):
+            raise InputError("'completion' is required and must be a string")
+        for key in ("prompt", "id", "group"):
+            if key in data and not isinstance(data[key], str | int):
+                raise InputError(f"{key!r} must be a string")
+        if not isinstance(data.get("meta", {}), Mapping):
+            raise InputError("'meta' must be a JSON object")
+        prompt = str(data.get("prompt", ""))
+        try:
+            return cls(
+                id=str(data.get("id", default_id)),
+                group=str(data.get("group", prompt)),
+                prompt=prompt,
+                completion=data["completion"],
+                reference=data.get("reference"),
+                meta=dict(data.get("meta", {})),
+                token_ids=_tuple(data.get("token_ids"), "token_ids"),
+                token_offsets=_spans(data.get("token_offsets"), "token_offsets"),
+                steps=_spans(data.get("steps"), "steps"),
+            )
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+
     @property
     def num_tokens(self) -> int | None:
         """Number of completion tokens, or None when token ids were not given."""
         return None if self.token_ids is None else len(self.token_ids)
+
+
+_SAMPLE_FIELDS = {
+    "id", "group", "prompt", "completion", "reference", "meta", "token_ids", "token_offsets", "steps",
+}
+
+
+def _tuple(value: Any, name: str) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise ValueError(f"{name!r} must be a list of integers")
+    return tuple(value)
+
+
+def _spans(value: Any, name: str) -> tuple[Span, ...] | None:
+    if value is None:
+        return None
+    ok = isinstance(value, list) and all(
+        isinstance(v, list | tuple) and len(v) == 2 and all(isinstance(x, int) for x in v) for v in value
+    )
+    if not ok:
+        raise ValueError(f"{name!r} must be a list of [start, end] integer pairs")
+    return tuple((int(a), int(b)) for a, b in value)
 
 
 @dataclass(frozen=True)

@@ -54,9 +54,10 @@ def step_advantages(
             continue
         if baseline == "group":
             pooled = np.concatenate([v for _, v in rows])
-            mu, sd = pooled.mean(), pooled.std(ddof=1) if pooled.size >= 2 else 0.0
+            sd = pooled.std(ddof=1) if pooled.size >= 2 else 0.0
             for i, v in rows:
-                out[i] = (v - mu) / (sd + eps) if pooled.size >= 2 else np.zeros_like(v)
+                # equal step values carry no relative signal: zero, not 0/0
+                out[i] = (v - pooled.mean()) / (sd + eps) if sd > 0 else np.zeros_like(v)
             continue
         depth = max(v.size for _, v in rows)
         table = np.full((len(rows), depth), np.nan)
@@ -66,7 +67,7 @@ def step_advantages(
             n = (~np.isnan(table)).sum(axis=0)
             mu = np.nanmean(table, axis=0)
             sd = np.sqrt(np.nansum((table - mu) ** 2, axis=0) / np.maximum(n - 1, 1))
-            z = np.where(n >= 2, (table - mu) / (sd + eps), 0.0)
+            z = np.where((n >= 2) & (sd > 0), (table - mu) / (sd + eps), 0.0)
         for r, (i, v) in enumerate(rows):
             out[i] = z[r, : v.size]
     return out

@@ -2,7 +2,7 @@
 
 from rewardkit.compose.api import clip, gate, gated_accumulation, leaf, metric, product, tiers, weighted
 from rewardkit.compose.build import TreeBuilder
-from rewardkit.compose.leaf import EvalContext
+from rewardkit.compose.scorer import EvalContext
 from rewardkit.compose.nodes import Node
 
 __all__ = [

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from rewardkit.compose import nodes as n
-from rewardkit.compose.leaf import LeafScorer
+from rewardkit.compose.scorer import LeafScorer
 from rewardkit.compose.refs import Ref, find_refs, is_ref
 from rewardkit.errors import ConfigError, UnknownNameError
 from rewardkit.registry import get

@@ -22,7 +22,7 @@ from typing import Literal
 
 import numpy as np
 
-from rewardkit.compose.leaf import EvalContext, LeafScorer
+from rewardkit.compose.scorer import EvalContext, LeafScorer
 from rewardkit.compose.refs import Ref
 
 Num = float | Ref

@@ -1,0 +1,87 @@
+"""``rewardkit check`` and ``rewardkit components``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from rewardkit import registry
+from rewardkit.compose.describe import describe
+from rewardkit.config import load_yaml
+from rewardkit.errors import ConfigError, RewardkitError
+from rewardkit.program import RewardProgram
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def check(
+    config: Path = typer.Argument(..., help="program config (YAML)"),
+    samples: Path | None = typer.Option(
+        None, "--samples", "-s", help="also score this JSONL with on_error=raise (a dry run)"
+    ),
+) -> None:
+    """Validate a config: list every problem with its path (exit 2), else print the tree.
+
+    Also prints each variable, its initial value and what its schedule watches.
+    """
+    try:
+        data = load_yaml(config)
+        program = RewardProgram.from_dict({**data, "on_error": "raise"} if isinstance(data, dict) else data)
+    except ConfigError as exc:
+        err.print(f"[red]{config}: {len(exc.problems)} problem(s)[/red]")
+        for path, message in exc.problems:
+            err.print(f"  [bold]{path or '<root>'}[/bold]: {message}")
+        raise typer.Exit(2) from None
+    except RewardkitError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    out.print("\n".join(describe(program.tree)), markup=False, highlight=False)
+    _print_variables(program)
+    if samples is not None:
+        from rewardkit.cli.score import read_samples
+
+        try:
+            batch, bad = read_samples(samples, strict=True)
+            if bad:
+                raise ConfigError([(f"{samples}:{bad[0][0]}", bad[0][1])])
+            scored = program.score(batch)
+        except RewardkitError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from None
+        out.print(f"scored {len(batch)} samples, mean reward {scored.metrics['reward/mean']:.4f}")
+    out.print("[green]ok[/green]")
+
+
+def _print_variables(program: RewardProgram) -> None:
+    variables = program.variables
+    if not variables:
+        return
+    table = Table(title="variables")
+    for col in ("name", "initial", "source", "watches", "used by"):
+        table.add_column(col)
+    for name, value in variables.items():
+        schedule = program.schedules.get(name)
+        source = "constant" if schedule is None else type(schedule).__name__
+        watches = ", ".join(getattr(schedule, "watches", ())) or "-"
+        used = ", ".join(sorted(program.references.get(name, ()))) or "(unused)"
+        table.add_row(name, f"{value:g}", source, watches, used)
+    out.print(table)
+
+
+def components() -> None:
+    """List every registered reward component with its parameters and one-line doc."""
+    table = Table(title="reward components", show_lines=False)
+    for col in ("name", "parameters", "what it does"):
+        table.add_column(col, overflow="fold")
+    for name in registry.names():
+        comp = registry.get(name)
+        params = ", ".join(
+            f"{key}={'required' if f.is_required() else repr(f.default)}"
+            for key, f in comp.params.model_fields.items()
+        )
+        table.add_row(name, params or "-", comp.doc)
+    out.print(table)

@@ -1,0 +1,30 @@
+"""The ``rewardkit`` command line. Commands translate to the library; they decide nothing."""
+
+from __future__ import annotations
+
+import typer
+
+from rewardkit.cli.check import check, components
+from rewardkit.cli.score import score
+
+app = typer.Typer(
+    name="rewardkit",
+    help="Reward signals, composition, schedules and advantages for GRPO-style RL.\n\n"
+    "Start with `rewardkit components` (what signals exist), `rewardkit check CONFIG` "
+    "(validate a config and see its tree) and `rewardkit score` (score a JSONL of rollouts).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command()(score)
+app.command()(check)
+app.command()(components)
+
+
+def main() -> None:
+    """Entry point of the ``rewardkit`` script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
