@@ -6,12 +6,12 @@ import json
 
 import numpy as np
 import pytest
+from tests.conftest import samples
 
 from rewardkit import compose
 from rewardkit.errors import ComponentError, ConfigError
 from rewardkit.program import RewardProgram
 from rewardkit.types import Sample
-from tests.conftest import samples
 
 
 def user_reward(sample: Sample, bonus: float = 1.0) -> float:
@@ -38,7 +38,9 @@ def test_config_lists_every_problem_with_its_path() -> None:
     with pytest.raises(ConfigError) as info:
         RewardProgram.from_dict(config)
     text = str(info.value)
-    assert "reward.weighted[0].fn: unknown reward component 'iou_hti' (did you mean 'iou_hit'" in text
+    assert (
+        "reward.weighted[0].fn: unknown reward component 'iou_hti' (did you mean 'iou_hit'" in text
+    )
     assert "reward.weighted[1].scale: undefined variable '${missing}'" in text
     assert "reward.weighted[2].scale" in text
     assert "reward.weighted[3].name: duplicate name 'other'" in text
@@ -72,7 +74,9 @@ def test_on_error_score_records_counts_and_substitutes() -> None:
     program = RewardProgram.from_dict({"reward": tree, "on_error": "score", "error_value": -1.0})
     scored = program.score(samples([{"v": 1.0}, {"raise": True}]))
     assert scored.rewards.tolist() == [1.0, -1.0]
-    assert [(f.path, f.sample_id, f.error_type) for f in scored.failures] == [("reward/m", "s1", "ValueError")]
+    assert [(f.path, f.sample_id, f.error_type) for f in scored.failures] == [
+        ("reward/m", "s1", "ValueError")
+    ]
     assert scored.metrics["reward/m/errors"] == 1.0 and scored.metrics["errors/total"] == 1.0
     # error_value null: the failed sample is "does not apply", not 0
     program = RewardProgram.from_dict({"reward": tree, "on_error": "score", "error_value": None})
@@ -80,14 +84,18 @@ def test_on_error_score_records_counts_and_substitutes() -> None:
 
 
 def test_bad_return_values_are_failures_not_zeros() -> None:
-    program = RewardProgram.from_dict({"reward": {"fn": "test_meta"}, "on_error": "score", "error_value": None})
+    program = RewardProgram.from_dict(
+        {"reward": {"fn": "test_meta"}, "on_error": "score", "error_value": None}
+    )
     scored = program.score(samples([{"v": float("nan")}, {"v": "text"}]))
     assert scored.reward_list() == [None, None]
     assert [f.error_type for f in scored.failures] == ["ValueError", "TypeError"]
 
 
 def test_user_function_by_reference_and_by_callable_are_the_same() -> None:
-    by_ref = RewardProgram.from_dict({"reward": {"fn": "tests.test_program:user_reward", "bonus": 2}})
+    by_ref = RewardProgram.from_dict(
+        {"reward": {"fn": "tests.test_program:user_reward", "bonus": 2}}
+    )
     by_callable = RewardProgram.from_dict({"reward": compose.leaf(user_reward, bonus=2)})
     batch = [Sample(id="a", group="g", prompt="", completion="abc")]
     assert by_ref.score(batch).reward_list() == by_callable.score(batch).reward_list() == [6.0]
@@ -96,15 +104,23 @@ def test_user_function_by_reference_and_by_callable_are_the_same() -> None:
 
 
 def test_python_builders_round_trip_through_to_dict() -> None:
-    tree = compose.tiers(compose.leaf("test_meta", key="a", name="a"), compose.leaf("test_meta", key="b", name="b"))
+    tree = compose.tiers(
+        compose.leaf("test_meta", key="a", name="a"), compose.leaf("test_meta", key="b", name="b")
+    )
     program = RewardProgram.from_dict({"reward": tree, "variables": {"t": 0.5}})
     again = RewardProgram.from_dict(json.loads(json.dumps(program.to_dict())))
     rows = [{"a": 1.0, "b": 0.5}, {"a": 0.0, "b": 1.0}]
-    assert program.score(samples(rows)).reward_list() == again.score(samples(rows)).reward_list() == [0.75, 0.0]
+    assert (
+        program.score(samples(rows)).reward_list()
+        == again.score(samples(rows)).reward_list()
+        == [0.75, 0.0]
+    )
 
 
 def test_none_rewards_are_left_out_of_advantages() -> None:
-    program = RewardProgram.from_dict({"reward": {"fn": "test_meta"}, "advantage": {"estimator": "dr_grpo"}})
+    program = RewardProgram.from_dict(
+        {"reward": {"fn": "test_meta"}, "advantage": {"estimator": "dr_grpo"}}
+    )
     scored = program.score(samples([{"v": 1.0}, {"v": None}, {"v": 0.0}]))
     assert program.advantages(scored).per_sample.tolist() == [0.5, 0.0, -0.5]
 
@@ -112,23 +128,43 @@ def test_none_rewards_are_left_out_of_advantages() -> None:
 def test_gdpo_needs_a_weighted_root() -> None:
     with pytest.raises(ConfigError, match="gdpo"):
         RewardProgram.from_dict({"reward": {"fn": "test_meta"}, "advantage": {"estimator": "gdpo"}})
-    tree = {"weighted": [{"fn": "test_meta", "key": "x", "name": "x"}, {"fn": "test_meta", "key": "y", "name": "y"}]}
+    tree = {
+        "weighted": [
+            {"fn": "test_meta", "key": "x", "name": "x"},
+            {"fn": "test_meta", "key": "y", "name": "y"},
+        ]
+    }
     program = RewardProgram.from_dict({"reward": tree, "advantage": {"estimator": "gdpo"}})
-    rows = [{"x": 100.0, "y": 0.0, "group": "a"}, {"x": 0.0, "y": 1.0, "group": "a"},
-            {"x": 100.0, "y": 1.0, "group": "b"}, {"x": 0.0, "y": 0.0, "group": "b"}]
+    rows = [
+        {"x": 100.0, "y": 0.0, "group": "a"},
+        {"x": 0.0, "y": 1.0, "group": "a"},
+        {"x": 100.0, "y": 1.0, "group": "b"},
+        {"x": 0.0, "y": 0.0, "group": "b"},
+    ]
     adv = program.advantages(program.score(samples(rows))).per_sample
     assert adv.round(4).tolist() == [0.0, 0.0, 1.2247, -1.2247]
 
 
 def test_per_token_advantages_from_step_values() -> None:
     program = RewardProgram.from_dict(
-        {"reward": {"fn": "test_meta"}, "advantage": {"estimator": "dr_grpo", "step_weight": "${w}"},
-         "variables": {"w": 0.5}}
+        {
+            "reward": {"fn": "test_meta"},
+            "advantage": {"estimator": "dr_grpo", "step_weight": "${w}"},
+            "variables": {"w": 0.5},
+        }
     )
     offsets = ((0, 2), (2, 4))
     batch = [
-        Sample(id=str(i), group="g", prompt="", completion="abcd", token_ids=(1, 2), token_offsets=offsets,
-               steps=((0, 2), (2, 4)), meta={"v": v, "steps": st})
+        Sample(
+            id=str(i),
+            group="g",
+            prompt="",
+            completion="abcd",
+            token_ids=(1, 2),
+            token_offsets=offsets,
+            steps=((0, 2), (2, 4)),
+            meta={"v": v, "steps": st},
+        )
         for i, (v, st) in enumerate([(1.0, [1.0, 1.0]), (0.0, [1.0, 0.0])])
     ]
     adv = program.advantages(program.score(batch))

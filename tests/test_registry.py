@@ -31,7 +31,10 @@ def test_module_function_reference_gets_an_inferred_param_model() -> None:
 
 @pytest.mark.parametrize(
     ("ref", "message"),
-    [("no.such.module:f", "cannot import module"), ("tests.test_registry:missing", "no callable 'missing'")],
+    [
+        ("no.such.module:f", "cannot import module"),
+        ("tests.test_registry:missing", "no callable 'missing'"),
+    ],
 )
 def test_bad_references(ref: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):

@@ -21,7 +21,10 @@ def test_from_dict_defaults() -> None:
         ({"completion": "a", "meta": []}, "'meta' must be"),
         ({"completion": "a", "token_ids": ["x"]}, "token_ids"),
         ({"completion": "abc", "steps": [[0, 9]]}, "outside the completion"),
-        ({"completion": "a", "token_ids": [1, 2], "token_offsets": [[0, 1]]}, "one character span per token"),
+        (
+            {"completion": "a", "token_ids": [1, 2], "token_offsets": [[0, 1]]},
+            "one character span per token",
+        ),
         ({"completion": "a", "id": {"x": 1}}, "'id' must be a string"),
     ],
 )

@@ -28,10 +28,13 @@ class AdvantageConfig(_Frozen):
     estimator: Estimator = Field("grpo", description="grpo | dr_grpo | batch_std | rloo | gdpo")
     eps: float = Field(1e-6, gt=0, description="added to the std before dividing")
     steps_from: str | None = Field(
-        None, description="node path whose step values feed per-token advantages (auto: the last "
-        "node that produced steps)"
+        None,
+        description="node path whose step values feed per-token advantages (auto: the last "
+        "node that produced steps)",
     )
-    step_weight: float | str = Field(1.0, description="weight w of the step advantage; may be ${var}")
+    step_weight: float | str = Field(
+        1.0, description="weight w of the step advantage; may be ${var}"
+    )
     step_baseline: Literal["group", "index"] = Field(
         "group", description="normalise steps over all steps of the group, or per step index"
     )
@@ -52,7 +55,8 @@ class ProgramConfig(_Frozen):
     )
     advantage: AdvantageConfig = Field(default_factory=AdvantageConfig)
     on_error: Literal["raise", "score"] = Field(
-        "raise", description="a component that raises: re-raise, or record and substitute error_value"
+        "raise",
+        description="a component that raises: re-raise, or record and substitute error_value",
     )
     error_value: float | None = Field(
         0.0, description="value substituted under on_error=score (null: 'does not apply')"

@@ -101,8 +101,13 @@ class RewardProgram:
         for name, schedule in self.schedules.items():
             for metric in schedule.watches:
                 if metric not in known and not metric.startswith(TRAINER_PREFIXES):
-                    out.append((f"schedules.{name}.watch", f"no node produces metric {metric!r}; "
-                                f"node metrics are <path>/<{'|'.join(STATS)}>, e.g. 'reward/mean'"))
+                    out.append(
+                        (
+                            f"schedules.{name}.watch",
+                            f"no node produces metric {metric!r}; "
+                            f"node metrics are <path>/<{'|'.join(STATS)}>, e.g. 'reward/mean'",
+                        )
+                    )
         return out
 
     def _check_advantage(self) -> list[tuple[str, str]]:
@@ -110,10 +115,17 @@ class RewardProgram:
         paths = {node.path for node in self.tree.walk()}
         out = []
         if adv.steps_from is not None and adv.steps_from not in paths:
-            out.append(("advantage.steps_from", f"no node {adv.steps_from!r} (nodes: {sorted(paths)})"))
+            out.append(
+                ("advantage.steps_from", f"no node {adv.steps_from!r} (nodes: {sorted(paths)})")
+            )
         if adv.estimator == "gdpo" and not isinstance(self.tree, n.Weighted):
-            out.append(("advantage.estimator", "gdpo normalises each component of a weighted root; "
-                        "make the root a 'weighted' node"))
+            out.append(
+                (
+                    "advantage.estimator",
+                    "gdpo normalises each component of a weighted root; "
+                    "make the root a 'weighted' node",
+                )
+            )
         return out
 
     # -- variables ------------------------------------------------------------------------------
@@ -142,7 +154,9 @@ class RewardProgram:
         metrics = node_stats(ctx.values, Groups.from_ids([s.group for s in samples]), ctx.failures)
         metrics["errors/total"] = float(len(ctx.failures))
         metrics.update({f"schedule/{k}": v for k, v in variables.items()})
-        return ScoredBatch(list(samples), ctx.values, ctx.steps, ctx.info, ctx.failures, "reward", metrics)
+        return ScoredBatch(
+            list(samples), ctx.values, ctx.steps, ctx.info, ctx.failures, "reward", metrics
+        )
 
     def advantages(self, scored: ScoredBatch) -> Advantages:
         """Per-sample advantages and, when step values exist, per-token advantages."""
@@ -153,7 +167,9 @@ class RewardProgram:
             assert isinstance(self.tree, n.Weighted)
             ctx = EvalContext(scored.samples, self._current_variables())
             cols = [scored.values[c.path] for c in self.tree.items]
-            per_sample = gdpo(cols, [n.num(c.weight, ctx) for c in self.tree.items], rewards, groups, cfg.eps)
+            per_sample = gdpo(
+                cols, [n.num(c.weight, ctx) for c in self.tree.items], rewards, groups, cfg.eps
+            )
         else:
             per_sample = ESTIMATORS[cfg.estimator](rewards, groups, cfg.eps)
         result = Advantages(per_sample=per_sample, metrics=advantage_stats(per_sample, rewards))
@@ -161,10 +177,15 @@ class RewardProgram:
         if path is not None and path in scored.steps:
             step_values = scored.steps[path]
             result.per_step = step_advantages(step_values, groups, cfg.step_baseline, cfg.eps)
-            spans = [_spans(s, info) for s, info in zip(scored.samples, scored.info.get(path, []), strict=False)]
+            spans = [
+                _spans(s, info)
+                for s, info in zip(scored.samples, scored.info.get(path, []), strict=False)
+            ]
             weight = self._step_weight
             w = weight.evaluate(self._current_variables()) if isinstance(weight, Ref) else weight
-            result.per_token = token_advantages(scored.samples, per_sample, result.per_step, spans, w)
+            result.per_token = token_advantages(
+                scored.samples, per_sample, result.per_step, spans, w
+            )
         return result
 
     # -- training state -------------------------------------------------------------------------
@@ -186,8 +207,11 @@ class RewardProgram:
             "step": self.step,
             "schedules": {k: s.state_dict() for k, s in self.schedules.items()},
             "curricula": {k: c.state_dict() for k, c in self.curricula.items()},
-            "components": {leaf.path: leaf.scorer.state_dict() for leaf in self.leaves()
-                           if leaf.scorer is not None and leaf.scorer.instance is not None},
+            "components": {
+                leaf.path: leaf.scorer.state_dict()
+                for leaf in self.leaves()
+                if leaf.scorer is not None and leaf.scorer.instance is not None
+            },
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -209,7 +233,7 @@ def _spans(sample: Sample, info: Mapping[str, Any]) -> Sequence[Span] | None:
     if sample.steps is not None:
         return sample.steps
     spans = info.get("spans") if isinstance(info, Mapping) else None
-    return [tuple(s) for s in spans] if spans else None  # type: ignore[misc]
+    return [(int(a), int(b)) for a, b in spans] if spans else None
 
 
 def _collect(

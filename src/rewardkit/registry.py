@@ -84,22 +84,6 @@ class Component:
                 [(_join(path, *map(str, e["loc"])), e["msg"]) for e in exc.errors()]
             ) from None
 
-    def make_scorer(self) -> Callable[[Sequence[Sample], BaseModel], Sequence[Result]]:
-        """A function (samples, params) -> results, whatever the component's calling style."""
-        if self.stateful:
-            instance = self.fn()
-            scorer = instance.score_batch
-            scorer.instance = instance  # type: ignore[attr-defined]
-            return scorer  # type: ignore[no-any-return]
-        fn = self.fn
-        if self.style == "kwargs":
-            if self.batched:
-                return lambda samples, p: fn(samples, **p.model_dump())  # type: ignore[no-any-return]
-            return lambda samples, p: [fn(s, **p.model_dump()) for s in samples]
-        if self.batched:
-            return fn  # type: ignore[no-any-return]
-        return lambda samples, p: [fn(s, p) for s in samples]
-
 
 _REGISTRY: dict[str, Component] = {}
 
@@ -163,11 +147,13 @@ def _import_ref(ref: str, path: str) -> Callable[..., Any]:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise ConfigError([(path, f"cannot import module {module_name!r} for {ref!r}: {exc}")]) from None
+        raise ConfigError(
+            [(path, f"cannot import module {module_name!r} for {ref!r}: {exc}")]
+        ) from None
     fn = getattr(module, attr, None)
     if fn is None or not callable(fn):
         raise ConfigError([(path, f"module {module_name!r} has no callable {attr!r}")])
-    return fn  # type: ignore[no-any-return]
+    return fn
 
 
 def _from_callable(fn: Callable[..., Any]) -> Component:
@@ -196,7 +182,7 @@ def _infer_params(fn: Callable[..., Any], name: str) -> type[BaseModel]:
         default = ... if p.default is inspect.Parameter.empty else p.default
         fields[p.name] = (annotation, default)
     model_name = "Params_" + name.replace(":", "_").replace(".", "_")
-    return create_model(model_name, __base__=Params, **fields)  # type: ignore[call-overload,no-any-return]
+    return create_model(model_name, __base__=Params, **fields)
 
 
 def _join(*parts: str) -> str:

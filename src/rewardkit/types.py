@@ -51,12 +51,12 @@ class Sample:
     steps: tuple[Span, ...] | None = None
 
     def __post_init__(self) -> None:
-        if self.token_offsets is not None and self.token_ids is not None:
-            if len(self.token_offsets) != len(self.token_ids):
-                raise ValueError(
-                    f"sample {self.id!r}: token_offsets has {len(self.token_offsets)} entries but "
-                    f"token_ids has {len(self.token_ids)}; give one character span per token"
-                )
+        offsets, ids = self.token_offsets, self.token_ids
+        if offsets is not None and ids is not None and len(offsets) != len(ids):
+            raise ValueError(
+                f"sample {self.id!r}: token_offsets has {len(offsets)} entries but "
+                f"token_ids has {len(ids)}; give one character span per token"
+            )
         for span in self.steps or ():
             start, end = span
             if not 0 <= start <= end <= len(self.completion):
@@ -81,7 +81,9 @@ class Sample:
             raise InputError(f"a sample is a JSON object, got {type(data).__name__}")
         unknown = set(data) - _SAMPLE_FIELDS
         if unknown:
-            raise InputError(f"unknown sample field(s) {sorted(unknown)}; known: {sorted(_SAMPLE_FIELDS)}")
+            raise InputError(
+                f"unknown sample field(s) {sorted(unknown)}; known: {sorted(_SAMPLE_FIELDS)}"
+            )
         if not isinstance(data.get("completion"), str):
             raise InputError("'completion' is required and must be a string")
         for key in ("prompt", "id", "group"):
@@ -112,14 +114,24 @@ class Sample:
 
 
 _SAMPLE_FIELDS = {
-    "id", "group", "prompt", "completion", "reference", "meta", "token_ids", "token_offsets", "steps",
+    "id",
+    "group",
+    "prompt",
+    "completion",
+    "reference",
+    "meta",
+    "token_ids",
+    "token_offsets",
+    "steps",
 }
 
 
 def _tuple(value: Any, name: str) -> tuple[int, ...] | None:
     if value is None:
         return None
-    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
         raise ValueError(f"{name!r} must be a list of integers")
     return tuple(value)
 
@@ -128,7 +140,8 @@ def _spans(value: Any, name: str) -> tuple[Span, ...] | None:
     if value is None:
         return None
     ok = isinstance(value, list) and all(
-        isinstance(v, list | tuple) and len(v) == 2 and all(isinstance(x, int) for x in v) for v in value
+        isinstance(v, list | tuple) and len(v) == 2 and all(isinstance(x, int) for x in v)
+        for v in value
     )
     if not ok:
         raise ValueError(f"{name!r} must be a list of [start, end] integer pairs")

@@ -33,16 +33,34 @@ def test_step_advantages_group_and_index_baselines() -> None:
 def test_token_advantages_add_outcome_and_weighted_step() -> None:
     text = "1+1=2\n2+2=5"
     offsets = ((0, 2), (2, 5), (5, 6), (6, 9), (9, 11))
-    s = Sample(id="x", group="g", prompt="", completion=text, token_ids=(1, 2, 3, 4, 5), token_offsets=offsets)
-    out = token_advantages([s], np.array([0.5]), [np.array([1.0, -1.0])], [[(0, 6), (6, 11)]], step_weight=0.5)
+    s = Sample(
+        id="x",
+        group="g",
+        prompt="",
+        completion=text,
+        token_ids=(1, 2, 3, 4, 5),
+        token_offsets=offsets,
+    )
+    out = token_advantages(
+        [s], np.array([0.5]), [np.array([1.0, -1.0])], [[(0, 6), (6, 11)]], step_weight=0.5
+    )
     assert out[0] is not None
     assert out[0].tolist() == [1.0, 1.0, 1.0, 0.0, 0.0]
 
 
 def test_multibyte_characters_are_counted_as_characters() -> None:
     text = "é=1 ✓\nnext"  # offsets are character offsets, not bytes
-    s = Sample(id="x", group="g", prompt="", completion=text, token_ids=(1, 2, 3), token_offsets=((0, 3), (3, 6), (6, 10)))
-    out = token_advantages([s], np.array([0.0]), [np.array([2.0, -2.0])], [[(0, 6), (6, 10)]], step_weight=1.0)
+    s = Sample(
+        id="x",
+        group="g",
+        prompt="",
+        completion=text,
+        token_ids=(1, 2, 3),
+        token_offsets=((0, 3), (3, 6), (6, 10)),
+    )
+    out = token_advantages(
+        [s], np.array([0.0]), [np.array([2.0, -2.0])], [[(0, 6), (6, 10)]], step_weight=1.0
+    )
     assert out[0] is not None and out[0].tolist() == [2.0, 2.0, -2.0]
 
 

@@ -18,15 +18,28 @@ def write(path: Path, text: str) -> Path:
 
 def test_score_the_shipped_example(tmp_path: Path) -> None:
     out = tmp_path / "scored.jsonl"
-    result = runner.invoke(app, ["score", "-c", str(ROOT / "examples/configs/math_answer.yaml"),
-                                 "-i", str(ROOT / "examples/data/math_rollouts.jsonl"), "-o", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "score",
+            "-c",
+            str(ROOT / "examples/configs/math_answer.yaml"),
+            "-i",
+            str(ROOT / "examples/data/math_rollouts.jsonl"),
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 16
     first = rows[0]
     assert set(first) == {"id", "reward", "components", "advantage", "errors"}
     # "<think>compute</think><answer>84</answer>": format passes, answer right -> top of both tiers
-    assert first["reward"] == 1.0 and first["components"] == {"reward/format": 1.0, "reward/correct": 1.0}
+    assert first["reward"] == 1.0 and first["components"] == {
+        "reward/format": 1.0,
+        "reward/correct": 1.0,
+    }
     # "The answer is 84": no tags -> fails the first tier, nothing else counts
     assert rows[2]["reward"] == 0.0
     # the two bad lines are reported with their line numbers and skipped
@@ -36,7 +49,9 @@ def test_score_the_shipped_example(tmp_path: Path) -> None:
 def test_strict_stops_on_a_bad_line(tmp_path: Path) -> None:
     cfg = write(tmp_path / "c.yaml", "reward: {fn: exact_match}\n")
     data = write(tmp_path / "in.jsonl", '{"completion": "a", "reference": "a"}\n{oops\n')
-    result = runner.invoke(app, ["score", "-c", str(cfg), "-i", str(data), "-o", str(tmp_path / "o.jsonl"), "--strict"])
+    result = runner.invoke(
+        app, ["score", "-c", str(cfg), "-i", str(data), "-o", str(tmp_path / "o.jsonl"), "--strict"]
+    )
     assert result.exit_code == 2 and ":2:" in result.output
 
 
@@ -58,7 +73,9 @@ def test_nothing_applies_gives_null_reward_and_errors_are_listed(tmp_path: Path)
 def test_component_failure_under_raise_exits_1(tmp_path: Path) -> None:
     cfg = write(tmp_path / "c.yaml", "reward: {fn: tests.cli.test_score:explode}\n")
     data = write(tmp_path / "in.jsonl", '{"id": "x", "completion": "a"}\n')
-    result = runner.invoke(app, ["score", "-c", str(cfg), "-i", str(data), "-o", str(tmp_path / "o.jsonl")])
+    result = runner.invoke(
+        app, ["score", "-c", str(cfg), "-i", str(data), "-o", str(tmp_path / "o.jsonl")]
+    )
     assert result.exit_code == 1
     assert "raised RuntimeError on sample 'x'" in result.output
 

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 import pytest
+from tests.conftest import samples
 
 from rewardkit.program import RewardProgram
-from tests.conftest import samples
 
 
 def leaf(key: str, **kw: object) -> dict[str, object]:
@@ -18,7 +18,10 @@ def leaf(key: str, **kw: object) -> dict[str, object]:
 def run(tree: dict[str, object], rows: list[dict[str, object]], **cfg: object) -> dict[str, list]:
     program = RewardProgram.from_dict({"reward": tree, **cfg})
     scored = program.score(samples(rows))
-    return {p: [None if math.isnan(v) else round(float(v), 6) for v in col] for p, col in scored.values.items()}
+    return {
+        p: [None if math.isnan(v) else round(float(v), 6) for v in col]
+        for p, col in scored.values.items()
+    }
 
 
 @pytest.mark.parametrize(
@@ -50,7 +53,9 @@ def test_weighted(a: float | None, b: float | None, expected: float | None) -> N
 )
 def test_tiers_bands(fmt: float | None, hit: float, quality: float, expected: float) -> None:
     tree = {"tiers": [leaf("fmt"), leaf("hit"), leaf("quality")]}
-    assert run(tree, [{"fmt": fmt, "hit": hit, "quality": quality}])["reward"] == [round(expected, 6)]
+    assert run(tree, [{"fmt": fmt, "hit": hit, "quality": quality}])["reward"] == [
+        round(expected, 6)
+    ]
 
 
 def test_tiers_higher_tier_always_outranks_partial_credit() -> None:

@@ -19,7 +19,9 @@ def test_evaluate(text: str, variables: dict[str, float], expected: float) -> No
     assert Ref.parse(text).evaluate(variables) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("text", ["__import__('os') + ${a}", "${a} ** 2", "${a}(1)", "'s' + ${a}", "${a} +"])
+@pytest.mark.parametrize(
+    "text", ["__import__('os') + ${a}", "${a} ** 2", "${a}(1)", "'s' + ${a}", "${a} +"]
+)
 def test_rejects_anything_but_arithmetic(text: str) -> None:
     with pytest.raises(ValueError):
         Ref.parse(text)

@@ -13,7 +13,11 @@ def test_node_stats_by_hand() -> None:
     values = {"reward": np.array([1.0, 1.0, 0.0, 1.0]), "reward/x": np.array([0.0, NAN, 0.0, 2.0])}
     failures = [Failure("reward/x", "s1", "ValueError", "bad")]
     m = node_stats(values, Groups.from_ids("aabb"), failures)
-    assert m["reward/mean"] == 0.75 and m["reward/zero_std_frac"] == 0.5 and m["reward/sparsity"] == 0.25
+    assert (
+        m["reward/mean"] == 0.75
+        and m["reward/zero_std_frac"] == 0.5
+        and m["reward/sparsity"] == 0.25
+    )
     # x: applicable [0, 0, 2] mean 2/3; group a has one applicable value, group b differs -> 0.0
     assert np.isclose(m["reward/x/mean"], 2 / 3)
     assert m["reward/x/zero_std_frac"] == 0.0
@@ -29,4 +33,6 @@ def test_nothing_applies_gives_nan_not_zero() -> None:
 
 def test_advantage_stats() -> None:
     m = advantage_stats(np.array([1.0, -1.0, 0.0, 0.0]), np.array([1.0, 0.0, 1.0, NAN]))
-    assert np.isclose(m["advantage/abs_mean"], 2 / 3) and np.isclose(m["advantage/zero_frac"], 1 / 3)
+    assert np.isclose(m["advantage/abs_mean"], 2 / 3) and np.isclose(
+        m["advantage/zero_frac"], 1 / 3
+    )

@@ -24,7 +24,9 @@ class Groups:
     def from_ids(cls, ids: Sequence[str]) -> Groups:
         # Codes follow first appearance so group order is the batch order (stable, seed-free).
         index: dict[str, int] = {}
-        codes = np.fromiter((index.setdefault(g, len(index)) for g in ids), dtype=np.int64, count=len(ids))
+        codes = np.fromiter(
+            (index.setdefault(g, len(index)) for g in ids), dtype=np.int64, count=len(ids)
+        )
         return cls(codes=codes, count=len(index))
 
     def sizes(self, x: np.ndarray) -> np.ndarray:

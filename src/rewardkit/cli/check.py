@@ -30,7 +30,9 @@ def check(
     """
     try:
         data = load_yaml(config)
-        program = RewardProgram.from_dict({**data, "on_error": "raise"} if isinstance(data, dict) else data)
+        program = RewardProgram.from_dict(
+            {**data, "on_error": "raise"} if isinstance(data, dict) else data
+        )
     except ConfigError as exc:
         err.print(f"[red]{config}: {len(exc.problems)} problem(s)[/red]")
         for path, message in exc.problems:

@@ -60,7 +60,9 @@ def output_rows(scored: ScoredBatch, adv: Advantages) -> Iterator[dict[str, obje
     """One output record per sample."""
     errors: dict[str, list[dict[str, str]]] = {}
     for f in scored.failures:
-        errors.setdefault(f.sample_id, []).append({"path": f.path, "type": f.error_type, "message": f.message})
+        errors.setdefault(f.sample_id, []).append(
+            {"path": f.path, "type": f.error_type, "message": f.message}
+        )
     for i, sample in enumerate(scored.samples):
         yield {
             "id": sample.id,
@@ -78,8 +80,12 @@ def summary_table(scored: ScoredBatch) -> Table:
         table.add_column(col, justify="left" if col == "node" else "right")
     m = scored.metrics
     for path in scored.values:
-        cells = [m[f"{path}/{s}"] for s in ("mean", "std", "zero_std_frac", "sparsity", "none_frac")]
-        table.add_row(path, *("-" if np.isnan(c) else f"{c:.3f}" for c in cells), f"{m[f'{path}/errors']:.0f}")
+        cells = [
+            m[f"{path}/{s}"] for s in ("mean", "std", "zero_std_frac", "sparsity", "none_frac")
+        ]
+        table.add_row(
+            path, *("-" if np.isnan(c) else f"{c:.3f}" for c in cells), f"{m[f'{path}/errors']:.0f}"
+        )
     return table
 
 
@@ -114,4 +120,7 @@ def score(
         for row in output_rows(scored, adv):
             f.write(json.dumps(row) + "\n")
     err.print(summary_table(scored))
-    err.print(f"wrote {len(samples)} scored samples to {output}" + (f" ({len(bad)} bad lines skipped)" if bad else ""))
+    err.print(
+        f"wrote {len(samples)} scored samples to {output}"
+        + (f" ({len(bad)} bad lines skipped)" if bad else "")
+    )

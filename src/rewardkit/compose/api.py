@@ -58,25 +58,51 @@ def tiers(
 
 
 def gate(
-    when: Spec, then: Spec, *, at_least: Number, otherwise: Number = 0.0,
-    name: str | None = None, weight: Number | None = None,
+    when: Spec,
+    then: Spec,
+    *,
+    at_least: Number,
+    otherwise: Number = 0.0,
+    name: str | None = None,
+    weight: Number | None = None,
 ) -> Spec:
     """``then`` when ``when >= at_least``, else ``otherwise``."""
-    return {"gate": {"when": when, "then": then}, "at_least": at_least, "otherwise": otherwise,
-            **_common(name, weight, None)}
+    return {
+        "gate": {"when": when, "then": then},
+        "at_least": at_least,
+        "otherwise": otherwise,
+        **_common(name, weight, None),
+    }
 
 
 def gated_accumulation(
-    outcome: Spec, steps: Spec, *, at_least: Number, step_weight: Number = 1.0,
-    accumulate: str = "sum", name: str | None = None, weight: Number | None = None,
+    outcome: Spec,
+    steps: Spec,
+    *,
+    at_least: Number,
+    step_weight: Number = 1.0,
+    accumulate: str = "sum",
+    name: str | None = None,
+    weight: Number | None = None,
 ) -> Spec:
     """G-RA: step rewards are added only when the outcome reaches ``at_least``."""
-    return {"gated_accumulation": {"outcome": outcome, "steps": steps}, "at_least": at_least,
-            "step_weight": step_weight, "accumulate": accumulate, **_common(name, weight, None)}
+    return {
+        "gated_accumulation": {"outcome": outcome, "steps": steps},
+        "at_least": at_least,
+        "step_weight": step_weight,
+        "accumulate": accumulate,
+        **_common(name, weight, None),
+    }
 
 
-def clip(child: Spec, *, min: Number | None = None, max: Number | None = None,
-         name: str | None = None, weight: Number | None = None) -> Spec:
+def clip(
+    child: Spec,
+    *,
+    min: Number | None = None,
+    max: Number | None = None,
+    name: str | None = None,
+    weight: Number | None = None,
+) -> Spec:
     """Bounds on a subtree's value."""
     out: Spec = {"clip": child, **_common(name, weight, None)}
     if min is not None:

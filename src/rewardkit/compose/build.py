@@ -23,8 +23,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from rewardkit.compose import nodes as n
-from rewardkit.compose.scorer import LeafScorer
 from rewardkit.compose.refs import Ref, find_refs, is_ref
+from rewardkit.compose.scorer import LeafScorer
 from rewardkit.errors import ConfigError, UnknownNameError
 from rewardkit.registry import get
 
@@ -58,7 +58,9 @@ class TreeBuilder:
         if node is None or self.problems:
             raise ConfigError(self.problems or [(where, "empty reward tree")])
         if isinstance(node, n.Metric):
-            raise ConfigError([(where, "the root cannot be a metric node: nothing would be rewarded")])
+            raise ConfigError(
+                [(where, "the root cannot be a metric node: nothing would be rewarded")]
+            )
         return node
 
     def _node(self, spec: Any, path: str, where: str) -> n.Node | None:
@@ -67,7 +69,9 @@ class TreeBuilder:
             return None
         kinds = [k for k in COMPOSITES if k in spec]
         if "fn" in spec and kinds:
-            self.problems.append((where, f"a node has either 'fn' or one of {COMPOSITES}, not both"))
+            self.problems.append(
+                (where, f"a node has either 'fn' or one of {COMPOSITES}, not both")
+            )
             return None
         if len(kinds) > 1:
             self.problems.append((where, f"a node has one composite key, found {kinds}"))
@@ -107,11 +111,16 @@ class TreeBuilder:
             if name not in self.variables:
                 known = ", ".join(sorted(self.variables)) or "none"
                 self.problems.append(
-                    (where, f"undefined variable '${{{name}}}' (defined: {known}); "
-                     "define it under 'variables' or 'schedules'")
+                    (
+                        where,
+                        f"undefined variable '${{{name}}}' (defined: {known}); "
+                        "define it under 'variables' or 'schedules'",
+                    )
                 )
 
-    def _leaf(self, spec: Mapping[str, Any], path: str, where: str, common: dict[str, Any]) -> n.Node | None:
+    def _leaf(
+        self, spec: Mapping[str, Any], path: str, where: str, common: dict[str, Any]
+    ) -> n.Node | None:
         fn = spec["fn"]
         try:
             component = get(fn, f"{where}.fn")
@@ -141,14 +150,23 @@ class TreeBuilder:
         allowed = {kind, *NODE_KEYS, *_OPTIONS[kind]}
         for key in spec:
             if key not in allowed:
-                self.problems.append((f"{where}.{key}", f"unknown option for {kind} (allowed: {sorted(allowed - {kind})})"))
+                self.problems.append(
+                    (
+                        f"{where}.{key}",
+                        f"unknown option for {kind} (allowed: {sorted(allowed - {kind})})",
+                    )
+                )
         body = spec[kind]
         opts = {k: spec[k] for k in _OPTIONS[kind] if k in spec}
         if kind in ("weighted", "tiers", "product"):
             children = self._children(body, path, f"{where}.{kind}")
             if kind == "tiers" and "partial" in opts and not isinstance(opts["partial"], bool):
                 self.problems.append((f"{where}.partial", "must be true or false"))
-            cls: Callable[..., n.Node] = {"weighted": n.Weighted, "tiers": n.Tiers, "product": n.Product}[kind]
+            cls: Callable[..., n.Node] = {
+                "weighted": n.Weighted,
+                "tiers": n.Tiers,
+                "product": n.Product,
+            }[kind]
             return cls(path=path, items=children, **common, **opts)
         if kind in _PAIRS:
             return self._paired(kind, body, opts, path, where, common)
@@ -167,7 +185,12 @@ class TreeBuilder:
         for i, spec in enumerate(body):
             name = _name_of(spec, i)
             if name in seen:
-                self.problems.append((f"{where}[{i}].name", f"duplicate name {name!r}; give each child a unique 'name'"))
+                self.problems.append(
+                    (
+                        f"{where}[{i}].name",
+                        f"duplicate name {name!r}; give each child a unique 'name'",
+                    )
+                )
             seen.add(name)
             child = self._node(spec, f"{path}/{name}", f"{where}[{i}]")
             if child is not None:
@@ -175,21 +198,35 @@ class TreeBuilder:
         return out
 
     def _paired(
-        self, kind: str, body: Any, opts: dict[str, Any], path: str, where: str, common: dict[str, Any]
+        self,
+        kind: str,
+        body: Any,
+        opts: dict[str, Any],
+        path: str,
+        where: str,
+        common: dict[str, Any],
     ) -> n.Node | None:
         first, second = _PAIRS[kind]
         if not isinstance(body, Mapping) or set(body) != {first, second}:
-            self.problems.append((f"{where}.{kind}", f"expected a mapping with exactly '{first}' and '{second}'"))
+            self.problems.append(
+                (f"{where}.{kind}", f"expected a mapping with exactly '{first}' and '{second}'")
+            )
             return None
-        a = self._node(body[first], f"{path}/{_name_of(body[first], first)}", f"{where}.{kind}.{first}")
-        b = self._node(body[second], f"{path}/{_name_of(body[second], second)}", f"{where}.{kind}.{second}")
+        a = self._node(
+            body[first], f"{path}/{_name_of(body[first], first)}", f"{where}.{kind}.{first}"
+        )
+        b = self._node(
+            body[second], f"{path}/{_name_of(body[second], second)}", f"{where}.{kind}.{second}"
+        )
         accumulate = opts.pop("accumulate", "sum")
         if accumulate not in ("sum", "mean"):
             self.problems.append((f"{where}.accumulate", "must be 'sum' or 'mean'"))
         nums = {k: self._num(v, f"{where}.{k}") for k, v in opts.items()}
         if kind == "gate":
             return n.Gate(path=path, when=a, then=b, **common, **nums)
-        return n.GatedAccumulation(path=path, outcome=a, steps=b, accumulate=accumulate, **common, **nums)
+        return n.GatedAccumulation(
+            path=path, outcome=a, steps=b, accumulate=accumulate, **common, **nums
+        )
 
 
 def _name_of(spec: Any, default: int | str) -> str:

@@ -22,8 +22,8 @@ from typing import Literal
 
 import numpy as np
 
-from rewardkit.compose.scorer import EvalContext, LeafScorer
 from rewardkit.compose.refs import Ref
+from rewardkit.compose.scorer import EvalContext, LeafScorer
 
 Num = float | Ref
 

@@ -55,13 +55,26 @@ class Ref:
         try:
             tree = ast.parse(source, mode="eval").body
         except SyntaxError:
-            raise ValueError(f"cannot parse reference {text!r}: use e.g. '${{name}}' or '1 - ${{name}}'") from None
+            raise ValueError(
+                f"cannot parse reference {text!r}: use e.g. '${{name}}' or '1 - ${{name}}'"
+            ) from None
         for node in ast.walk(tree):
-            ok = isinstance(
-                node,
-                ast.BinOp | ast.UnaryOp | ast.Constant | ast.Name | ast.Load | ast.USub | ast.UAdd,
-            ) or type(node) in _BINOPS
-            if not ok or (isinstance(node, ast.Constant) and not isinstance(node.value, int | float)):
+            ok = (
+                isinstance(
+                    node,
+                    ast.BinOp
+                    | ast.UnaryOp
+                    | ast.Constant
+                    | ast.Name
+                    | ast.Load
+                    | ast.USub
+                    | ast.UAdd,
+                )
+                or type(node) in _BINOPS
+            )
+            if not ok or (
+                isinstance(node, ast.Constant) and not isinstance(node.value, int | float)
+            ):
                 raise ValueError(
                     f"reference {text!r} may only use numbers, ${{variables}}, + - * / and parentheses"
                 )
@@ -76,6 +89,7 @@ class Ref:
 
 def _eval(node: ast.expr, values: Mapping[str, float]) -> float:
     if isinstance(node, ast.Constant):
+        assert isinstance(node.value, int | float)  # checked in Ref.parse
         return float(node.value)
     if isinstance(node, ast.Name):
         return values[node.id]
@@ -99,7 +113,9 @@ def find_refs(params: Mapping[str, Any], path: str = "") -> dict[str, Ref]:
     return found
 
 
-def resolve(params: Mapping[str, Any], refs: Mapping[str, Ref], variables: Mapping[str, float]) -> dict[str, Any]:
+def resolve(
+    params: Mapping[str, Any], refs: Mapping[str, Ref], variables: Mapping[str, float]
+) -> dict[str, Any]:
     """``params`` with every reference replaced by its current value."""
     out = dict(params)
     for key, ref in refs.items():

@@ -136,7 +136,7 @@ def _checked(result: Result | Any) -> Result | BaseException:
         )
     if not math.isfinite(value):
         return ValueError(f"returned a non-finite value {value}; return None for 'does not apply'")
-    return result
+    return result if isinstance(result, Score) else value
 
 
 def check_error_value(value: Any) -> float | None:
