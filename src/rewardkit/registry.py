@@ -84,6 +84,14 @@ class Component:
                 [(_join(path, *map(str, e["loc"])), e["msg"]) for e in exc.errors()]
             ) from None
 
+    def call(self, sample: Sample, params: BaseModel) -> Result:
+        """Score one sample (for components that use another component, e.g. as a judge)."""
+        if self.stateful or self.batched:
+            raise TypeError(f"component {self.name!r} scores whole batches; call it through a program")
+        if self.style == "kwargs":
+            return self.fn(sample, **params.model_dump())  # type: ignore[no-any-return]
+        return self.fn(sample, params)  # type: ignore[no-any-return]
+
 
 _REGISTRY: dict[str, Component] = {}
 

@@ -6,7 +6,7 @@
 - ``answer_tag``: the content of the last ``<answer>...</answer>``;
 - ``boxed``: the content of the last ``\\boxed{...}`` (nested braces allowed);
 - ``last_number``: the last number (sign, thousands separators, decimals, ``a/b`` and ``%`` kept);
-- ``regex``: group ``group`` of the last match of ``pattern``.
+- ``regex``: group ``group`` of the last match of ``pattern`` (the whole match if it has no groups).
 
 A completion with no such part extracts to ``None``; answer components score that as wrong
 (0), not as "does not apply", because a missing answer is the model's fault.
@@ -48,7 +48,7 @@ class ExtractParams(Params):
                 compiled = re.compile(self.pattern)
             except re.error as exc:
                 raise ValueError(f"pattern {self.pattern!r} is not a valid regex: {exc}") from None
-            if self.group > compiled.groups:
+            if compiled.groups and self.group > compiled.groups:
                 raise ValueError(
                     f"group {self.group} does not exist: the pattern has {compiled.groups} groups"
                 )

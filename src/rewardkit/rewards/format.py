@@ -1,0 +1,205 @@
+"""Format signals: does the completion have the shape the task asks for?
+
+- ``regex``: the completion matches a pattern;
+- ``tags``: the R1 ``<think>...</think><answer>...</answer>`` layout (strict or per-tag credit);
+- ``json_valid``: the answer parses as JSON (and validates against a JSON Schema when given);
+- ``boxed``: a non-empty ``\\boxed{...}`` answer is present.
+
+>>> from rewardkit.types import Sample
+>>> s = Sample(id="0", group="g", prompt="", completion="<think>a</think><answer>4</answer>")
+>>> tags(s, TagsParams()).value
+1.0
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Literal
+
+from jsonschema import SchemaError
+from jsonschema.exceptions import best_match
+from jsonschema.validators import validator_for
+from pydantic import Field, field_validator, model_validator
+
+from rewardkit.registry import Params, reward
+from rewardkit.rewards.extract import ExtractParams, extract_answer, last_boxed
+from rewardkit.types import Sample, Score
+
+
+class RegexParams(Params):
+    """Parameters of ``regex``: the pattern, how it must match, and its flags."""
+
+    pattern: str
+    mode: Literal["full", "search"] = "full"
+    ignorecase: bool = False
+    dotall: bool = False
+    multiline: bool = False
+    strip: bool = True
+    """Remove whitespace around the completion first (models often end with a newline)."""
+
+    @field_validator("pattern")
+    @classmethod
+    def _check_pattern(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"pattern {pattern!r} is not a valid regex: {exc}") from None
+        return pattern
+
+    def compiled(self) -> re.Pattern[str]:
+        """The pattern compiled with the chosen flags (``re`` caches compiled patterns)."""
+        flags = re.RegexFlag(0)
+        if self.ignorecase:
+            flags |= re.IGNORECASE
+        if self.dotall:
+            flags |= re.DOTALL
+        if self.multiline:
+            flags |= re.MULTILINE
+        return re.compile(self.pattern, flags)
+
+
+@reward("regex", params=RegexParams)
+def regex(sample: Sample, p: RegexParams) -> float:
+    """1.0 when the completion matches ``pattern`` (mode full or search), else 0.0.
+
+    >>> s = Sample(id="0", group="g", prompt="", completion="Answer: 42\\n")
+    >>> regex(s, RegexParams(pattern=r"Answer: \\d+"))
+    1.0
+    """
+    text = sample.completion.strip() if p.strip else sample.completion
+    compiled = p.compiled()
+    found = compiled.fullmatch(text) if p.mode == "full" else compiled.search(text)
+    return 1.0 if found else 0.0
+
+
+_TAG_NAME = re.compile(r"[A-Za-z][\w.-]*")
+
+
+class TagsParams(Params):
+    """Parameters of ``tags``: strict layout or per-tag credit, and the two tag names."""
+
+    mode: Literal["strict", "soft"] = "strict"
+    think_tag: str = "think"
+    answer_tag: str = "answer"
+
+    @model_validator(mode="after")
+    def _check_tags(self) -> TagsParams:
+        for tag in (self.think_tag, self.answer_tag):
+            if not _TAG_NAME.fullmatch(tag):
+                raise ValueError(
+                    f"tag name {tag!r} is not valid: give a bare name such as 'think' "
+                    "(a letter, then letters, digits, '_', '-' or '.'), without angle brackets"
+                )
+        if self.think_tag == self.answer_tag:
+            raise ValueError(f"think_tag and answer_tag are both {self.think_tag!r}; give two tags")
+        return self
+
+    def markers(self) -> tuple[str, str, str, str]:
+        """The four literal tags, in layout order."""
+        t, a = self.think_tag, self.answer_tag
+        return f"<{t}>", f"</{t}>", f"<{a}>", f"</{a}>"
+
+
+@reward("tags", params=TagsParams)
+def tags(sample: Sample, p: TagsParams) -> Score:
+    """The R1 think/answer layout: strict (1 or 0) or soft (1/4 per tag present exactly once).
+
+    Tags are matched case-sensitively. Strict mode allows whitespace between and around the two
+    blocks and nothing else outside them; each tag must appear exactly once.
+
+    >>> s = Sample(id="0", group="g", prompt="", completion="<think>x</think> 4 </answer>")
+    >>> tags(s, TagsParams(mode="soft")).value  # <answer> is missing: 3 of 4 tags
+    0.75
+    """
+    markers = p.markers()
+    counts = {m: sample.completion.count(m) for m in markers}
+    info: dict[str, Any] = {"counts": counts}
+    if p.mode == "soft":
+        return Score(sum(0.25 for c in counts.values() if c == 1), info=info)
+    if any(c != 1 for c in counts.values()):
+        return Score(0.0, info={**info, "reason": "each tag must appear exactly once"})
+    # Every tag occurs once, so the non-greedy groups cannot swallow another tag.
+    open_t, close_t, open_a, close_a = (re.escape(m) for m in markers)
+    layout = rf"\s*{open_t}.*?{close_t}\s*{open_a}.*?{close_a}\s*"
+    if re.fullmatch(layout, sample.completion, re.DOTALL):
+        return Score(1.0, info=info)
+    reason = "text outside the think/answer blocks, or blocks in the wrong order"
+    return Score(0.0, info={**info, "reason": reason})
+
+
+class JsonValidParams(ExtractParams):
+    """Parameters of ``json_valid``: which part is the JSON, and an optional JSON Schema."""
+
+    json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+
+    @field_validator("json_schema")
+    @classmethod
+    def _check_schema(cls, schema: dict[str, Any] | None) -> dict[str, Any] | None:
+        if schema is not None:
+            try:
+                validator_for(schema).check_schema(schema)
+            except SchemaError as exc:
+                raise ValueError(f"schema is not a valid JSON Schema: {exc.message}") from None
+        return schema
+
+
+# The content of a fence may not contain another fence, so two blocks are never read as one.
+_WHOLE_FENCE = re.compile(r"```[ \t]*(?:json)?[ \t]*\n?((?:(?!```).)*)```", re.DOTALL | re.I)
+_JSON_FENCE = re.compile(r"```[ \t]*json[ \t]*\n(.*?)```", re.DOTALL | re.I)
+
+
+def strip_json_fence(text: str) -> str:
+    """The JSON inside a Markdown code fence: the whole text if it is one fence, else the last
+    ```json block, else the text unchanged.
+
+    >>> strip_json_fence('```json\\n{"a": 1}\\n```')
+    '{"a": 1}'
+    """
+    whole = _WHOLE_FENCE.fullmatch(text.strip())
+    if whole:
+        return whole.group(1).strip()
+    blocks = _JSON_FENCE.findall(text)
+    return blocks[-1].strip() if blocks else text
+
+
+@reward("json_valid", params=JsonValidParams)
+def json_valid(sample: Sample, p: JsonValidParams) -> Score:
+    """1.0 when the answer parses as JSON (and validates against ``schema`` when given), else 0.0.
+
+    >>> s = Sample(id="0", group="g", prompt="", completion='```json\\n{"a": 1}\\n```')
+    >>> json_valid(s, JsonValidParams(schema={"required": ["a"]})).value
+    1.0
+    """
+    answer = extract_answer(sample.completion, p)
+    if answer is None:
+        return Score(0.0, info={"reason": f"no answer found (extract: {p.extract})"})
+    try:
+        value = json.loads(strip_json_fence(answer))
+    except (ValueError, RecursionError) as exc:
+        return Score(0.0, info={"reason": f"not JSON: {exc}"})
+    if p.json_schema is not None:
+        validator = validator_for(p.json_schema)(p.json_schema)
+        error = best_match(validator.iter_errors(value))
+        if error is not None:
+            where = "/".join(map(str, error.absolute_path)) or "(root)"
+            return Score(0.0, info={"reason": f"schema: {error.message} at {where}"})
+    return Score(1.0)
+
+
+@reward("boxed", params=Params)
+def boxed(sample: Sample, p: Params) -> Score:
+    """1.0 when the completion ends its work with a non-empty ``\\boxed{...}`` answer, else 0.0.
+
+    The last ``\\boxed{...}`` (or ``\\fbox{...}``) counts; unbalanced braces count as absent.
+
+    >>> boxed(Sample(id="0", group="g", prompt="", completion="so \\\\boxed{7}"), Params()).value
+    1.0
+    """
+    del p
+    content = last_boxed(sample.completion)
+    if content is None:
+        return Score(0.0, info={"reason": "no complete \\boxed{...}"})
+    if not content:
+        return Score(0.0, info={"reason": "\\boxed{} is empty"})
+    return Score(1.0, info={"answer": content})
