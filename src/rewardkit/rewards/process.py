@@ -1,0 +1,239 @@
+"""Step-level (process) rewards: step segmentation, step-marker counting, and verified steps.
+
+Steps are the sample's own ``steps`` spans when given, else ``split_steps`` of the completion.
+``step_check`` puts one value per step span in ``Score.steps`` (NaN for a step its verifier could
+not judge, e.g. an arithmetic step without an equation) and aggregates the judged ones.
+
+>>> split_steps("Step 1: a\\n\\nStep 2: b", "line")
+[(0, 9), (11, 20)]
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import math
+import re
+from collections.abc import Callable
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from rewardkit.registry import Params, reward
+from rewardkit.rewards.arithmetic import check_equations
+from rewardkit.types import Sample, Score, Span
+
+SplitMode = Literal["line", "paragraph", "marker"]
+DEFAULT_MARKER = r"Step \d+:"
+
+_LINE = re.compile(r"[^\n]+")
+_BLANK_LINES = re.compile(r"\n\s*\n")
+
+
+def _trim(text: str, start: int, end: int) -> Span | None:
+    """The span without its surrounding whitespace, or None when nothing is left."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
+
+
+def split_steps(text: str, mode: SplitMode = "line", marker: str | None = None) -> list[Span]:
+    """Step spans ``(start, end)`` (character offsets into ``text``, whitespace trimmed).
+
+    ``line``: each non-blank line. ``paragraph``: blocks separated by blank lines. ``marker``: each
+    step starts at a match of the regex ``marker`` (default ``Step \\d+:``) and runs to the next
+    match; text before the first marker is not a step.
+
+    >>> text = "intro\\nStep 1: x\\nStep 2: y"
+    >>> [text[a:b] for a, b in split_steps(text, "marker")]
+    ['Step 1: x', 'Step 2: y']
+    """
+    if mode == "line":
+        bounds = [(m.start(), m.end()) for m in _LINE.finditer(text)]
+    elif mode == "paragraph":
+        breaks = [(m.start(), m.end()) for m in _BLANK_LINES.finditer(text)]
+        starts = [0] + [end for _, end in breaks]
+        ends = [start for start, _ in breaks] + [len(text)]
+        bounds = list(zip(starts, ends, strict=True))
+    elif mode == "marker":
+        starts = [m.start() for m in re.finditer(marker or DEFAULT_MARKER, text)]
+        ends = [*starts[1:], len(text)] if starts else []
+        bounds = list(zip(starts, ends, strict=True))
+    else:
+        raise ValueError(f"unknown split mode {mode!r}; use line, paragraph or marker")
+    trimmed = (_trim(text, start, end) for start, end in bounds)
+    return [span for span in trimmed if span is not None]
+
+
+class StepParams(Params):
+    """How a completion is cut into steps when the sample carries no ``steps`` spans."""
+
+    split: SplitMode = "line"
+    marker: str | None = None
+
+    @model_validator(mode="after")
+    def _check_marker(self) -> StepParams:
+        if self.marker is not None:
+            if self.split != "marker":
+                raise ValueError("'marker' is only used with split: marker")
+            _compile(self.marker, "marker")
+        return self
+
+
+def _compile(pattern: str, what: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"{what} {pattern!r} is not a valid regex: {exc}") from None
+
+
+def sample_steps(sample: Sample, p: StepParams) -> list[Span]:
+    """The sample's step spans: its own ``steps`` when given, else the split of its completion.
+
+    >>> sample_steps(Sample(id="0", group="g", prompt="", completion="a\\nb"), StepParams())
+    [(0, 1), (2, 3)]
+    """
+    if sample.steps is not None:
+        return list(sample.steps)
+    return split_steps(sample.completion, p.split, p.marker)
+
+
+class ReasoningStepsParams(Params):
+    """Parameters of ``reasoning_steps``: the step-marker regex and the count that earns 1.0."""
+
+    pattern: str = r"(?m)^(Step \d+:|\d+\.|-|\*) "
+    cap: int = Field(3, ge=1)
+
+    @model_validator(mode="after")
+    def _check_pattern(self) -> ReasoningStepsParams:
+        _compile(self.pattern, "pattern")
+        return self
+
+
+@reward("reasoning_steps", params=ReasoningStepsParams)
+def reasoning_steps(sample: Sample, p: ReasoningStepsParams) -> Score:
+    """min(number of step markers, cap) / cap.
+
+    >>> s = Sample(id="0", group="g", prompt="", completion="Step 1: a\\nStep 2: b")
+    >>> round(reasoning_steps(s, ReasoningStepsParams()).value, 4)
+    0.6667
+    """
+    count = sum(1 for _ in re.finditer(p.pattern, sample.completion))
+    return Score(min(count, p.cap) / p.cap, info={"count": count})
+
+
+Verifier = Literal["arithmetic", "regex", "function"]
+Aggregate = Literal["mean", "min", "all", "last"]
+StepFunction = Callable[[str, Sample], Any]
+
+
+@functools.lru_cache(maxsize=64)
+def load_step_function(ref: str) -> StepFunction:
+    """Import ``"module:function"``; raises ValueError when it cannot be found.
+
+    >>> load_step_function("math:isfinite").__name__
+    'isfinite'
+    """
+    module_name, sep, attr = ref.partition(":")
+    if not sep or not module_name or not attr:
+        raise ValueError(f"fn_ref {ref!r} must look like 'package.module:function'")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(f"fn_ref {ref!r}: cannot import {module_name!r}: {exc}") from None
+    fn = getattr(module, attr, None)
+    if not callable(fn):
+        raise ValueError(f"fn_ref {ref!r}: module {module_name!r} has no callable {attr!r}")
+    return fn
+
+
+class StepCheckParams(StepParams):
+    """Parameters of ``step_check``.
+
+    ``verifier``: ``arithmetic`` (every ``a op b = c`` in the step is right), ``regex`` (the step
+    matches ``pattern``), or ``function`` (``fn_ref`` ``"module:function"`` called as
+    ``f(step_text, sample) -> float | bool | None``). ``no_equation``: an arithmetic step without
+    an equation is left unjudged (``skip``) or scored 0.0 (``zero``).
+    """
+
+    verifier: Verifier = "arithmetic"
+    aggregate: Aggregate = "mean"
+    pattern: str | None = None
+    fn_ref: str | None = None
+    no_equation: Literal["skip", "zero"] = "skip"
+
+    @model_validator(mode="after")
+    def _check_verifier(self) -> StepCheckParams:
+        needs = {"regex": "pattern", "function": "fn_ref"}
+        for verifier, option in needs.items():
+            given = getattr(self, option) is not None
+            if self.verifier == verifier and not given:
+                raise ValueError(f"verifier: {verifier} needs '{option}'")
+            if self.verifier != verifier and given:
+                raise ValueError(f"'{option}' is only used with verifier: {verifier}")
+        if self.pattern is not None:
+            _compile(self.pattern, "pattern")
+        if self.fn_ref is not None:
+            load_step_function(self.fn_ref)
+        return self
+
+
+def _verify_step(text: str, sample: Sample, p: StepCheckParams) -> float | None:
+    if p.verifier == "regex":
+        assert p.pattern is not None
+        return 1.0 if re.search(p.pattern, text) else 0.0
+    if p.verifier == "function":
+        assert p.fn_ref is not None
+        return _function_value(load_step_function(p.fn_ref)(text, sample), p.fn_ref)
+    right, total = check_equations(text)
+    if total == 0:
+        return None if p.no_equation == "skip" else 0.0
+    return 1.0 if right == total else 0.0
+
+
+def _function_value(result: Any, ref: str) -> float | None:
+    if result is None:
+        return None
+    if not isinstance(result, (bool, int, float)) or not math.isfinite(result):
+        raise TypeError(
+            f"step function {ref!r} must return a finite float, a bool or None, got {result!r}"
+        )
+    return float(result)
+
+
+def aggregate_steps(values: list[float], how: Aggregate) -> float:
+    """One value from the judged steps: mean, min, all (1.0 iff every step is 1.0), or last.
+
+    >>> aggregate_steps([1.0, 0.5], "all")
+    0.0
+    """
+    if how == "mean":
+        return sum(values) / len(values)
+    if how == "min":
+        return min(values)
+    if how == "all":
+        return 1.0 if all(v >= 1.0 for v in values) else 0.0
+    return values[-1]
+
+
+@reward("step_check", params=StepCheckParams)
+def step_check(sample: Sample, p: StepCheckParams) -> Score | None:
+    """Verify each step; Score.steps has one value per step (NaN = not judged), value aggregates.
+
+    None when there are no steps or no step could be judged.
+
+    >>> s = Sample(id="0", group="g", prompt="", completion="2 + 2 = 4\\nso 3 * 3 = 8\\ndone")
+    >>> score = step_check(s, StepCheckParams())
+    >>> score.value, score.steps
+    (0.5, (1.0, 0.0, nan))
+    """
+    spans = sample_steps(sample, p)
+    values = [_verify_step(sample.completion[a:b], sample, p) for a, b in spans]
+    judged = [v for v in values if v is not None]
+    if not judged:
+        return None
+    steps = tuple(math.nan if v is None else v for v in values)
+    info = {"spans": spans, "scored": [v is not None for v in values], "verifier": p.verifier}
+    return Score(aggregate_steps(judged, p.aggregate), steps=steps, info=info)

@@ -1,0 +1,207 @@
+"""Structured-output rewards (the ComfyUI-R1 setting): graph F1 over workflows, JSON field match.
+
+The completion's JSON is taken from the extracted answer, with a ```` ```json ```` fence stripped.
+JSON that does not parse, or has the wrong shape, scores 0.0 (the model's fault) with the reason
+in ``info``; a malformed reference raises.
+
+>>> from rewardkit.types import Sample
+>>> ref = {"nodes": [{"id": 1, "type": "Load"}, {"id": 2, "type": "Save"}],
+...        "edges": [{"source": 1, "target": 2}]}
+>>> out = '{"nodes": [{"id": "a", "type": "Load"}], "edges": []}'
+>>> s = Sample(id="0", group="g", prompt="", completion=out, reference=ref)
+>>> graph_f1(s, GraphF1Params()).value  # node F1 2/3, edge F1 0
+0.3333333333333333
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from rewardkit.registry import reward
+from rewardkit.rewards.extract import ExtractParams, extract_answer
+from rewardkit.rewards.graphs import Graph, load_json, multiset_f1, parse_graph
+from rewardkit.types import Sample, Score
+
+GraphLevel = Literal["node", "edge", "mean", "exact"]
+
+
+class GraphF1Params(ExtractParams):
+    """Parameters of ``graph_f1``: which level is the value (the others go to ``info``)."""
+
+    level: GraphLevel = "mean"
+
+
+class JsonMatchParams(ExtractParams):
+    """Parameters of ``json_match``.
+
+    ``fields`` restricts the check to these dotted paths (default: every leaf of the reference);
+    numbers match within ``abs_tol`` / ``rel_tol`` (``math.isclose``); strings match exactly unless
+    ``case_insensitive``.
+    """
+
+    fields: tuple[str, ...] | None = None
+    abs_tol: float = Field(0.0, ge=0.0)
+    rel_tol: float = Field(0.0, ge=0.0)
+    case_insensitive: bool = False
+
+    @field_validator("fields")
+    @classmethod
+    def _check_fields(cls, fields: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if fields is not None and (not fields or any(not f for f in fields)):
+            raise ValueError(
+                "'fields' must list at least one non-empty dotted path, or be left out"
+            )
+        return fields
+
+
+def _reference_json(reference: Any, component: str) -> Any:
+    if isinstance(reference, str):
+        try:
+            return load_json(reference)
+        except ValueError as exc:
+            raise ValueError(f"{component}: the reference string is not JSON: {exc}") from None
+    return reference
+
+
+def _completion_json(sample: Sample, p: ExtractParams) -> tuple[Any, str | None]:
+    """The completion's JSON value, or (None, reason) when there is none."""
+    answer = extract_answer(sample.completion, p)
+    if answer is None:
+        return None, "no answer to read JSON from"
+    try:
+        return load_json(answer), None
+    except ValueError as exc:
+        return None, f"invalid JSON: {exc}"
+
+
+def reference_graph(reference: Any) -> Graph:
+    """The reference workflow graph; raises ValueError with the reason when it is malformed.
+
+    >>> reference_graph('{"nodes": []}').nodes
+    Counter()
+    """
+    try:
+        return parse_graph(_reference_json(reference, "graph_f1"))
+    except ValueError as exc:
+        raise ValueError(f"graph_f1: malformed reference graph: {exc}") from None
+
+
+@reward("graph_f1", params=GraphF1Params)
+def graph_f1(sample: Sample, p: GraphF1Params) -> Score:
+    """F1 of node types and typed edges against the reference workflow graph (mean by default).
+
+    ``level``: ``node`` (node-type F1), ``edge`` (F1 of (source type, target type, port)),
+    ``mean`` (their mean) or ``exact`` (1.0 when both multisets are equal).
+
+    >>> ref = {"1": {"class_type": "A"}, "2": {"class_type": "B", "inputs": {"x": ["1", 0]}}}
+    >>> out = '{"9": {"class_type": "B", "inputs": {"x": ["8", 0]}}, "8": {"class_type": "A"}}'
+    >>> s = Sample(id="0", group="g", prompt="", completion=out, reference=ref)
+    >>> graph_f1(s, GraphF1Params(level="exact")).value
+    1.0
+    """
+    ref = reference_graph(sample.reference)
+    obj, reason = _completion_json(sample, p)
+    if reason is not None:
+        return Score(0.0, info={"reason": reason})
+    try:
+        pred = parse_graph(obj)
+    except ValueError as exc:
+        return Score(0.0, info={"reason": f"not a graph: {exc}"})
+    node_f1 = multiset_f1(pred.nodes, ref.nodes)
+    edge_f1 = multiset_f1(pred.edges, ref.edges)
+    exact = pred.nodes == ref.nodes and pred.edges == ref.edges
+    values = {"node": node_f1, "edge": edge_f1, "mean": (node_f1 + edge_f1) / 2, "exact": exact}
+    info = {
+        "node_f1": node_f1,
+        "edge_f1": edge_f1,
+        "exact": exact,
+        "num_nodes": sum(pred.nodes.values()),
+        "num_edges": sum(pred.edges.values()),
+    }
+    return Score(float(values[p.level]), info=info)
+
+
+def _leaves(obj: dict[str, Any], prefix: str = "") -> Iterator[str]:
+    """Dotted paths of the non-object values (and empty objects) inside a JSON object."""
+    for key, value in obj.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            yield from _leaves(value, path + ".")
+        else:
+            yield path
+
+
+_MISSING = object()
+
+
+def _lookup(obj: Any, path: str) -> Any:
+    for key in path.split("."):
+        if not isinstance(obj, dict) or key not in obj:
+            return _MISSING
+        obj = obj[key]
+    return obj
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def values_match(got: Any, want: Any, p: JsonMatchParams) -> bool:
+    """Whether two JSON values are equal under ``p``'s tolerances (recursing into lists/objects).
+
+    >>> values_match(1.05, 1, JsonMatchParams(abs_tol=0.1))
+    True
+    >>> values_match(True, 1, JsonMatchParams())  # a bool is not a number here
+    False
+    """
+    if _number(got) and _number(want):
+        return math.isclose(got, want, rel_tol=p.rel_tol, abs_tol=p.abs_tol)
+    if isinstance(got, str) and isinstance(want, str) and p.case_insensitive:
+        return got.casefold() == want.casefold()
+    if isinstance(got, dict) and isinstance(want, dict):
+        return got.keys() == want.keys() and all(values_match(got[k], want[k], p) for k in want)
+    if isinstance(got, list) and isinstance(want, list):
+        return len(got) == len(want) and all(
+            values_match(a, b, p) for a, b in zip(got, want, strict=True)
+        )
+    return type(got) is type(want) and bool(got == want)
+
+
+@reward("json_match", params=JsonMatchParams)
+def json_match(sample: Sample, p: JsonMatchParams) -> Score | None:
+    """Fraction of the reference object's fields (dotted paths) that the completion's JSON matches.
+
+    An empty reference object has nothing to check: None (does not apply).
+
+    >>> s = Sample(id="0", group="g", prompt="", completion='{"a": {"b": 2}, "c": "X"}',
+    ...            reference={"a": {"b": 2}, "c": "x"})
+    >>> json_match(s, JsonMatchParams(case_insensitive=True)).value
+    1.0
+    """
+    ref = _reference_json(sample.reference, "json_match")
+    if not isinstance(ref, dict):
+        raise ValueError(
+            f"json_match: the reference must be a JSON object, got {type(ref).__name__}"
+        )
+    paths = list(p.fields) if p.fields is not None else list(_leaves(ref))
+    unknown = [path for path in paths if _lookup(ref, path) is _MISSING]
+    if unknown:
+        raise ValueError(f"json_match: fields {unknown} are not in the reference object")
+    if not paths:
+        return None
+    obj, reason = _completion_json(sample, p)
+    if reason is None and not isinstance(obj, dict):
+        reason = f"the answer is a JSON {type(obj).__name__}, not an object"
+    if reason is not None:
+        return Score(0.0, info={"reason": reason})
+    wrong = [path for path in paths if not _match_path(obj, ref, path, p)]
+    return Score((len(paths) - len(wrong)) / len(paths), info={"mismatched": wrong})
+
+
+def _match_path(obj: dict[str, Any], ref: dict[str, Any], path: str, p: JsonMatchParams) -> bool:
+    got = _lookup(obj, path)
+    return got is not _MISSING and values_match(got, _lookup(ref, path), p)
