@@ -61,6 +61,9 @@ class ProgramConfig(_Frozen):
     error_value: float | None = Field(
         0.0, description="value substituted under on_error=score (null: 'does not apply')"
     )
+    correct_at_least: float = Field(
+        1.0, description="a sample counts as correct for curricula when its reward reaches this"
+    )
 
 
 def parse_config(data: Any) -> ProgramConfig:

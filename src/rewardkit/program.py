@@ -190,13 +190,51 @@ class RewardProgram:
 
     # -- training state -------------------------------------------------------------------------
 
-    def observe(self, step: int, metrics: Mapping[str, float]) -> list[Any]:
-        """Advance schedules with the metrics of finished step ``step``; returns their events."""
+    def observe(
+        self, step: int, metrics: Mapping[str, float], outcomes: Sequence[Any] | None = None
+    ) -> list[Any]:
+        """Advance schedules with the metrics of finished step ``step`` and curricula with its
+        outcomes (see ``outcomes``); returns their events. Replaying a step already observed
+        changes nothing, so a restored program never re-fires an event."""
         events: list[Any] = []
         for schedule in self.schedules.values():
             events.extend(schedule.observe(step, metrics))
-        self.step = step + 1
+        if outcomes is not None:
+            for curriculum in self.curricula.values():
+                events.extend(curriculum.observe(step, outcomes))
+        self.step = max(self.step, step + 1)
         return events
+
+    def outcomes(self, scored: ScoredBatch, adv: Advantages | None = None) -> list[dict[str, Any]]:
+        """One record per sample for the curricula: source (``meta["source"]``), group, reward,
+        advantage, correct (reward >= ``correct_at_least``) and difficulty (``meta["difficulty"]``)."""
+        out = []
+        for i, sample in enumerate(scored.samples):
+            reward = scored.rewards[i]
+            difficulty = sample.meta.get("difficulty", {})
+            out.append(
+                {
+                    "source": str(sample.meta.get("source", "default")),
+                    "group": sample.group,
+                    "reward": None if np.isnan(reward) else float(reward),
+                    "advantage": None if adv is None else float(adv.per_sample[i]),
+                    "correct": None
+                    if np.isnan(reward)
+                    else bool(reward >= self.config.correct_at_least),
+                    "difficulty": difficulty
+                    if isinstance(difficulty, Mapping)
+                    else {"level": difficulty},
+                }
+            )
+        return out
+
+    def curriculum_metrics(self) -> dict[str, float]:
+        """Each curriculum's metrics under ``curriculum/<name>/...``."""
+        return {
+            f"curriculum/{name}/{k}": v
+            for name, c in self.curricula.items()
+            for k, v in c.metrics().items()
+        }
 
     def leaves(self) -> list[n.Leaf]:
         return [node for node in self.tree.walk() if isinstance(node, n.Leaf)]

@@ -152,8 +152,8 @@ def _spans(value: Any, name: str) -> tuple[Span, ...] | None:
 class Score:
     """A component's verdict on one sample.
 
-    ``value`` is the reward; ``steps`` holds one value per step for process rewards; ``info`` is
-    logged, never rewarded. A component returns ``None`` instead of a Score when it does not apply.
+    ``value`` is the reward; ``steps`` holds one value per step for process rewards (NaN for a
+    step that could not be judged); ``info`` is logged, never rewarded. A component returns ``None`` instead of a Score when it does not apply.
 
     >>> Score(0.5, steps=(1.0, 0.0)).steps
     (1.0, 0.0)

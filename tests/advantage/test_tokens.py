@@ -67,3 +67,13 @@ def test_multibyte_characters_are_counted_as_characters() -> None:
 def test_sample_without_offsets_gets_none() -> None:
     s = Sample(id="x", group="g", prompt="", completion="abc")
     assert token_advantages([s], np.array([1.0]), [None], [None], 1.0) == [None]
+
+
+def test_unjudged_steps_are_left_out() -> None:
+    g = Groups.from_ids(["a", "a"])
+    nan = float("nan")
+    # judged steps pooled: [1, 0, 1] mean 2/3, std .57735; the NaN step gets no step advantage
+    out = step_advantages([(1.0, nan), (0.0, 1.0)], g, "group", eps=0.0)
+    assert [a.round(4).tolist() for a in out] == [[0.5774, 0.0], [-1.1547, 0.5774]]
+    idx = step_advantages([(1.0, nan), (0.0, 1.0)], g, "index", eps=0.0)
+    assert [a.round(4).tolist() for a in idx] == [[0.7071, 0.0], [-0.7071, 0.0]]

@@ -129,3 +129,11 @@ def test_references_follow_variables() -> None:
     # 0.25 * 1 + 0.75 * (1 * 2) = 1.75
     assert scored.rewards.tolist() == [1.75]
     assert np.isclose(scored.metrics["schedule/w"], 0.25)
+
+
+def test_gated_accumulation_skips_unjudged_steps() -> None:
+    tree = {"gated_accumulation": {"outcome": leaf("o"), "steps": leaf("s")}, "at_least": 1.0}
+    program = RewardProgram.from_dict({"reward": tree})
+    nan = float("nan")
+    scored = program.score(samples([{"o": 1.0, "s": 0.5, "steps": [1.0, nan, 1.0]}]))
+    assert scored.rewards.tolist() == [3.0]  # 1 + (1 + 1); the NaN step adds nothing

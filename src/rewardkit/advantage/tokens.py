@@ -2,7 +2,8 @@
 
     token advantage = outcome advantage + step_weight * step advantage of the token's step
 
-Step advantages normalise the step values across the group: ``group`` pools every step of every
+Step values may be NaN (a step the scorer could not judge): such steps are left out of the
+baselines and their tokens get no step advantage. Step advantages normalise the step values across the group: ``group`` pools every step of every
 sample of the group; ``index`` compares the k-th step of each sample with the k-th steps of the
 others. A token belongs to the step span it overlaps most (ties go to the earlier step); tokens
 outside every step get the outcome advantage alone.
@@ -54,10 +55,12 @@ def step_advantages(
             continue
         if baseline == "group":
             pooled = np.concatenate([v for _, v in rows])
+            pooled = pooled[~np.isnan(pooled)]
             sd = pooled.std(ddof=1) if pooled.size >= 2 else 0.0
             for i, v in rows:
-                # equal step values carry no relative signal: zero, not 0/0
-                out[i] = (v - pooled.mean()) / (sd + eps) if sd > 0 else np.zeros_like(v)
+                # equal step values carry no relative signal (zero, not 0/0); unjudged steps get none
+                z = (v - pooled.mean()) / (sd + eps) if sd > 0 else np.zeros_like(v)
+                out[i] = np.nan_to_num(z, nan=0.0)
             continue
         depth = max(v.size for _, v in rows)
         table = np.full((len(rows), depth), np.nan)
@@ -69,7 +72,7 @@ def step_advantages(
             sd = np.sqrt(np.nansum((table - mu) ** 2, axis=0) / np.maximum(n - 1, 1))
             z = np.where((n >= 2) & (sd > 0), (table - mu) / (sd + eps), 0.0)
         for r, (i, v) in enumerate(rows):
-            out[i] = z[r, : v.size]
+            out[i] = np.nan_to_num(z[r, : v.size], nan=0.0)
     return out
 
 

@@ -6,6 +6,7 @@ import typer
 
 from rewardkit.cli.check import check, components
 from rewardkit.cli.score import score
+from rewardkit.cli.simulate import simulate
 
 app = typer.Typer(
     name="rewardkit",
@@ -19,6 +20,7 @@ app = typer.Typer(
 app.command()(score)
 app.command()(check)
 app.command()(components)
+app.command()(simulate)
 
 
 def main() -> None:

@@ -179,11 +179,16 @@ class GatedAccumulation(Node):
         acc = np.zeros(len(outcome))
         gated: list[tuple[float, ...] | None] = []
         for i, steps in enumerate(step_lists):
-            if steps:
-                acc[i] = sum(steps) if self.accumulate == "sum" else sum(steps) / len(steps)
+            judged = [x for x in steps or () if not np.isnan(x)]  # NaN: a step not judged
+            if judged:
+                acc[i] = sum(judged) if self.accumulate == "sum" else sum(judged) / len(judged)
             elif not np.isnan(step_col[i]):
                 acc[i] = step_col[i]
-            gated.append(None if steps is None else tuple(s if open_[i] else 0.0 for s in steps))
+            gated.append(
+                None
+                if steps is None
+                else tuple(x if open_[i] or np.isnan(x) else 0.0 for x in steps)
+            )
         if any(s is not None for s in gated):
             ctx.steps[self.path] = gated
         return np.where(open_, outcome + num(self.step_weight, ctx) * acc, outcome)
