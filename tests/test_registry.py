@@ -60,3 +60,12 @@ def test_decorated_params_are_validated() -> None:
 def test_a_name_cannot_be_registered_twice_for_different_functions() -> None:
     with pytest.raises(ConfigError, match="already registered"):
         reward("exact_match")(lambda s, p: 0.0)
+
+
+def test_re_importing_a_module_re_registers_the_same_function() -> None:
+    comp = registry.get("exact_match")
+    twin = type(comp.fn)(comp.fn.__code__, comp.fn.__globals__, comp.fn.__name__)
+    twin.__qualname__, twin.__module__ = comp.fn.__qualname__, comp.fn.__module__
+    reward("exact_match", params=comp.params)(twin)  # what a second import does: no error
+    reward("exact_match", params=comp.params)(comp.fn)  # and back
+    assert registry.get("exact_match").fn is comp.fn

@@ -87,7 +87,9 @@ class Component:
     def call(self, sample: Sample, params: BaseModel) -> Result:
         """Score one sample (for components that use another component, e.g. as a judge)."""
         if self.stateful or self.batched:
-            raise TypeError(f"component {self.name!r} scores whole batches; call it through a program")
+            raise TypeError(
+                f"component {self.name!r} scores whole batches; call it through a program"
+            )
         if self.style == "kwargs":
             return self.fn(sample, **params.model_dump())  # type: ignore[no-any-return]
         return self.fn(sample, params)  # type: ignore[no-any-return]
@@ -109,8 +111,10 @@ def reward(
     """
 
     def decorate(fn: Any) -> Any:
-        if name in _REGISTRY and _REGISTRY[name].fn is not fn:
-            raise ConfigError(f"reward component {name!r} is already registered")
+        if name in _REGISTRY and _qualname(_REGISTRY[name].fn) != _qualname(fn):
+            raise ConfigError(
+                f"reward component {name!r} is already registered by {_qualname(_REGISTRY[name].fn)}"
+            )
         doc = inspect.getdoc(fn) or ""
         _REGISTRY[name] = Component(
             name=name,
@@ -191,6 +195,11 @@ def _infer_params(fn: Callable[..., Any], name: str) -> type[BaseModel]:
         fields[p.name] = (annotation, default)
     model_name = "Params_" + name.replace(":", "_").replace(".", "_")
     return create_model(model_name, __base__=Params, **fields)
+
+
+def _qualname(fn: Any) -> str:
+    # Re-importing a module (doctest collection, reloads) registers the same function again.
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
 
 
 def _join(*parts: str) -> str:
