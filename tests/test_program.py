@@ -187,3 +187,66 @@ def test_state_dict_round_trip_without_schedules() -> None:
     assert other.step == 5 and other.state_dict() == program.state_dict()
     with pytest.raises(ConfigError, match="not in this program"):
         other.load_state_dict({"schedules": {"ghost": {}}})
+
+
+def _step_samples() -> list[Sample]:
+    offsets = ((0, 2), (2, 4))
+    rows = [(1.0, [1.0, 1.0]), (0.0, [1.0, 0.0])]
+    return [
+        Sample(
+            id=str(i),
+            group="g",
+            prompt="",
+            completion="abcd",
+            token_ids=(1, 2),
+            token_offsets=offsets,
+            meta={"o": o, "v": 0.0, "steps": st, "spans": [[0, 2], [2, 4]]},
+        )
+        for i, (o, st) in enumerate(rows)
+    ]
+
+
+def test_gated_accumulation_root_feeds_per_token_advantages() -> None:
+    tree = {
+        "gated_accumulation": {
+            "outcome": {"fn": "test_meta", "key": "o"},
+            "steps": {"fn": "test_meta"},
+        },
+        "at_least": 1.0,
+        "step_weight": 0.0,
+    }
+    program = RewardProgram.from_dict({"reward": tree, "advantage": {"estimator": "dr_grpo"}})
+    adv = program.advantages(program.score(_step_samples()))
+    # outcome advantages [.5, -.5]; the failed sample's steps are zeroed by the gate: [1,1] and [0,0]
+    # pooled mean .5 std .57735 -> [.866, .866] and [-.866, -.866]; w = 1
+    assert [a.round(3).tolist() for a in adv.per_token] == [[1.366, 1.366], [-1.366, -1.366]]  # type: ignore[union-attr]
+
+
+def test_step_caps_apply_before_step_advantages() -> None:
+    config = {
+        "reward": {"fn": "test_meta", "key": "o"},
+        "advantage": {"estimator": "dr_grpo", "step_cap": "delta"},
+    }
+    program = RewardProgram.from_dict(config)
+    scored = program.score(_step_samples())
+    adv = program.advantages(scored)
+    # delta: [1, 1] -> [0, 1]; [1, 0] -> [1, 0]; pooled [0,1,1,0] mean .5 std .57735
+    assert [a.round(3).tolist() for a in adv.per_step] == [[-0.866, 0.866], [0.866, -0.866]]  # type: ignore[union-attr]
+
+
+def batched_with_a_failure(samples: list[Sample], p: object) -> list[object]:
+    return [1.0, RuntimeError("sandbox died")][: len(samples)]
+
+
+def test_a_batched_component_can_fail_one_sample() -> None:
+    from rewardkit.registry import reward
+
+    reward("test_batched_failure", batched=True)(batched_with_a_failure)
+    program = RewardProgram.from_dict(
+        {"reward": {"fn": "test_batched_failure"}, "on_error": "score", "error_value": None}
+    )
+    scored = program.score(samples([{}, {}]))
+    assert scored.reward_list() == [1.0, None]
+    assert [(f.error_type, f.message) for f in scored.failures] == [
+        ("RuntimeError", "sandbox died")
+    ]

@@ -38,6 +38,12 @@ class AdvantageConfig(_Frozen):
     step_baseline: Literal["group", "index"] = Field(
         "group", description="normalise steps over all steps of the group, or per step index"
     )
+    step_cap: Literal["none", "clip", "delta"] = Field(
+        "none",
+        description="cap step rewards against step-repetition hacking first: none | "
+        "clip (r -> min(r - eta, 0)) | delta (r_t -> r_t - r_t+1)",
+    )
+    step_clip_eta: float = Field(0.5, description="eta of step_cap: clip (a step >= eta earns 0)")
 
 
 class ProgramConfig(_Frozen):

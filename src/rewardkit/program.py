@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from rewardkit.advantage import ESTIMATORS, Groups, gdpo, step_advantages, token_advantages
+from rewardkit.advantage.caps import cap_batch
 from rewardkit.compose import EvalContext, Node, TreeBuilder
 from rewardkit.compose import nodes as n
 from rewardkit.compose.refs import Ref, is_ref
@@ -175,12 +176,10 @@ class RewardProgram:
         result = Advantages(per_sample=per_sample, metrics=advantage_stats(per_sample, rewards))
         path = cfg.steps_from or next(reversed(scored.steps), None)
         if path is not None and path in scored.steps:
-            step_values = scored.steps[path]
+            step_values = cap_batch(scored.steps[path], cfg.step_cap, cfg.step_clip_eta)
             result.per_step = step_advantages(step_values, groups, cfg.step_baseline, cfg.eps)
-            spans = [
-                _spans(s, info)
-                for s, info in zip(scored.samples, scored.info.get(path, []), strict=False)
-            ]
+            infos = scored.info.get(path) or [{}] * len(scored.samples)
+            spans = [_spans(s, info) for s, info in zip(scored.samples, infos, strict=True)]
             weight = self._step_weight
             w = weight.evaluate(self._current_variables()) if isinstance(weight, Ref) else weight
             result.per_token = token_advantages(

@@ -91,8 +91,8 @@ class Component:
                 f"component {self.name!r} scores whole batches; call it through a program"
             )
         if self.style == "kwargs":
-            return self.fn(sample, **params.model_dump())  # type: ignore[no-any-return]
-        return self.fn(sample, params)  # type: ignore[no-any-return]
+            return self.fn(sample, **params.model_dump())
+        return self.fn(sample, params)
 
 
 _REGISTRY: dict[str, Component] = {}

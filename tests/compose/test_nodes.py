@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from tests.conftest import samples
 
+from rewardkit.errors import ConfigError
 from rewardkit.program import RewardProgram
 
 
@@ -137,3 +138,19 @@ def test_gated_accumulation_skips_unjudged_steps() -> None:
     nan = float("nan")
     scored = program.score(samples([{"o": 1.0, "s": 0.5, "steps": [1.0, nan, 1.0]}]))
     assert scored.rewards.tolist() == [3.0]  # 1 + (1 + 1); the NaN step adds nothing
+
+
+def test_pair_children_are_named_by_role() -> None:
+    tree = {
+        "gate": {"when": {"fn": "test_meta", "key": "w"}, "then": {"fn": "test_meta", "key": "t"}},
+        "at_least": 0.5,
+    }
+    values = run(tree, [{"w": 1.0, "t": 0.3}])
+    assert (
+        values["reward/when"] == [1.0]
+        and values["reward/then"] == [0.3]
+        and values["reward"] == [0.3]
+    )
+    same = {"gate": {"when": leaf("x"), "then": leaf("x")}, "at_least": 0.5}
+    with pytest.raises(ConfigError, match="duplicate name 'x'"):
+        RewardProgram.from_dict({"reward": same})

@@ -21,21 +21,12 @@ import numpy as np
 
 from rewardkit.advantage.estimators import EPS
 from rewardkit.advantage.groups import Groups
+from rewardkit.rewards.steps import token_step_index
 from rewardkit.types import Sample, Span
 
+__all__ = ["step_advantages", "token_advantages", "token_step_index"]
+
 StepBaseline = Literal["group", "index"]
-
-
-def token_step_index(token_offsets: Sequence[Span], steps: Sequence[Span]) -> np.ndarray:
-    """For each token, the index of the step it overlaps most, or -1 for none."""
-    out = np.full(len(token_offsets), -1, dtype=np.int64)
-    for t, (ts, te) in enumerate(token_offsets):
-        best = 0
-        for k, (ss, se) in enumerate(steps):
-            overlap = min(te, se) - max(ts, ss)
-            if overlap > best:
-                best, out[t] = overlap, k
-    return out
 
 
 def step_advantages(
@@ -66,9 +57,10 @@ def step_advantages(
         table = np.full((len(rows), depth), np.nan)
         for r, (_, v) in enumerate(rows):
             table[r, : v.size] = v
+        n = (~np.isnan(table)).sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            n = (~np.isnan(table)).sum(axis=0)
-            mu = np.nanmean(table, axis=0)
+            # nanmean warns on a step index no sample judged; the sum/count form stays quiet
+            mu = np.nansum(table, axis=0) / n
             sd = np.sqrt(np.nansum((table - mu) ** 2, axis=0) / np.maximum(n - 1, 1))
             z = np.where((n >= 2) & (sd > 0), (table - mu) / (sd + eps), 0.0)
         for r, (i, v) in enumerate(rows):

@@ -212,12 +212,12 @@ class TreeBuilder:
                 (f"{where}.{kind}", f"expected a mapping with exactly '{first}' and '{second}'")
             )
             return None
-        a = self._node(
-            body[first], f"{path}/{_name_of(body[first], first)}", f"{where}.{kind}.{first}"
-        )
-        b = self._node(
-            body[second], f"{path}/{_name_of(body[second], second)}", f"{where}.{kind}.{second}"
-        )
+        # Children of a pair are named by their role unless named explicitly.
+        names = [_role_name(body[role], role) for role in (first, second)]
+        if names[0] == names[1]:
+            self.problems.append((f"{where}.{kind}.{second}.name", f"duplicate name {names[1]!r}"))
+        a = self._node(body[first], f"{path}/{names[0]}", f"{where}.{kind}.{first}")
+        b = self._node(body[second], f"{path}/{names[1]}", f"{where}.{kind}.{second}")
         accumulate = opts.pop("accumulate", "sum")
         if accumulate not in ("sum", "mean"):
             self.problems.append((f"{where}.accumulate", "must be 'sum' or 'mean'"))
@@ -227,6 +227,12 @@ class TreeBuilder:
         return n.GatedAccumulation(
             path=path, outcome=a, steps=b, accumulate=accumulate, **common, **nums
         )
+
+
+def _role_name(spec: Any, role: str) -> str:
+    if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
+        return str(spec["name"])
+    return role
 
 
 def _name_of(spec: Any, default: int | str) -> str:

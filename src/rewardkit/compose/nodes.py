@@ -191,6 +191,8 @@ class GatedAccumulation(Node):
             )
         if any(s is not None for s in gated):
             ctx.steps[self.path] = gated
+            # the step spans live in the step node's info; per-token advantages read them here
+            ctx.info[self.path] = ctx.info.get(self.steps.path, [{}] * len(outcome))
         return np.where(open_, outcome + num(self.step_weight, ctx) * acc, outcome)
 
 

@@ -124,8 +124,8 @@ class LeafScorer:
 
 def _checked(result: Result | Any) -> Result | BaseException:
     """Reject what a component must not return: non-numbers and non-finite values."""
-    if result is None:
-        return None
+    if result is None or isinstance(result, BaseException):
+        return result  # a batched component reports a failed sample by returning its exception
     if isinstance(result, Score):
         value = result.value
     elif isinstance(result, bool | int | float | np.floating | np.integer):

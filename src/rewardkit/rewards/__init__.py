@@ -1,7 +1,8 @@
 """The built-in signal library. Importing this package registers every built-in component.
 
 Each module holds one family: format, answers, math, geometry, structure, text, length, process,
-code. Components are pure functions of (sample, params) except where noted.
+prm, implicit_prm, code. Components are pure functions of (sample, params) except where noted; the
+model-based step scorers (prm, implicit_prm) import torch and transformers only when used.
 """
 
 from rewardkit.rewards import (  # noqa: F401  (imported to register)
@@ -9,8 +10,10 @@ from rewardkit.rewards import (  # noqa: F401  (imported to register)
     code,
     format,
     geometry,
+    implicit_prm,
     length,
     math,
+    prm,
     process,
     structure,
     text,

@@ -23,7 +23,7 @@ from rewardkit.registry import Params, reward
 from rewardkit.rewards.arithmetic import check_equations
 from rewardkit.types import Sample, Score, Span
 
-SplitMode = Literal["line", "paragraph", "marker"]
+SplitMode = Literal["line", "paragraph", "marker", "function"]
 DEFAULT_MARKER = r"Step \d+:"
 
 _LINE = re.compile(r"[^\n]+")
@@ -39,12 +39,16 @@ def _trim(text: str, start: int, end: int) -> Span | None:
     return (start, end) if start < end else None
 
 
-def split_steps(text: str, mode: SplitMode = "line", marker: str | None = None) -> list[Span]:
+def split_steps(
+    text: str, mode: SplitMode = "line", marker: str | None = None, fn: str | None = None
+) -> list[Span]:
     """Step spans ``(start, end)`` (character offsets into ``text``, whitespace trimmed).
 
     ``line``: each non-blank line. ``paragraph``: blocks separated by blank lines. ``marker``: each
     step starts at a match of the regex ``marker`` (default ``Step \\d+:``) and runs to the next
-    match; text before the first marker is not a step.
+    match; text before the first marker is not a step. ``function``: ``fn`` (``"module:function"``)
+    is called as ``f(text)`` and returns the spans itself, in order and not overlapping (kept as
+    given, not trimmed).
 
     >>> text = "intro\\nStep 1: x\\nStep 2: y"
     >>> [text[a:b] for a, b in split_steps(text, "marker")]
@@ -61,17 +65,56 @@ def split_steps(text: str, mode: SplitMode = "line", marker: str | None = None) 
         starts = [m.start() for m in re.finditer(marker or DEFAULT_MARKER, text)]
         ends = [*starts[1:], len(text)] if starts else []
         bounds = list(zip(starts, ends, strict=True))
+    elif mode == "function":
+        if fn is None:
+            raise ValueError("split mode 'function' needs fn='module:function'")
+        return _checked_spans(load_step_function(fn)(text), len(text), fn)
     else:
-        raise ValueError(f"unknown split mode {mode!r}; use line, paragraph or marker")
+        raise ValueError(f"unknown split mode {mode!r}; use line, paragraph, marker or function")
     trimmed = (_trim(text, start, end) for start, end in bounds)
     return [span for span in trimmed if span is not None]
 
 
+def _checked_spans(result: Any, length: int, ref: str) -> list[Span]:
+    """The spans a split function returned, or ValueError naming what is wrong with them."""
+    if isinstance(result, str | bytes) or not hasattr(result, "__iter__"):
+        raise ValueError(
+            f"split function {ref!r} must return a list of (start, end) pairs, got {result!r}"
+        )
+    spans: list[Span] = []
+    for item in result:
+        ok = isinstance(item, list | tuple) and len(item) == 2
+        ok = ok and all(isinstance(x, int) and not isinstance(x, bool) for x in item)
+        if not ok:
+            raise ValueError(
+                f"split function {ref!r} must return a list of (start, end) integer pairs, "
+                f"got {item!r} in {result!r}"
+            )
+        start, end = int(item[0]), int(item[1])
+        if not 0 <= start < end <= length:
+            raise ValueError(
+                f"split function {ref!r} returned span {(start, end)}; spans are non-empty "
+                f"[start, end) character offsets into the completion (length {length})"
+            )
+        if spans and start < spans[-1][1]:
+            raise ValueError(
+                f"split function {ref!r} returned span {(start, end)} before the end of "
+                f"{spans[-1]}; return the steps in order, without overlaps"
+            )
+        spans.append((start, end))
+    return spans
+
+
 class StepParams(Params):
-    """How a completion is cut into steps when the sample carries no ``steps`` spans."""
+    """How a completion is cut into steps when the sample carries no ``steps`` spans.
+
+    ``split_fn`` (with ``split: function``) is a ``"module:function"`` called as ``f(completion)``
+    that returns the step spans.
+    """
 
     split: SplitMode = "line"
     marker: str | None = None
+    split_fn: str | None = None
 
     @model_validator(mode="after")
     def _check_marker(self) -> StepParams:
@@ -79,6 +122,12 @@ class StepParams(Params):
             if self.split != "marker":
                 raise ValueError("'marker' is only used with split: marker")
             _compile(self.marker, "marker")
+        if (self.split == "function") != (self.split_fn is not None):
+            raise ValueError(
+                "split: function needs 'split_fn', and 'split_fn' needs split: function"
+            )
+        if self.split_fn is not None:
+            load_step_function(self.split_fn)
         return self
 
 
@@ -97,7 +146,7 @@ def sample_steps(sample: Sample, p: StepParams) -> list[Span]:
     """
     if sample.steps is not None:
         return list(sample.steps)
-    return split_steps(sample.completion, p.split, p.marker)
+    return split_steps(sample.completion, p.split, p.marker, p.split_fn)
 
 
 class ReasoningStepsParams(Params):
@@ -126,7 +175,7 @@ def reasoning_steps(sample: Sample, p: ReasoningStepsParams) -> Score:
 
 Verifier = Literal["arithmetic", "regex", "function"]
 Aggregate = Literal["mean", "min", "all", "last"]
-StepFunction = Callable[[str, Sample], Any]
+StepFunction = Callable[..., Any]  # f(step_text, sample) verifies; f(text) splits
 
 
 @functools.lru_cache(maxsize=64)
