@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from rewardkit.sandbox.confine import Isolation, _blocking_ancestor, _inside
 from rewardkit.sandbox.pool import SandboxPool
 from rewardkit.sandbox.protocol import RunRequest
@@ -48,3 +50,35 @@ def test_workers_report_what_holds(pool: SandboxPool) -> None:
     held = pool.isolation
     assert held["network"] and held["ipc"] and held["mounts"] and held["subreaper"] and held["uid"]
     assert "/tmp" in held["private_dirs"]
+
+
+@needs_root
+def test_a_checkout_under_tmp_stays_intact_and_tmp_stays_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker script lives under /tmp (as in a CI clone there): /tmp must still be private,
+    # the checkout visible read-only, and emptying /tmp after a run must never reach the host's.
+    import shutil
+
+    from rewardkit.sandbox import pool as pool_module
+
+    copy = tmp_path / "checkout" / "sandbox"
+    shutil.copytree(Path(pool_module.__file__).parent, copy)
+    (tmp_path / "checkout" / "keep.txt").write_text("precious")
+    monkeypatch.setattr(pool_module, "WORKER_SCRIPT", str(copy / "worker.py"))
+    probe = (
+        "import os\n"
+        f"print(os.path.exists({str(copy / 'worker.py')!r}), end=' ')\n"
+        "open('/tmp/note', 'w').write('x')\n"
+        f"try:\n    open({str(tmp_path / 'checkout' / 'new.txt')!r}, 'w')\nexcept OSError:\n"
+        "    print('read-only', end='')\n"
+    )
+    local = SandboxPool(workers=1)
+    try:
+        first, second = local.run_many([RunRequest(probe), RunRequest(probe)])
+        assert "/tmp" in local.isolation["private_dirs"]
+    finally:
+        local.shutdown()
+    assert first.stdout == second.stdout == "True read-only", (first, second)
+    assert (tmp_path / "checkout" / "keep.txt").read_text() == "precious"
+    assert (copy / "worker.py").exists() and not Path("/tmp/note").exists()

@@ -25,6 +25,7 @@ CLONE_NEWIPC = 0x08000000
 CLONE_NEWNET = 0x40000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
 MS_BIND, MS_REC, MS_PRIVATE = 4096, 1 << 14, 1 << 18
+MS_RDONLY, MS_REMOUNT = 1, 32
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
@@ -93,14 +94,46 @@ def isolate_worker(expose: tuple[str, ...] = ()) -> Isolation:
         return held
     private: dict[str, int] = {}
     for path in SHARED_WRITABLE_DIRS:
-        if not os.path.isdir(path) or any(_inside(k, path) for k in expose):
-            continue
-        flags = MS_NOSUID | MS_NODEV | MS_NOEXEC
-        if libc.mount(b"tmpfs", path.encode(), b"tmpfs", flags, b"size=64m,mode=1777") == 0:
+        if os.path.isdir(path) and _cover(libc, path, expose):
             private[path] = os.stat(path).st_dev
     held.private_dirs = private
     held.mounts = _expose(libc, expose)
     return held
+
+
+def _cover(libc: Any, path: str, expose: tuple[str, ...]) -> bool:
+    """Cover a shared writable folder with a private tmpfs. Entries of it that lead to an exposed
+    path (a checkout or venv under /tmp, say) are bind-mounted back read-only; emptying the tmpfs
+    later never enters them, because they sit on another device."""
+    real = os.path.realpath(path)
+    if any(os.path.realpath(k) == real for k in expose):
+        return False  # the folder itself is needed: leave it shared (documented)
+    keep = sorted({_top_entry(os.path.realpath(k), real) for k in expose if _inside(k, path)})
+    handles = {child: os.open(child, os.O_PATH) for child in keep}
+    try:
+        flags = MS_NOSUID | MS_NODEV | MS_NOEXEC
+        if libc.mount(b"tmpfs", real.encode(), b"tmpfs", flags, b"size=64m,mode=1777") != 0:
+            return False
+        for child, fd in handles.items():
+            if os.path.isdir(f"/proc/self/fd/{fd}"):
+                os.mkdir(child)
+            else:
+                open(child, "w").close()
+            source = f"/proc/self/fd/{fd}".encode()
+            if libc.mount(source, child.encode(), None, MS_BIND | MS_REC, None) != 0:
+                return False
+            remount = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV
+            libc.mount(b"none", child.encode(), None, remount, None)
+        return True
+    finally:
+        for fd in handles.values():
+            os.close(fd)
+
+
+def _top_entry(path: str, directory: str) -> str:
+    """The entry of ``directory`` on the way to ``path`` (``/tmp/ci`` for ``/tmp/ci/.venv``)."""
+    rest = path[len(directory.rstrip("/")) + 1 :]
+    return os.path.join(directory, rest.split("/", 1)[0])
 
 
 def _expose(libc: Any, paths: tuple[str, ...]) -> bool:

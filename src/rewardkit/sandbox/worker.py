@@ -146,6 +146,11 @@ def _empty_private_dir(path: str, device: int, keep: str) -> None:
     for entry in entries:
         if entry.path == keep:
             continue
+        try:  # an entry on another device is a bind mount of the host's (a checkout): never touch
+            if entry.stat(follow_symlinks=False).st_dev != device:
+                continue
+        except OSError:
+            continue
         if entry.is_dir(follow_symlinks=False):
             shutil.rmtree(entry.path, ignore_errors=True)
         else:
