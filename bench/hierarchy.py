@@ -1,0 +1,125 @@
+"""Hierarchy benchmark on ``countdown``: weighted sum vs tiers vs gated accumulation.
+
+The four checks (parses -> only given numbers -> hits the target -> shortest) are combined three
+ways (see ``rewardkit.tasks.countdown.countdown_reward_config``); everything else is equal. For
+each arm and seed: held-out success (target reached with the given numbers, sampled answers),
+the steps until its smoothed value reaches ``--target``, and the final value.
+
+    python bench/hierarchy.py                  # 3 seeds, sequential
+    python bench/hierarchy.py --workers 9
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from pathlib import Path
+from typing import Any
+
+from common import curve, dump, first_reaching, run_all, warm_starts
+
+from rewardkit.tasks.countdown import countdown_reward_config
+
+ARMS = ("weighted", "tiers", "gated")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--lr", type=float, default=3e-4)
+    p.add_argument("--prompts", type=int, default=16)
+    p.add_argument("--target", type=float, default=0.3)
+    p.add_argument("--metric", default="eval/sampled/success")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--out", default="bench/out/hierarchy")
+    p.add_argument("--cache", default=None)
+    args = p.parse_args()
+    out = Path(args.out)
+    warm_starts("countdown", args.seeds, args.cache, None)
+    jobs = [
+        (
+            f"{arm}-s{seed}",
+            {
+                "task": "countdown",
+                "program": countdown_reward_config(arm),  # type: ignore[arg-type]
+                "seed": seed,
+                "steps": args.steps,
+                "lr": args.lr,
+                "prompts_per_step": args.prompts,
+                "max_new_tokens": 16,
+                "eval_every": 10,
+                "eval_size": 256,
+                "checkpoint_every": 0,
+                "plots": False,
+                "device": "cpu",
+                "warm_start": {"cache_dir": args.cache},
+                "out_dir": str(out),
+                "run_name": f"{arm}-s{seed}",
+            },
+        )
+        for seed in args.seeds
+        for arm in ARMS
+    ]
+    summaries = run_all(jobs, args.workers)
+    per_run: dict[str, Any] = {}
+    for name in sorted(summaries):
+        steps, values = curve(out / name, args.metric)
+        per_run[name] = {
+            "steps_to_target": first_reaching(steps, values, args.target),
+            "start": values[0] if values else None,
+            "final": summaries[name]["final_eval"].get(args.metric),
+            "zero_std_frac@first50": summaries[name]["reward/zero_std_frac@first50"],
+        }
+    per_arm = {}
+    for arm in ARMS:
+        runs = [v for k, v in per_run.items() if k.startswith(arm + "-")]
+        reached = [
+            r["steps_to_target"] if r["steps_to_target"] is not None else args.steps for r in runs
+        ]
+        per_arm[arm] = {
+            "steps_to_target_mean": statistics.mean(reached),
+            "reached": sum(r["steps_to_target"] is not None for r in runs),
+            "final_mean": statistics.mean(r["final"] for r in runs),
+            "zero_std_frac@first50_mean": statistics.mean(r["zero_std_frac@first50"] for r in runs),
+        }
+    plot(out, args)
+    dump(
+        {
+            "metric": args.metric,
+            "target": args.target,
+            "seeds": args.seeds,
+            "steps": args.steps,
+            "per_arm": per_arm,
+            "per_run": per_run,
+        },
+        out.parent / f"{out.name}.json",
+    )
+
+
+def plot(out: Path, args: argparse.Namespace) -> None:
+    """Held-out success per arm (one line per seed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.8), dpi=100)
+    colours = {"weighted": "tab:blue", "tiers": "tab:green", "gated": "tab:orange"}
+    for arm, colour in colours.items():
+        for seed in args.seeds:
+            steps, values = curve(out / f"{arm}-s{seed}", args.metric)
+            ax.plot(steps, values, color=colour, alpha=0.5, linewidth=1.0)
+        ax.plot([], [], color=colour, label=arm)
+    ax.axhline(args.target, color="grey", linestyle="--", linewidth=0.8)
+    ax.set_title(f"countdown: held-out success ({args.metric})")
+    ax.set_xlabel("step")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out.parent / f"{out.name}.png")
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    main()

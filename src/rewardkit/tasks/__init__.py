@@ -1,0 +1,59 @@
+"""Built-in synthetic tasks, tiny models built locally, and a cached supervised warm start.
+
+- ``boxes``: the bounding box of a letter in a text grid (IoU; the MedLoc-R1 setting);
+- ``countdown``: reach a target with given numbers (hierarchical reward; ChipSeek-R1);
+- ``chain``: multi-step arithmetic with checkable steps (process + outcome rewards);
+- ``workflow``: a JSON node graph from a description (validity, integrity, graph F1; ComfyUI-R1).
+
+Importing this package registers the task components ``countdown`` and ``workflow_integrity``.
+torch and transformers are imported only by ``models`` and ``warmstart``, when used.
+
+>>> make_task("boxes", {"size": 6}).size
+6
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rewardkit.errors import ConfigError, UnknownNameError
+from rewardkit.tasks.base import Problem, Task, problem
+from rewardkit.tasks.boxes import Boxes
+from rewardkit.tasks.chain import Chain
+from rewardkit.tasks.countdown import Countdown
+from rewardkit.tasks.workflow import Workflow
+
+TASKS: dict[str, type[Any]] = {
+    "boxes": Boxes,
+    "countdown": Countdown,
+    "chain": Chain,
+    "workflow": Workflow,
+}
+
+__all__ = [
+    "TASKS",
+    "Boxes",
+    "Chain",
+    "Countdown",
+    "Problem",
+    "Task",
+    "Workflow",
+    "make_task",
+    "problem",
+]
+
+
+def make_task(name: str, options: Mapping[str, Any] | None = None) -> Task:
+    """The built-in task ``name`` with keyword ``options``.
+
+    >>> make_task("countdown").name
+    'countdown'
+    """
+    if name not in TASKS:
+        raise UnknownNameError("task", name, TASKS, "task")
+    try:
+        task: Task = TASKS[name](**dict(options or {}))
+    except TypeError as exc:
+        raise ConfigError([("task_options", f"{name}: {exc}")]) from None
+    return task

@@ -1,0 +1,28 @@
+"""The built-in GRPO trainer (torch + transformers; the ``train`` extra).
+
+- ``config``: ``TrainConfig``, every option with its default;
+- ``loop``: ``train()``, the algorithm top to bottom;
+- ``rollout`` (KV-cached sampling), ``loss`` (clipped surrogate, KL, aggregation), ``update``;
+- ``data`` (prompts and curricula), ``evaluate`` (held-out), ``checkpoint``, ``runlog``;
+- ``summary``, ``report`` (plots, report.html), ``compare``.
+
+Importing this package does not import torch; ``train()`` does.
+
+>>> TrainConfig(steps=5).steps
+5
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rewardkit.train.config import TrainConfig, load_train_config
+
+__all__ = ["TrainConfig", "load_train_config", "train"]
+
+
+def train(*args: Any, **kwargs: Any) -> Any:
+    """Run GRPO (see ``rewardkit.train.loop.train``)."""
+    from rewardkit.train.loop import train as run
+
+    return run(*args, **kwargs)

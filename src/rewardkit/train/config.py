@@ -1,0 +1,153 @@
+"""The trainer's options: one frozen pydantic model, every field documented with its default.
+
+A YAML file for ``rewardkit train CONFIG.yaml`` holds these keys at the top level and the
+RewardProgram config under ``program`` (omitted: the task's default program).
+
+>>> TrainConfig().task, TrainConfig().group_size
+('boxes', 8)
+>>> TrainConfig(loss_aggregation="dapo").loss_aggregation
+'dapo'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from rewardkit.config import load_yaml
+from rewardkit.errors import ConfigError
+
+Sink = Literal["tensorboard", "wandb", "mlflow"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TinyModelOptions(_Frozen):
+    """The tiny model built when ``model`` is not given (then warm-started on the task)."""
+
+    family: Literal["qwen2", "llama"] = Field("qwen2", description="transformers architecture")
+    layers: int = Field(2, ge=1, le=8, description="decoder layers")
+    hidden: int = Field(64, ge=16, le=512, description="hidden size")
+    heads: int = Field(4, ge=1, description="attention heads (must divide hidden)")
+    mlp: int = Field(192, ge=16, description="MLP inner size")
+
+    @model_validator(mode="after")
+    def _heads_divide(self) -> TinyModelOptions:
+        if self.hidden % self.heads:
+            raise ValueError(f"heads ({self.heads}) must divide hidden ({self.hidden})")
+        return self
+
+
+class WarmStartOptions(_Frozen):
+    """Supervised warm start of the tiny model (cached; see ``rewardkit.tasks.warmstart``)."""
+
+    steps: int = Field(250, ge=0, description="supervised steps (0: RL from random weights)")
+    batch: int = Field(32, ge=1, description="problems per supervised step")
+    lr: float = Field(3e-3, gt=0, description="supervised learning rate")
+    cache_dir: str | None = Field(
+        None, description="cache folder (default $REWARDKIT_CACHE or ~/.cache/rewardkit)"
+    )
+
+
+class TrainConfig(_Frozen):
+    """Every option of ``rewardkit train``; the defaults run the embedded ``boxes`` demo."""
+
+    # -- what to train -----------------------------------------------------------------------
+    task: Literal["boxes", "countdown", "chain", "workflow"] = Field(
+        "boxes", description="built-in task that supplies prompts and references"
+    )
+    task_options: dict[str, Any] = Field(
+        default_factory=dict, description="keyword options of the task (e.g. {size: 6} for boxes)"
+    )
+    model: str | None = Field(
+        None, description="local causal LM folder; None builds a tiny model and warm-starts it"
+    )
+    tiny: TinyModelOptions = Field(
+        default_factory=TinyModelOptions, description="shape of the tiny model (when no model)"
+    )
+    warm_start: WarmStartOptions = Field(
+        default_factory=WarmStartOptions, description="supervised warm start of the tiny model"
+    )
+    program: dict[str, Any] | None = Field(
+        None, description="RewardProgram config (reward tree, schedules...); None: the task's"
+    )
+    # -- GRPO ----------------------------------------------------------------------------------
+    steps: int = Field(150, ge=1, description="optimizer steps")
+    prompts_per_step: int = Field(16, ge=1, description="distinct prompts per step")
+    group_size: int = Field(8, ge=2, description="completions sampled per prompt (G)")
+    max_new_tokens: int = Field(16, ge=1, description="completion length limit in tokens")
+    temperature: float = Field(1.0, gt=0, description="sampling temperature of rollouts")
+    lr: float = Field(3e-4, gt=0, description="AdamW learning rate")
+    weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay")
+    betas: tuple[float, float] = Field((0.9, 0.99), description="AdamW betas")
+    clip_eps: float = Field(0.2, gt=0, description="PPO clip range (lower side)")
+    clip_eps_high: float | None = Field(
+        None, description="upper clip range (DAPO clip-higher); None: same as clip_eps"
+    )
+    kl_beta: float = Field(0.0, ge=0, description="weight of the k3 KL to the frozen start")
+    loss_aggregation: Literal["grpo", "dr_grpo", "dapo"] = Field(
+        "grpo",
+        description="grpo: mean over each sequence, then over sequences; dr_grpo: token sum / "
+        "(sequences * max_new_tokens); dapo: mean over all tokens of the batch",
+    )
+    ppo_epochs: int = Field(1, ge=1, description="gradient passes over each batch of rollouts")
+    max_grad_norm: float = Field(1.0, gt=0, description="gradient clipping norm")
+    share_prompt: bool = Field(
+        True,
+        description="run each prompt once per group in the loss and repeat its KV cache "
+        "(same gradient, fewer FLOPs)",
+    )
+    # -- evaluation, checkpoints, logging -------------------------------------------------------
+    eval_every: int = Field(10, ge=0, description="steps between held-out evaluations (0: off)")
+    eval_size: int = Field(128, ge=1, description="held-out problems per evaluation")
+    eval_sampled: bool = Field(True, description="also evaluate sampled (not only greedy) answers")
+    checkpoint_every: int = Field(25, ge=0, description="steps between checkpoints (0: end only)")
+    keep_checkpoints: int = Field(2, ge=1, description="checkpoints kept (older ones deleted)")
+    sinks: tuple[Sink, ...] = Field((), description="extra metric sinks, when installed")
+    plots: bool = Field(True, description="write PNG plots and report.html at the end")
+    # -- run -------------------------------------------------------------------------------------
+    seed: int = Field(0, description="seed of data, sampling and initialisation")
+    device: Literal["auto", "cpu", "cuda", "mps"] = Field("auto", description="torch device")
+    threads: int | None = Field(
+        1, ge=1, description="torch CPU threads (1 is fastest for tiny models; None: torch's)"
+    )
+    out_dir: str = Field("runs", description="parent folder of run folders")
+    run_name: str | None = Field(None, description="run folder name (default: task-time)")
+
+    @model_validator(mode="after")
+    def _check(self) -> TrainConfig:
+        if self.program is not None and "reward" not in self.program:
+            raise ValueError("program must hold a 'reward' tree (or leave program out)")
+        return self
+
+
+def load_train_config(
+    source: str | Path | Mapping[str, Any] | None, overrides: Mapping[str, Any] | None = None
+) -> TrainConfig:
+    """A TrainConfig from a YAML path, a mapping or None (the defaults), with ``overrides``.
+
+    Every invalid field is reported with its path in one ConfigError.
+
+    >>> load_train_config(None, {"steps": 3}).steps
+    3
+    """
+    data: dict[str, Any] = {}
+    if isinstance(source, (str, Path)):
+        loaded = load_yaml(source)
+        if not isinstance(loaded, Mapping):
+            raise ConfigError(f"{source}: a train config is a mapping of options")
+        data = dict(loaded)
+    elif source is not None:
+        data = dict(source)
+    data.update(overrides or {})
+    try:
+        return TrainConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(
+            [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+        ) from None

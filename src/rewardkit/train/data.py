@@ -1,0 +1,120 @@
+"""Where prompts come from: the task's seeded stream, steered by the program's curricula.
+
+The data position is one integer (the next problem index), so a checkpoint restores the stream
+exactly. Curricula steer the *category* of the next problems: an arm sampler (``bandit``,
+``ucb``) draws categories; a ``difficulty_ladder`` configured for this task with a ``category``
+attribute picks the current level; a ``balanced_filter`` drops groups outside its accuracy band
+from the update. After each step every curriculum observes the outcomes.
+
+>>> from rewardkit.tasks.boxes import Boxes
+>>> source = PromptSource(Boxes(), seed=0, curricula={})
+>>> [p.id for p in source.next_problems(2)], source.position
+(['boxes/train/0/0', 'boxes/train/0/1'], 2)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from rewardkit.curriculum import ArmSampler, BalancedFilter, DifficultyLadder, Outcome
+from rewardkit.tasks.base import Problem, Task, problem
+from rewardkit.types import ScoredBatch
+
+
+class PromptSource:
+    """The next problems of a task for training, and the curricula that steer them."""
+
+    def __init__(self, task: Task, seed: int, curricula: Mapping[str, Any]):
+        self.task = task
+        self.seed = seed
+        self.curricula = dict(curricula)
+        self.position = 0
+        # Category draws have their own generator: resuming restores it with the position.
+        self.rng = np.random.default_rng([seed, 7])
+
+    def categories(self, n: int) -> list[str | None]:
+        """The category of each of the next ``n`` problems (None: the task's own mix)."""
+        for curriculum in self.curricula.values():
+            if isinstance(curriculum, ArmSampler):
+                return list(curriculum.sample_arms(n, self.rng))
+            if isinstance(curriculum, DifficultyLadder):
+                level = curriculum.levels(self.task.name).get("category")
+                if level is not None:
+                    return [str(level)] * n
+        return [None] * n
+
+    def next_problems(self, n: int) -> list[Problem]:
+        """The next ``n`` training problems; advances the position."""
+        cats = self.categories(n)
+        out = [problem(self.task, self.seed, "train", self.position + i, cats[i]) for i in range(n)]
+        self.position += n
+        return out
+
+    def kept(
+        self, scored: ScoredBatch, advantages: np.ndarray, correct: Sequence[bool]
+    ) -> np.ndarray:
+        """Which samples to train on: every one, unless a ``balanced_filter`` drops their group.
+
+        Dropped groups are not refilled with new prompts; their samples get no gradient.
+        """
+        keep = np.ones(len(scored.samples), dtype=bool)
+        filters = [c for c in self.curricula.values() if isinstance(c, BalancedFilter)]
+        if filters:
+            outcomes = self._outcomes(scored, advantages, correct)
+            for f in filters:
+                groups = set(f.filter(outcomes))
+                keep &= np.array([s.group in groups for s in scored.samples])
+        return keep
+
+    def _outcomes(
+        self, scored: ScoredBatch, advantages: np.ndarray, correct: Sequence[bool]
+    ) -> list[Outcome]:
+        return [
+            Outcome(
+                source=self.task.name,
+                group=sample.group,
+                reward=None if np.isnan(reward) else float(reward),
+                advantage=None if np.isnan(adv) else float(adv),
+                correct=ok,
+                difficulty=dict(sample.meta),
+            )
+            for sample, reward, adv, ok in zip(
+                scored.samples, scored.rewards, advantages, correct, strict=True
+            )
+        ]
+
+    def observe(
+        self,
+        step: int,
+        scored: ScoredBatch,
+        advantages: np.ndarray,
+        correct: Sequence[bool],
+    ) -> list[Any]:
+        """Give every curriculum the outcomes of finished step ``step``; their events."""
+        if not self.curricula:
+            return []
+        outcomes = self._outcomes(scored, advantages, correct)
+        events: list[Any] = []
+        for curriculum in self.curricula.values():
+            events.extend(curriculum.observe(step, outcomes))
+        return events
+
+    def metrics(self) -> dict[str, float]:
+        """Each curriculum's numbers, under ``curriculum/<name>/``."""
+        return {
+            f"curriculum/{name}/{key}": float(value)
+            for name, c in self.curricula.items()
+            for key, value in c.metrics().items()
+        }
+
+    def state_dict(self) -> dict[str, Any]:
+        """Data position and the category generator (curricula are saved by the program)."""
+        return {"position": self.position, "rng": self.rng.bit_generator.state}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what ``state_dict`` returned."""
+        self.position = int(state["position"])
+        self.rng.bit_generator.state = state["rng"]

@@ -1,0 +1,149 @@
+"""The run folder: resolved config, ``metrics.jsonl``, ``events.jsonl``, and optional sinks.
+
+One metrics line per step (every node's statistics, zero-variance fractions, schedule values,
+timings, eval results); one events line per schedule raise, curriculum move or scoring error.
+On resume both files are cut back to the checkpoint's step, so a resumed run's files read as if
+it had never stopped.
+
+>>> import tempfile, json
+>>> run = RunFolder(tempfile.mkdtemp())
+>>> run.log_step(0, {"reward/mean": 0.5}); run.log_step(1, {"reward/mean": 0.7})
+>>> run.truncate(after_step=0); [r["step"] for r in read_jsonl(run.metrics_path)]
+[0]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from rewardkit.errors import require
+
+
+class RunFolder:
+    """Paths and append-only logs of one training run."""
+
+    def __init__(self, path: str | Path, sinks: Iterable[str] = ()):
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.metrics_path = self.path / "metrics.jsonl"
+        self.events_path = self.path / "events.jsonl"
+        self.checkpoints = self.path / "checkpoints"
+        self.sinks = [open_sink(name, self.path) for name in sinks]
+
+    def write_config(self, config: Mapping[str, Any]) -> None:
+        """Save the resolved config (every default filled in) as ``config.json``."""
+        (self.path / "config.json").write_text(json.dumps(config, indent=1, default=str))
+
+    def log_step(self, step: int, metrics: Mapping[str, float]) -> None:
+        """Append one metrics line (NaN and inf are written as null)."""
+        row = {"step": step, **{k: _finite(v) for k, v in sorted(metrics.items())}}
+        _append(self.metrics_path, row)
+        for sink in self.sinks:
+            sink.log(step, metrics)
+
+    def log_events(self, step: int, events: Iterable[Any]) -> None:
+        """Append one line per event (schedule and curriculum ``Event``s, or dicts)."""
+        for event in events:
+            body = event.as_dict() if hasattr(event, "as_dict") else dict(event)
+            _append(self.events_path, {"step": step, **body})
+
+    def truncate(self, after_step: int) -> None:
+        """Drop log lines of steps after ``after_step`` (written before a crash)."""
+        for path in (self.metrics_path, self.events_path):
+            if path.exists():
+                keep = [r for r in read_jsonl(path) if int(r["step"]) <= after_step]
+                path.write_text("".join(json.dumps(r) + "\n" for r in keep))
+
+    def close(self) -> None:
+        for sink in self.sinks:
+            sink.close()
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _append(path: Path, row: Mapping[str, Any]) -> None:
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(row, default=str) + "\n")
+        f.flush()
+
+
+def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    """The rows of a JSON-lines file (an empty list when it does not exist)."""
+    p = Path(path)
+    if not p.exists():
+        return []
+    rows = []
+    for line in p.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                break  # a line cut by a crash ends the file
+    return rows
+
+
+class _Sink:
+    def log(self, step: int, metrics: Mapping[str, float]) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        return None
+
+
+class _TensorBoard(_Sink):
+    def __init__(self, path: Path):
+        require("tensorboard", "train")
+        from torch.utils.tensorboard import SummaryWriter
+
+        self.writer = SummaryWriter(str(path / "tensorboard"))
+
+    def log(self, step: int, metrics: Mapping[str, float]) -> None:
+        for key, value in metrics.items():
+            if isinstance(value, (int, float)) and math.isfinite(value):
+                self.writer.add_scalar(key, value, step)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class _Wandb(_Sink):
+    def __init__(self, path: Path):
+        self.wandb = require("wandb", "train")
+        self.run = self.wandb.init(dir=str(path), name=path.name, reinit=True)
+
+    def log(self, step: int, metrics: Mapping[str, float]) -> None:
+        self.run.log(dict(metrics), step=step)
+
+    def close(self) -> None:
+        self.run.finish()
+
+
+class _Mlflow(_Sink):
+    def __init__(self, path: Path):
+        self.mlflow = require("mlflow", "train")
+        self.mlflow.start_run(run_name=path.name)
+
+    def log(self, step: int, metrics: Mapping[str, float]) -> None:
+        finite = {
+            k.replace("@", "_at_"): v
+            for k, v in metrics.items()
+            if isinstance(v, (int, float)) and math.isfinite(v)
+        }
+        self.mlflow.log_metrics(finite, step=step)
+
+    def close(self) -> None:
+        self.mlflow.end_run()
+
+
+def open_sink(name: str, path: Path) -> _Sink:
+    """A metric sink by name: ``tensorboard``, ``wandb`` or ``mlflow`` (each must be installed)."""
+    sinks = {"tensorboard": _TensorBoard, "wandb": _Wandb, "mlflow": _Mlflow}
+    return sinks[name](path)

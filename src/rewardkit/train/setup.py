@@ -1,0 +1,152 @@
+"""Everything a run is built from: device, task, model (warm-started when tiny), program, data.
+
+``build_session`` turns a TrainConfig (and, on resume, the newest checkpoint) into live objects,
+so the training loop itself only trains.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rewardkit.errors import require
+from rewardkit.program import RewardProgram
+from rewardkit.tasks import make_task
+from rewardkit.tasks.base import Problem, Task
+from rewardkit.tasks.models import TinyModelSpec, load_model
+from rewardkit.tasks.warmstart import WarmStartSpec, warm_start
+from rewardkit.train.checkpoint import latest_checkpoint, read_state, restore_trainer
+from rewardkit.train.config import TrainConfig
+from rewardkit.train.data import PromptSource
+from rewardkit.train.evaluate import eval_problems
+from rewardkit.train.runlog import RunFolder
+
+Status = Callable[[str], None]
+
+
+@dataclass
+class Session:
+    """The live objects of one run."""
+
+    cfg: TrainConfig
+    run: RunFolder
+    task: Task
+    model: Any
+    tokenizer: Any
+    ref_model: Any | None
+    optimizer: Any
+    generator: Any
+    program: RewardProgram
+    source: PromptSource
+    eval_set: list[Problem]
+    start_step: int
+    init_model: str
+    elapsed_before: float
+
+
+def pick_device(name: str) -> str:
+    """``auto`` is cuda when available, else cpu."""
+    torch = require("torch", "train")
+    if name != "auto":
+        return name
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def resolve_model(cfg: TrainConfig, task: Task, status: Status | None = None) -> str:
+    """The model folder to start from: ``cfg.model``, or a cached warm-started tiny model."""
+    if cfg.model is not None:
+        return cfg.model
+    tiny = TinyModelSpec(**cfg.tiny.model_dump())
+    ws = cfg.warm_start
+    spec = WarmStartSpec(steps=ws.steps, batch=ws.batch, lr=ws.lr, seed=cfg.seed)
+
+    def report(step: int, loss: float) -> None:
+        if status is not None and (step + 1) % 50 == 0:
+            status(f"warm start {step + 1}/{spec.steps} (loss {loss:.3f})")
+
+    if status is not None:
+        status("warm start: building the tiny model (cached after the first run)")
+    return str(warm_start(task, tiny, spec, ws.cache_dir, report))
+
+
+def run_folder_path(cfg: TrainConfig) -> Path:
+    """A new folder under ``out_dir``: ``run_name`` or ``<task>-<date-time>`` (suffixed if taken)."""
+    name = cfg.run_name or f"{cfg.task}-{time.strftime('%Y%m%d-%H%M%S')}"
+    path = Path(cfg.out_dir) / name
+    suffix = 1
+    while path.exists() and any(path.iterdir()):
+        suffix += 1
+        path = Path(cfg.out_dir) / f"{name}-{suffix}"
+    return path
+
+
+def build_session(
+    cfg: TrainConfig, run_dir: Path, resume: bool, status: Status | None = None
+) -> Session:
+    """Live objects for ``cfg`` in ``run_dir``; with ``resume``, restored from its last checkpoint."""
+    torch = require("torch", "train")
+    if cfg.threads is not None:
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    device = pick_device(cfg.device)
+    task = make_task(cfg.task, cfg.task_options)
+    program_config = cfg.program or task.reward_config()
+    program = RewardProgram.from_dict(program_config)
+    run = RunFolder(run_dir, cfg.sinks)
+    checkpoint = latest_checkpoint(run_dir) if resume else None
+    state = read_state(checkpoint) if checkpoint is not None else None
+    init_model = state.extra["init_model"] if state else resolve_model(cfg, task, status)
+    model_path = str(checkpoint / "model") if checkpoint is not None else init_model
+    model, tokenizer = load_model(model_path, device)
+    model.eval()
+    ref_model = None
+    if cfg.kl_beta > 0:
+        ref_model, _ = load_model(init_model, device)
+        ref_model.eval().requires_grad_(False)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay
+    )
+    generator = torch.Generator(device=device)
+    generator.manual_seed(cfg.seed)
+    source = PromptSource(task, cfg.seed, program.curricula)
+    start, elapsed = 0, 0.0
+    if checkpoint is not None and state is not None:
+        restore_trainer(checkpoint, optimizer, generator)
+        source.load_state_dict(state.data)
+        program.load_state_dict(state.program)
+        start, elapsed = state.next_step, float(state.extra.get("elapsed", 0.0))
+        run.truncate(after_step=start - 1)
+    else:
+        # The resolved config names the program actually used, so the folder alone reruns it.
+        run.write_config({**cfg.model_dump(mode="json"), "program": program_config})
+    return Session(
+        cfg=cfg,
+        run=run,
+        task=task,
+        model=model,
+        tokenizer=tokenizer,
+        ref_model=ref_model,
+        optimizer=optimizer,
+        generator=generator,
+        program=program,
+        source=source,
+        eval_set=eval_problems(task, cfg.seed, cfg.eval_size) if cfg.eval_every else [],
+        start_step=start,
+        init_model=init_model,
+        elapsed_before=elapsed,
+    )
+
+
+def saved_config(run_dir: str | Path) -> dict[str, Any]:
+    """The resolved config a run folder was started with."""
+    path = Path(run_dir) / "config.json"
+    if not path.exists():
+        from rewardkit.errors import InputError
+
+        raise InputError(f"{str(run_dir)!r} is not a run folder (no config.json)")
+    loaded: dict[str, Any] = json.loads(path.read_text())
+    return loaded

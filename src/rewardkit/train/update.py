@@ -1,0 +1,88 @@
+"""One GRPO update: advantages as a tensor, old/reference log-probs, clipped loss, clipped step.
+
+>>> import numpy as np
+>>> advantage_matrix(np.array([1.0, -1.0]), [None, np.array([0.5, 2.0])], 3).tolist()
+[[1.0, 1.0, 1.0], [0.5, 2.0, 0.0]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from rewardkit.errors import require
+from rewardkit.train.config import TrainConfig
+from rewardkit.train.loss import LossSettings, policy_loss, token_logprobs
+from rewardkit.train.rollout import Rollouts
+
+
+def advantage_matrix(
+    per_sample: np.ndarray, per_token: Sequence[np.ndarray | None], width: int
+) -> np.ndarray:
+    """``[rows, width]`` advantages: a sample's per-token array where given, else its scalar.
+
+    NaN advantages (a sample no component applied to) become 0: no push either way.
+    """
+    out = np.repeat(np.nan_to_num(per_sample.astype(float))[:, None], width, axis=1)
+    for i, row in enumerate(per_token):
+        if row is not None:
+            n = min(len(row), width)
+            out[i, :n] = np.nan_to_num(row[:n])
+            out[i, n:] = 0.0
+    return out
+
+
+def loss_settings(cfg: TrainConfig) -> LossSettings:
+    """The loss options of a TrainConfig."""
+    return LossSettings(
+        clip_eps=cfg.clip_eps,
+        clip_eps_high=cfg.clip_eps_high,
+        kl_beta=cfg.kl_beta,
+        aggregation=cfg.loss_aggregation,
+        max_new_tokens=cfg.max_new_tokens,
+    )
+
+
+def update_policy(
+    model: Any,
+    optimizer: Any,
+    rollouts: Rollouts,
+    advantages: np.ndarray,
+    cfg: TrainConfig,
+    ref_model: Any | None = None,
+) -> dict[str, float]:
+    """``ppo_epochs`` gradient steps on one batch of rollouts; returns the loss statistics."""
+    torch = require("torch", "train")
+    r = rollouts
+    device = r.completion_ids.device
+    adv = torch.as_tensor(advantages, dtype=torch.float32, device=device)
+    settings = loss_settings(cfg)
+    group = cfg.group_size if cfg.share_prompt else 1
+
+    def logprobs(net: Any) -> Any:
+        return token_logprobs(
+            net, r.prompt_ids, r.prompt_mask, r.completion_ids, cfg.temperature, group
+        )
+
+    old_logp = ref_logp = None
+    with torch.no_grad():
+        if cfg.ppo_epochs > 1:
+            old_logp = logprobs(model)
+        if ref_model is not None and cfg.kl_beta > 0:
+            ref_logp = logprobs(ref_model)
+    stats: dict[str, float] = {}
+    model.train()
+    for _ in range(cfg.ppo_epochs):
+        logp = logprobs(model)
+        # With one pass the old policy is the current one: ratio 1, gradient -A * grad log p.
+        base = logp.detach() if old_logp is None else old_logp
+        loss, stats = policy_loss(logp, base, adv, r.completion_mask, settings, ref_logp)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+        optimizer.step()
+        stats = {**stats, "loss": loss.item(), "grad_norm": float(norm)}
+    model.eval()
+    return stats

@@ -1,0 +1,88 @@
+"""``rewardkit train``, ``report`` and ``compare`` from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+import yaml
+from typer.testing import CliRunner
+
+from rewardkit.cli.train import compare, report, train
+
+pytest.importorskip("torch")
+
+app = typer.Typer()
+app.command()(train)
+app.command()(report)
+app.command()(compare)
+runner = CliRunner()
+
+
+def _config(tmp_path: Path) -> Path:
+    path = tmp_path / "train.yaml"
+    options = {
+        "task": "chain",
+        "steps": 2,
+        "prompts_per_step": 2,
+        "group_size": 2,
+        "max_new_tokens": 6,
+        "eval_every": 1,
+        "eval_size": 2,
+        "tiny": {"layers": 1, "hidden": 32, "heads": 2, "mlp": 64},
+        "warm_start": {"steps": 1, "batch": 2, "cache_dir": str(tmp_path / "cache")},
+        "run_name": "cli",
+    }
+    path.write_text(yaml.safe_dump(options))
+    return path
+
+
+def test_train_report_compare(tmp_path: Path) -> None:
+    out = tmp_path / "runs"
+    result = runner.invoke(app, ["train", str(_config(tmp_path)), "--out-dir", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    run = out / "cli"
+    assert str(run) in result.output and "run summary" in result.output
+    assert (run / "report.html").exists()
+    assert json.loads((run / "config.json").read_text())["steps"] == 2
+
+    (run / "report.html").unlink()
+    assert runner.invoke(app, ["report", str(run)]).exit_code == 0
+    assert (run / "report.html").exists()
+
+    plot = tmp_path / "c.png"
+    shown = runner.invoke(
+        app,
+        [
+            "compare",
+            str(run),
+            str(run),
+            "--metric",
+            "reward/mean",
+            "--target",
+            "0",
+            "--plot",
+            str(plot),
+        ],
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "steps_to_target" in shown.output and plot.exists()
+
+    again = runner.invoke(app, ["train", "--resume", str(run), "-q"])
+    assert again.exit_code == 0, again.output  # already finished: nothing left, same summary
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["train", "missing.yaml"], "does not exist"),
+        (["report", "nowhere"], "run folder"),
+        (["compare", "nowhere"], "run folder"),
+    ],
+)
+def test_errors_exit_2_with_a_message(args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert message in result.output
