@@ -115,12 +115,7 @@ def _cover(libc: Any, path: str, expose: tuple[str, ...]) -> bool:
         if libc.mount(b"tmpfs", real.encode(), b"tmpfs", flags, b"size=64m,mode=1777") != 0:
             return False
         for child, fd in handles.items():
-            if os.path.isdir(f"/proc/self/fd/{fd}"):
-                os.mkdir(child)
-            else:
-                open(child, "w").close()
-            source = f"/proc/self/fd/{fd}".encode()
-            if libc.mount(source, child.encode(), None, MS_BIND | MS_REC, None) != 0:
+            if not _bind_back(libc, child, fd):
                 return False
             remount = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV
             libc.mount(b"none", child.encode(), None, remount, None)
@@ -128,6 +123,16 @@ def _cover(libc: Any, path: str, expose: tuple[str, ...]) -> bool:
     finally:
         for fd in handles.values():
             os.close(fd)
+
+
+def _bind_back(libc: Any, child: str, fd: int) -> bool:
+    """Recreate ``child`` on the fresh mount over its parent and bind what ``fd`` holds onto it."""
+    if os.path.isdir(f"/proc/self/fd/{fd}"):
+        os.mkdir(child)
+    else:
+        open(child, "w").close()
+    source = f"/proc/self/fd/{fd}".encode()
+    return bool(libc.mount(source, child.encode(), None, MS_BIND | MS_REC, None) == 0)
 
 
 def _top_entry(path: str, directory: str) -> str:
@@ -160,12 +165,7 @@ def _expose(libc: Any, paths: tuple[str, ...]) -> bool:
             ):
                 return False
             for child, fd in handles.items():
-                if os.path.isdir(f"/proc/self/fd/{fd}"):
-                    os.mkdir(child)
-                else:
-                    open(child, "w").close()
-                source = f"/proc/self/fd/{fd}".encode()
-                ok = libc.mount(source, child.encode(), None, MS_BIND | MS_REC, None) == 0
+                ok = _bind_back(libc, child, fd)
                 os.close(fd)
                 if not ok:
                     return False
