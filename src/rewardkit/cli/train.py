@@ -79,7 +79,8 @@ def _print_summary(summary: dict[str, Any], wall: float) -> None:
 
 def train(
     config: Path | None = typer.Argument(
-        None, help="train config YAML (omit it to run the embedded boxes demo)"
+        None,
+        help="train config YAML, e.g. examples/configs/train_chain.yaml (omit it to run the embedded boxes demo)",
     ),
     resume: Path | None = typer.Option(
         None, "--resume", help="continue this run folder from its newest checkpoint"
