@@ -1,4 +1,5 @@
-"""End to end: a 2-step run of every task, and a run killed with SIGKILL then resumed."""
+"""End to end: a 2-step run of every task, and runs killed with SIGKILL then resumed (one of them
+refilling the groups a balanced_filter drops)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from rewardkit.train import TrainConfig
+from rewardkit.train.batch import MAX_REFILL_ROUNDS
 from rewardkit.train.loop import train
 from rewardkit.train.runlog import read_jsonl
 
@@ -58,14 +60,11 @@ def _comparable(run: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return rows, read_jsonl(run / "events.jsonl")
 
 
-def test_sigkill_then_resume_matches_an_uninterrupted_run(
-    tiny: Callable[..., dict[str, Any]],
-) -> None:
-    options = tiny(steps=7, checkpoint_every=3, eval_every=2, program=_ladder_program())
+def _kill_and_resume(options: dict[str, Any], kill_at: int) -> tuple[Path, Path, Any]:
+    """Run ``options`` whole, and again killed after step ``kill_at`` then resumed."""
     whole = train(TrainConfig(**{**options, "run_name": "whole"})).run_dir
-
     killed = {**options, "run_name": "killed"}
-    env = {**os.environ, "PYTHONPATH": str(SRC), "KILL_AT": "4"}
+    env = {**os.environ, "PYTHONPATH": str(SRC), "KILL_AT": str(kill_at)}
     proc = subprocess.run(
         [sys.executable, str(HERE / "resume_worker.py"), json.dumps(killed)],
         env=env,
@@ -75,9 +74,15 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
     run = Path(options["out_dir"]) / "killed"
-    assert [r["step"] for r in read_jsonl(run / "metrics.jsonl")] == [0, 1, 2, 3, 4]
+    assert [r["step"] for r in read_jsonl(run / "metrics.jsonl")] == list(range(kill_at + 1))
+    return whole, run, train(resume=run)
 
-    resumed = train(resume=run)
+
+def test_sigkill_then_resume_matches_an_uninterrupted_run(
+    tiny: Callable[..., dict[str, Any]],
+) -> None:
+    options = tiny(steps=7, checkpoint_every=3, eval_every=2, program=_ladder_program())
+    whole, run, resumed = _kill_and_resume(options, kill_at=4)
     assert resumed.run_dir == run
     rows, events = _comparable(run)
     whole_rows, whole_events = _comparable(whole)
@@ -88,3 +93,43 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(
         resumed.summary["final_eval"]
         == json.loads((whole / "summary.json").read_text())["final_eval"]
     )
+
+
+def _filtered_program() -> dict[str, Any]:
+    # Completions of the tiny model contain "=" now and then: some groups are mixed (kept), many
+    # are all 0 (dropped and refilled). The ladder raises whenever its 2-step window is full.
+    program = _ladder_program()
+    program["reward"] = {"fn": "regex", "pattern": "[=]", "mode": "search"}
+    program["curricula"] = {"odf": {"balanced_filter": {"accuracy_from": "reward"}}}
+    return program
+
+
+def test_refilled_run_resumes_exactly_and_counts_its_groups(
+    tiny: Callable[..., dict[str, Any]],
+) -> None:
+    options = tiny(
+        task="chain",
+        steps=4,
+        group_size=4,
+        max_new_tokens=12,
+        checkpoint_every=2,
+        eval_every=0,
+        program=_filtered_program(),
+    )
+    whole, run, _ = _kill_and_resume(options, kill_at=2)
+    rows, events = _comparable(run)
+    whole_rows, whole_events = _comparable(whole)
+    assert rows == whole_rows and events == whole_events
+    # The schedule is observed once per step (window 2, refresh full): raises after steps 1 and 3.
+    assert [(e["step"], e["kind"]) for e in events] == [(1, "raise"), (3, "raise")]
+    position = 0.0
+    for row in rows:
+        drawn = row["data/position"] - position  # prompts drawn this step, refills included
+        position = row["data/position"]
+        assert 0 <= row["data/refill_rounds"] <= MAX_REFILL_ROUNDS
+        assert row["data/kept_groups"] <= 2
+        assert row["data/refill_rounds"] == 0 or drawn > 2
+        # The filter's pass rate counts every group drawn in the step.
+        assert row["curriculum/odf/pass_rate"] == pytest.approx(row["data/kept_groups"] / drawn)
+    assert any(r["data/refill_rounds"] > 0 for r in rows)
+    assert any(r["data/kept_groups"] > 0 for r in rows)

@@ -37,3 +37,13 @@ def test_judge_means_and_success() -> None:
     metrics, ok = judge_rollouts(task, [p], [p.answer, "=0"], 2)
     assert ok == [True, p.reference == 0]
     assert metrics["train/steps_right"] == 0.5  # all steps right, then no equation at all
+
+
+def test_a_refill_round_continues_the_group_numbering() -> None:
+    task = make_task("chain")
+    problems = [problem(task, 0, "train", 5)]
+    rollouts = Rollouts(
+        None, None, None, None, ["a", "b"], [(1,)] * 2, [((0, 1),)] * 2, [False] * 2
+    )
+    samples = to_samples(problems, rollouts, 2, step=3, task="chain", first_group=2)
+    assert [(s.id, s.group) for s in samples] == [("3-4", "3-2"), ("3-5", "3-2")]

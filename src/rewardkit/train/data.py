@@ -4,7 +4,8 @@ The data position is one integer (the next problem index), so a checkpoint resto
 exactly. Curricula steer the *category* of the next problems: an arm sampler (``bandit``,
 ``ucb``) draws categories; a ``difficulty_ladder`` configured for this task with a ``category``
 attribute picks the current level; a ``balanced_filter`` drops groups outside its accuracy band
-from the update. After each step every curriculum observes the outcomes.
+from the update, and the trainer refills the batch with new prompts (``train/batch.py``). After
+each step every curriculum observes the outcomes.
 
 >>> from rewardkit.tasks.boxes import Boxes
 >>> source = PromptSource(Boxes(), seed=0, curricula={})
@@ -53,15 +54,20 @@ class PromptSource:
         self.position += n
         return out
 
+    @property
+    def filters(self) -> list[BalancedFilter]:
+        """The ``balanced_filter`` curricula (the trainer refills their dropped groups)."""
+        return [c for c in self.curricula.values() if isinstance(c, BalancedFilter)]
+
     def kept(
         self, scored: ScoredBatch, advantages: np.ndarray, correct: Sequence[bool]
     ) -> np.ndarray:
         """Which samples to train on: every one, unless a ``balanced_filter`` drops their group.
 
-        Dropped groups are not refilled with new prompts; their samples get no gradient.
+        Every call counts its groups in the filters' pass rates (refill rounds included).
         """
         keep = np.ones(len(scored.samples), dtype=bool)
-        filters = [c for c in self.curricula.values() if isinstance(c, BalancedFilter)]
+        filters = self.filters
         if filters:
             outcomes = self._outcomes(scored, advantages, correct)
             for f in filters:

@@ -22,14 +22,14 @@ from typing import Any
 
 import numpy as np
 
-from rewardkit.errors import ConfigError
+from rewardkit.errors import ConfigError, require
+from rewardkit.train.batch import StepBatch, collect_step
 from rewardkit.train.checkpoint import TrainerState, save_checkpoint
 from rewardkit.train.config import TrainConfig
 from rewardkit.train.evaluate import evaluate
-from rewardkit.train.rollout import sample_completions
-from rewardkit.train.samples import judge_rollouts, to_samples
 from rewardkit.train.setup import Session, Status, build_session, run_folder_path, saved_config
-from rewardkit.train.update import advantage_matrix, update_policy
+from rewardkit.train.stepstats import batch_step_stats
+from rewardkit.train.update import update_policy
 
 StepHook = Callable[[int, dict[str, float]], None]
 
@@ -65,53 +65,36 @@ def train(
         if cfg.eval_every and step % cfg.eval_every == 0:
             metrics.update(_evaluate(s, step))
         t1 = time.perf_counter()
-        # 1. rollout: G completions of each prompt, grouped by prompt.
-        problems = s.source.next_problems(cfg.prompts_per_step)
-        rollouts = sample_completions(
-            s.model,
-            s.tokenizer,
-            [p.prompt for p in problems],
-            cfg.group_size,
-            cfg.max_new_tokens,
-            cfg.temperature,
-            s.generator,
-        )
-        t2 = time.perf_counter()
-        # 2. score with the reward program, then advantages (per sample, or per token).
-        samples = to_samples(problems, rollouts, cfg.group_size, step, s.task.name)
-        scored = s.program.score(samples)
-        adv = s.program.advantages(scored)
-        judged, correct = judge_rollouts(s.task, problems, rollouts.texts, cfg.group_size)
+        # 1-2. rollout G completions of each prompt, score them with the reward program, then
+        # advantages (per sample, or per token); a balanced_filter's dropped groups are refilled.
+        b = collect_step(s, step, time.perf_counter)
         t3 = time.perf_counter()
-        # 3. policy update on the clipped surrogate.
-        width = rollouts.completion_ids.shape[1]
-        matrix = advantage_matrix(adv.per_sample, adv.per_token, width)
-        matrix[~s.source.kept(scored, adv.per_sample, correct)] = 0.0
-        loss_stats = update_policy(s.model, s.optimizer, rollouts, matrix, cfg, s.ref_model)
+        # 3. policy update on the clipped surrogate, over the kept groups.
+        loss_stats = update_policy(s.model, s.optimizer, b.train, b.matrix, cfg, s.ref_model)
         t4 = time.perf_counter()
         # 4. log, then let schedules and curricula see this finished step.
-        metrics.update(scored.metrics)
-        metrics.update(adv.metrics)
+        metrics.update(b.scored.metrics)
+        metrics.update(b.adv.metrics)
         metrics.update({f"train/{k}": v for k, v in loss_stats.items()})
-        metrics.update(judged)
-        lengths = rollouts.completion_mask.sum(1).float()
-        metrics["train/completion_tokens"] = float(lengths.mean())
-        metrics["train/truncated_frac"] = float(np.mean(rollouts.truncated))
+        metrics.update(b.judged)
+        metrics.update(_rollout_metrics(b))
+        metrics.update(batch_step_stats(b.scored, b.adv, s.program.config.advantage.steps_from))
+        metrics.update(b.data)
         metrics["data/position"] = float(s.source.position)
         metrics.update(
             {
                 "time/eval": t1 - t0,
-                "time/rollout": t2 - t1,
-                "time/score": t3 - t2,
+                "time/rollout": b.time_rollout,
+                "time/score": b.time_score,
                 "time/update": t4 - t3,
                 "time/step": t4 - t1,
             }
         )
         events = s.program.observe(step, metrics)
-        events += s.source.observe(step, scored, adv.per_sample, correct)
+        events += s.source.observe(step, b.scored, b.adv.per_sample, b.correct)
         metrics.update(s.source.metrics())
         metrics.update({f"next/{k}": v for k, v in s.program.variables.items()})
-        events += [{"kind": "error", **f.as_dict()} for f in scored.failures]
+        events += [{"kind": "error", **f.as_dict()} for f in b.scored.failures]
         s.run.log_step(step, metrics)
         s.run.log_events(step, events)
         if on_step is not None:
@@ -121,6 +104,17 @@ def train(
             _checkpoint(s, step + 1, time.perf_counter() - started)
     summary = _finish(s, time.perf_counter() - started, status)
     return RunResult(run_dir=run_dir, summary=summary)
+
+
+def _rollout_metrics(b: StepBatch) -> dict[str, float]:
+    """Completion lengths and truncation over every rollout of the step."""
+    torch = require("torch", "train")
+    lengths = torch.cat([r.rollouts.completion_mask.sum(1).float() for r in b.rounds])
+    truncated = [t for r in b.rounds for t in r.rollouts.truncated]
+    return {
+        "train/completion_tokens": float(lengths.mean()),
+        "train/truncated_frac": float(np.mean(truncated)),
+    }
 
 
 def _evaluate(s: Session, step: int) -> dict[str, float]:

@@ -154,3 +154,35 @@ def completion_offsets(pieces: Sequence[str], text: str) -> tuple[Span, ...]:
         spans.append((at, end))
         at = end
     return tuple(spans)
+
+
+def merge_rollouts(parts: Sequence[tuple[Rollouts, Sequence[int]]], pad_id: int) -> Rollouts:
+    """The chosen rows of several batches as one batch, in the order given.
+
+    Prompts are left-padded and completions right-padded (``pad_id``, mask 0) to the widest part,
+    so every row keeps its tokens, mask and positions. Used to train on the groups a filter kept
+    across refill rounds.
+    """
+    torch = require("torch", "train")
+    chosen = [(r, list(rows)) for r, rows in parts if len(rows)]
+    prompt_w = max(r.prompt_ids.shape[1] for r, _ in chosen)
+    completion_w = max(r.completion_ids.shape[1] for r, _ in chosen)
+
+    def pad(x: Any, width: int, value: int, left: bool) -> Any:
+        extra = width - x.shape[1]
+        side = (extra, 0) if left else (0, extra)
+        return torch.nn.functional.pad(x, side, value=value) if extra else x
+
+    def stack(field: str, width: int, value: int, left: bool) -> Any:
+        return torch.cat([pad(getattr(r, field)[rows], width, value, left) for r, rows in chosen])
+
+    return Rollouts(
+        prompt_ids=stack("prompt_ids", prompt_w, pad_id, True),
+        prompt_mask=stack("prompt_mask", prompt_w, 0, True),
+        completion_ids=stack("completion_ids", completion_w, pad_id, False),
+        completion_mask=stack("completion_mask", completion_w, 0, False),
+        texts=[r.texts[i] for r, rows in chosen for i in rows],
+        token_ids=[r.token_ids[i] for r, rows in chosen for i in rows],
+        offsets=[r.offsets[i] for r, rows in chosen for i in rows],
+        truncated=[r.truncated[i] for r, rows in chosen for i in rows],
+    )

@@ -18,19 +18,26 @@ from rewardkit.types import Sample
 
 
 def to_samples(
-    problems: Sequence[Problem], rollouts: Rollouts, group_size: int, step: int, task: str
+    problems: Sequence[Problem],
+    rollouts: Rollouts,
+    group_size: int,
+    step: int,
+    task: str,
+    first_group: int = 0,
 ) -> list[Sample]:
     """One Sample per completion; rows ``i*G .. i*G+G-1`` are the group of problem ``i``.
 
-    Token ids and character offsets are included, so step values map onto tokens.
+    Groups are numbered from ``first_group`` (a refill round continues the step's numbering, so
+    group and sample ids stay unique within the step). Token ids and character offsets are
+    included, so step values map onto tokens.
     """
     samples = []
     for row, text in enumerate(rollouts.texts):
         p = problems[row // group_size]
         samples.append(
             Sample(
-                id=f"{step}-{row}",
-                group=f"{step}-{row // group_size}",
+                id=f"{step}-{first_group * group_size + row}",
+                group=f"{step}-{first_group + row // group_size}",
                 prompt=p.prompt,
                 completion=text,
                 reference=p.reference,

@@ -1,0 +1,183 @@
+"""One step's batch: roll out, score and judge prompts; with a ``balanced_filter``, refill.
+
+Without a ``balanced_filter`` a step is one round: ``prompts_per_step`` prompts, G completions
+each, every group trained on. With one, groups outside its band are dropped and the batch is
+refilled: as many new prompts as groups are still missing are drawn from the same stream, rolled
+out, scored with the same program and filtered, for at most ``MAX_REFILL_ROUNDS`` extra rounds.
+The update then sees the kept groups only, grouped by prompt (fewer than ``prompts_per_step``
+when the rounds run out; if none is kept, the first round with zero advantages, so the step and
+its loss statistics still exist). Logged reward, advantage and judge statistics describe every
+rollout of the step, dropped groups included, as before refilling existed. Every draw is seeded
+(data position, torch generator), so a resumed run refills exactly as the uninterrupted one.
+
+>>> MAX_REFILL_ROUNDS
+3
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rewardkit.advantage import Groups
+from rewardkit.diagnostics import advantage_stats, node_stats
+from rewardkit.program import Advantages
+from rewardkit.tasks.base import Problem
+from rewardkit.train.rollout import Rollouts, merge_rollouts, sample_completions
+from rewardkit.train.samples import judge_rollouts, to_samples
+from rewardkit.train.setup import Session
+from rewardkit.train.update import advantage_matrix
+from rewardkit.types import ScoredBatch
+
+MAX_REFILL_ROUNDS = 3
+"""Extra rollout rounds a step may spend refilling groups a ``balanced_filter`` dropped."""
+
+
+@dataclass
+class Round:
+    """One draw of prompts, rolled out, scored, judged and filtered (``keep``: rows kept)."""
+
+    problems: list[Problem]
+    rollouts: Rollouts
+    scored: ScoredBatch
+    adv: Advantages
+    judged: dict[str, float]
+    correct: list[bool]
+    keep: np.ndarray
+
+
+@dataclass
+class StepBatch:
+    """What a step trains on (``train``, ``matrix``) and what it logs (every rollout)."""
+
+    scored: ScoredBatch
+    adv: Advantages
+    judged: dict[str, float]
+    correct: list[bool]
+    rounds: list[Round]
+    train: Rollouts
+    matrix: np.ndarray
+    data: dict[str, float]
+    time_rollout: float = 0.0
+    time_score: float = 0.0
+
+
+def collect_step(s: Session, step: int, clock: Any) -> StepBatch:
+    """Draw, roll out and score this step's prompts, refilling filtered groups (module doc)."""
+    cfg = s.cfg
+    times = [0.0, 0.0]
+    rounds = [_round(s, step, cfg.prompts_per_step, 0, clock, times)]
+    filtered = bool(s.source.filters)
+    while filtered and len(rounds) <= MAX_REFILL_ROUNDS:
+        need = cfg.prompts_per_step - _kept_groups(rounds, cfg.group_size)
+        if need <= 0:
+            break
+        first = sum(len(r.problems) for r in rounds)
+        rounds.append(_round(s, step, need, first, clock, times))
+    train, matrix = _training_rows(rounds, s.tokenizer.pad_token_id, filtered)
+    data: dict[str, float] = {}
+    if filtered:
+        data["data/refill_rounds"] = float(len(rounds) - 1)
+        data["data/kept_groups"] = float(_kept_groups(rounds, cfg.group_size))
+    first_round = rounds[0]
+    if len(rounds) == 1:
+        scored, adv, judged = first_round.scored, first_round.adv, first_round.judged
+    else:
+        scored = merge_scored([r.scored for r in rounds])
+        adv = merge_advantages([r.adv for r in rounds], scored.rewards)
+        judged = _weighted_means([r.judged for r in rounds], [len(r.correct) for r in rounds])
+    correct = [ok for r in rounds for ok in r.correct]
+    return StepBatch(scored, adv, judged, correct, rounds, train, matrix, data, *times)
+
+
+def _round(s: Session, step: int, n: int, first: int, clock: Any, times: list[float]) -> Round:
+    cfg = s.cfg
+    t0 = clock()
+    problems = s.source.next_problems(n)
+    rollouts = sample_completions(
+        s.model,
+        s.tokenizer,
+        [p.prompt for p in problems],
+        cfg.group_size,
+        cfg.max_new_tokens,
+        cfg.temperature,
+        s.generator,
+    )
+    t1 = clock()
+    samples = to_samples(problems, rollouts, cfg.group_size, step, s.task.name, first)
+    scored = s.program.score(samples)
+    adv = s.program.advantages(scored)
+    judged, correct = judge_rollouts(s.task, problems, rollouts.texts, cfg.group_size)
+    keep = s.source.kept(scored, adv.per_sample, correct)
+    times[0] += t1 - t0
+    times[1] += clock() - t1
+    return Round(problems, rollouts, scored, adv, judged, correct, keep)
+
+
+def _kept_groups(rounds: Sequence[Round], group_size: int) -> int:
+    return sum(int(r.keep.sum()) for r in rounds) // group_size
+
+
+def _training_rows(
+    rounds: Sequence[Round], pad_id: int, filtered: bool
+) -> tuple[Rollouts, np.ndarray]:
+    """The kept rows of every round as one batch, and their advantage matrix."""
+    first = rounds[0]
+    if not filtered or not any(r.keep.any() for r in rounds):
+        width = first.rollouts.completion_ids.shape[1]
+        matrix = advantage_matrix(first.adv.per_sample, first.adv.per_token, width)
+        matrix[~first.keep] = 0.0
+        return first.rollouts, matrix
+    rows = [np.flatnonzero(r.keep).tolist() for r in rounds]
+    train = merge_rollouts([(r.rollouts, idx) for r, idx in zip(rounds, rows, strict=True)], pad_id)
+    per_sample = np.concatenate(
+        [r.adv.per_sample[idx] for r, idx in zip(rounds, rows, strict=True)]
+    )
+    per_token = [_token_row(r.adv, i) for r, idx in zip(rounds, rows, strict=True) for i in idx]
+    return train, advantage_matrix(per_sample, per_token, train.completion_ids.shape[1])
+
+
+def _token_row(adv: Advantages, i: int) -> np.ndarray | None:
+    return adv.per_token[i] if adv.per_token else None
+
+
+def merge_scored(parts: Sequence[ScoredBatch]) -> ScoredBatch:
+    """Several scored batches of one program as one: columns joined, statistics recomputed.
+
+    ``schedule/*`` metrics come from the first part (one step, one set of variables).
+    """
+    samples = [x for p in parts for x in p.samples]
+    values = {k: np.concatenate([p.values[k] for p in parts]) for k in parts[0].values}
+    step_keys = list(dict.fromkeys(k for p in parts for k in p.steps))
+    steps = {
+        k: [x for p in parts for x in p.steps.get(k, [None] * len(p.samples))] for k in step_keys
+    }
+    info_keys = list(dict.fromkeys(k for p in parts for k in p.info))
+    info = {k: [x for p in parts for x in p.info.get(k, [{}] * len(p.samples))] for k in info_keys}
+    failures = [f for p in parts for f in p.failures]
+    metrics = node_stats(values, Groups.from_ids([x.group for x in samples]), failures)
+    metrics["errors/total"] = float(len(failures))
+    metrics.update({k: v for k, v in parts[0].metrics.items() if k.startswith("schedule/")})
+    return ScoredBatch(samples, values, steps, info, failures, parts[0].root, metrics)
+
+
+def merge_advantages(parts: Sequence[Advantages], rewards: np.ndarray) -> Advantages:
+    """Advantages of consecutive batches as one, statistics recomputed over all of them."""
+    per_sample = np.concatenate([p.per_sample for p in parts])
+    n = [len(p.per_sample) for p in parts]
+    per_token = [x for p, k in zip(parts, n, strict=True) for x in (p.per_token or [None] * k)]
+    per_step = [x for p, k in zip(parts, n, strict=True) for x in (p.per_step or [None] * k)]
+    if not any(p.per_token for p in parts):
+        per_token = []
+    if not any(p.per_step for p in parts):
+        per_step = []
+    return Advantages(per_sample, per_token, per_step, advantage_stats(per_sample, rewards))
+
+
+def _weighted_means(parts: Sequence[dict[str, float]], rows: Sequence[int]) -> dict[str, float]:
+    """Per-key means of per-round means, weighted by each round's rows."""
+    total = sum(rows)
+    return {k: sum(p[k] * n for p, n in zip(parts, rows, strict=True)) / total for k in parts[0]}
