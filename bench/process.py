@@ -1,0 +1,246 @@
+"""Process-reward benchmark on ``chain``: outcome-only vs dual reward vs transition vs G-RA.
+
+Four reward programs, everything else equal (task, warm start, lr, steps, seeds):
+
+- ``outcome``: ``numeric`` on the final number only (plain GRPO);
+- ``dual``: the outcome plus ``step_check`` (arithmetic, one step per line) as a metric node whose
+  per-step values become per-token advantages (``step_weight`` fixed);
+- ``transition``: as ``dual``, the step weight moving from ``--w-from`` to 0 over the run
+  (Atom-Searcher's process-to-outcome transition);
+- ``gra``: gated accumulation, ``outcome + step_weight * mean(steps)`` only when the outcome is right
+  (reward-level, per-token step weight 0).
+
+Per arm and seed: held-out accuracy (``--metric``), the steps until its smoothed value reaches
+``--target``, the final value, and the share of the step spent scoring (``time/score`` /
+``time/step``) and updating.
+
+    python bench/process.py                    # 3 seeds, sequential
+    python bench/process.py --arms outcome --seeds 0 --steps 60     # pilot
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from pathlib import Path
+from typing import Any
+
+from common import curve, dump, first_reaching, run_all
+
+from rewardkit.train.runlog import read_jsonl
+from rewardkit.train.summary import series
+
+ARMS = ("outcome", "dual", "transition", "gra")
+OUTCOME = {"name": "outcome", "fn": "numeric"}
+STEPS = {"name": "steps", "fn": "step_check", "verifier": "arithmetic"}
+
+
+def program(arm: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The RewardProgram config of ``arm``."""
+    dual = {"weighted": [OUTCOME, {"metric": STEPS, "name": "process"}]}
+    if arm == "outcome":
+        return {"reward": {"weighted": [OUTCOME]}}
+    if arm == "dual":
+        adv = {"steps_from": "reward/process/steps", "step_weight": args.step_weight}
+        return {"reward": dual, "advantage": adv}
+    if arm == "transition":
+        fade = {"linear": {"steps": args.fade_steps, "begin": args.fade_begin}}
+        return {
+            "reward": dual,
+            "advantage": {"steps_from": "reward/process/steps", "step_weight": "${w_process}"},
+            "schedules": {
+                "w_process": {"transition": {"from": args.w_from, "to": 0.0, "over": fade}}
+            },
+        }
+    gated = {
+        "gated_accumulation": {"outcome": OUTCOME, "steps": STEPS},
+        "at_least": 1.0,
+        "step_weight": args.gra_weight,
+        "accumulate": "mean",
+    }
+    return {"reward": gated, "advantage": {"step_weight": 0.0}}
+
+
+def prepare(args: argparse.Namespace) -> None:
+    """Build every seed's warm start first (``common.warm_starts`` takes no task options)."""
+    import torch
+
+    from rewardkit.tasks import make_task
+    from rewardkit.tasks.models import TinyModelSpec
+    from rewardkit.tasks.warmstart import WarmStartSpec, warm_start
+
+    torch.set_num_threads(1)
+    task = make_task("chain", {"categories": args.categories})
+    for seed in args.seeds:
+        warm_start(
+            task, TinyModelSpec(), WarmStartSpec(seed=seed, steps=args.warm_steps), args.cache
+        )
+
+
+def job(arm: str, seed: int, args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """One training run's name and TrainConfig options."""
+    name = f"{arm}-s{seed}"
+    return name, {
+        "task": "chain",
+        "task_options": {"categories": args.categories},
+        "program": program(arm, args),
+        "seed": seed,
+        "steps": args.steps,
+        "lr": args.lr,
+        "prompts_per_step": args.prompts,
+        "group_size": args.group,
+        "max_new_tokens": args.max_new_tokens,
+        "eval_every": args.eval_every,
+        "eval_size": args.eval_size,
+        "eval_sampled": args.metric.startswith("eval/sampled"),
+        "checkpoint_every": 0,
+        "plots": False,
+        "device": "cpu",
+        "warm_start": {"steps": args.warm_steps, "cache_dir": args.cache},
+        "out_dir": args.out,
+        "run_name": name,
+    }
+
+
+def timing(run_dir: Path) -> dict[str, float]:
+    """Mean seconds per step phase and the share of the step spent scoring and updating."""
+    rows = read_jsonl(run_dir / "metrics.jsonl")
+    means = {k: statistics.mean(series(rows, f"time/{k}")[1]) for k in ("score", "update", "step")}
+    return {
+        **{f"{k}_s": round(v, 4) for k, v in means.items()},
+        "score_share": round(means["score"] / means["step"], 4),
+        "update_share": round(means["update"] / means["step"], 4),
+    }
+
+
+def per_run(out: Path, names: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    """Steps to target, start, final accuracy and timing of every run."""
+    result: dict[str, Any] = {}
+    for name in names:
+        steps, values = curve(out / name, args.metric)
+        result[name] = {
+            "steps_to_target": first_reaching(steps, values, args.target),
+            "start": values[0] if values else None,
+            "final": values[-1] if values else None,
+            **timing(out / name),
+        }
+    return result
+
+
+def per_arm(runs: dict[str, Any], arms: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    """Means over seeds; a run that never reaches the target counts as ``--steps``."""
+    result: dict[str, Any] = {}
+    for arm in arms:
+        rs = [v for k, v in runs.items() if k.startswith(arm + "-")]
+        reached = [
+            r["steps_to_target"] if r["steps_to_target"] is not None else args.steps for r in rs
+        ]
+        result[arm] = {
+            "steps_to_target_mean": statistics.mean(reached),
+            "reached": sum(r["steps_to_target"] is not None for r in rs),
+            "final_mean": round(statistics.mean(r["final"] for r in rs), 4),
+            **{
+                f"{k}_mean": round(statistics.mean(r[k] for r in rs), 4)
+                for k in ("score_s", "update_s", "step_s", "score_share", "update_share")
+            },
+        }
+    base = result.get("outcome", {}).get("steps_to_target_mean")
+    for arm in arms:
+        mine = result[arm]["steps_to_target_mean"]
+        result[arm]["speedup_vs_outcome"] = round(base / mine, 3) if base and mine else None
+    return result
+
+
+def overhead(arms: dict[str, Any]) -> dict[str, Any]:
+    """Step-scoring and per-token-advantage overhead as a share of the step, vs outcome-only."""
+    if "outcome" not in arms or "dual" not in arms:
+        return {}
+    o, d = arms["outcome"], arms["dual"]
+    return {
+        "score_share_outcome": o["score_share_mean"],
+        "score_share_dual": d["score_share_mean"],
+        "step_scoring_and_token_adv_extra_share": round(
+            (d["score_s_mean"] - o["score_s_mean"]) / d["step_s_mean"], 4
+        ),
+        "update_extra_share_token_adv": round(
+            (d["update_s_mean"] - o["update_s_mean"]) / d["step_s_mean"], 4
+        ),
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--steps", type=int, default=60)
+    p.add_argument("--categories", nargs="+", default=["short"])
+    p.add_argument("--lr", type=float, default=1.5e-4)
+    p.add_argument("--prompts", type=int, default=8)
+    p.add_argument("--group", type=int, default=8)
+    p.add_argument("--max-new-tokens", type=int, default=40)
+    p.add_argument("--warm-steps", type=int, default=800)
+    p.add_argument("--step-weight", type=float, default=0.5)
+    p.add_argument("--w-from", type=float, default=1.0)
+    p.add_argument("--fade-begin", type=int, default=0)
+    p.add_argument("--fade-steps", type=int, default=60)
+    p.add_argument("--gra-weight", type=float, default=0.5)
+    p.add_argument("--target", type=float, default=0.23)
+    p.add_argument("--metric", default="eval/sampled/success")
+    p.add_argument("--eval-every", type=int, default=5)
+    p.add_argument("--eval-size", type=int, default=192)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--out", default="bench/out/process")
+    p.add_argument("--cache", default=None)
+    p.add_argument("--reuse", action="store_true", help="keep runs already finished in --out")
+    args = p.parse_args()
+    out = Path(args.out)
+    prepare(args)
+    jobs = [job(arm, seed, args) for seed in args.seeds for arm in args.arms]
+    done = [name for name, _ in jobs if args.reuse and (out / name / "summary.json").exists()]
+    summaries = run_all([j for j in jobs if j[0] not in done], args.workers)
+    runs = per_run(out, sorted([*summaries, *done]), args)
+    arms = per_arm(runs, args.arms, args)
+    plot(out, args)
+    keys = ("metric", "target", "seeds", "steps", "lr", "warm_steps", "step_weight", "gra_weight")
+    dump(
+        {
+            **{k: getattr(args, k) for k in keys},
+            "per_arm": arms,
+            "overhead": overhead(arms),
+            "per_run": runs,
+        },
+        out.parent / f"{out.name}.json",
+    )
+
+
+def plot(out: Path, args: argparse.Namespace) -> None:
+    """Held-out accuracy per arm (one line per seed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.8), dpi=100)
+    colours = {
+        "outcome": "tab:blue",
+        "dual": "tab:green",
+        "transition": "tab:orange",
+        "gra": "tab:red",
+    }
+    for arm in args.arms:
+        for seed in args.seeds:
+            steps, values = curve(out / f"{arm}-s{seed}", args.metric)
+            ax.plot(steps, values, color=colours[arm], alpha=0.5, linewidth=1.0)
+        ax.plot([], [], color=colours[arm], label=arm)
+    ax.axhline(args.target, color="grey", linestyle="--", linewidth=0.8)
+    ax.set_title(f"chain: held-out accuracy ({args.metric})")
+    ax.set_xlabel("step")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out.parent / f"{out.name}.png")
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    main()
