@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
+import statistics
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -83,3 +84,45 @@ def dump(data: Any, path: Path) -> None:
     text = json.dumps(data, indent=1)
     print(text)
     path.write_text(text)
+
+
+def arm_means(per_run: dict[str, dict[str, Any]], arm: str, steps: int) -> dict[str, float | int]:
+    """Means over an arm's seeds. A run that never reaches the target counts as reaching it at the
+    last step (a bound), and ``reached`` says how many really did."""
+    runs = [v for k, v in per_run.items() if k.startswith(arm + "-")]
+    reached = [r["steps_to_target"] if r["steps_to_target"] is not None else steps for r in runs]
+    out: dict[str, float | int] = {
+        "steps_to_target_mean": statistics.mean(reached),
+        "reached": sum(r["steps_to_target"] is not None for r in runs),
+        "final_mean": statistics.mean(r["final"] for r in runs),
+    }
+    if all("zero_std_frac@first50" in r for r in runs):
+        out["zero_std_frac@first50_mean"] = statistics.mean(
+            r["zero_std_frac@first50"] for r in runs
+        )
+    return out
+
+
+def plot_curves(
+    out: Path, colours: dict[str, str], seeds: Sequence[int], metric: str, target: float, title: str
+) -> None:
+    """One line per arm and seed of ``metric`` against the step, the target dashed; a PNG beside ``out``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.8), dpi=100)
+    for arm, colour in colours.items():
+        for seed in seeds:
+            steps, values = curve(out / f"{arm}-s{seed}", metric)
+            ax.plot(steps, values, color=colour, alpha=0.5, linewidth=1.0)
+        ax.plot([], [], color=colour, label=arm)
+    ax.axhline(target, color="grey", linestyle="--", linewidth=0.8)
+    ax.set_title(title)
+    ax.set_xlabel("step")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out.parent / f"{out.name}.png")
+    plt.close(fig)

@@ -20,11 +20,10 @@ zero-variance groups over the first 50 steps 0.43 / 0.48 / 0.10. From the 250-st
 from __future__ import annotations
 
 import argparse
-import statistics
 from pathlib import Path
 from typing import Any
 
-from common import curve, dump, first_reaching, run_all, warm_starts
+from common import arm_means, curve, dump, first_reaching, run_all, warm_starts
 
 FINAL = 0.8
 LADDER = [0.3, 0.45, 0.55, 0.65, 0.75, 0.8]
@@ -113,17 +112,7 @@ def analyse(out: Path, args: argparse.Namespace, summaries: dict[str, Any]) -> d
         }
     per_arm: dict[str, Any] = {}
     for arm in arms(args):
-        runs = [v for k, v in per_run.items() if k.startswith(arm + "-")]
-        # A run that never reaches the target counts as reaching it at the last step (a bound).
-        reached = [
-            r["steps_to_target"] if r["steps_to_target"] is not None else args.steps for r in runs
-        ]
-        per_arm[arm] = {
-            "steps_to_target_mean": statistics.mean(reached),
-            "reached": sum(r["steps_to_target"] is not None for r in runs),
-            "final_mean": statistics.mean(r["final"] for r in runs),
-            "zero_std_frac@first50_mean": statistics.mean(r["zero_std_frac@first50"] for r in runs),
-        }
+        per_arm[arm] = arm_means(per_run, arm, args.steps)
     ladder = per_arm["ladder"]["steps_to_target_mean"] or 1
     return {
         "metric": args.metric,

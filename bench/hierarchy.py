@@ -12,11 +12,10 @@ the steps until its smoothed value reaches ``--target``, and the final value.
 from __future__ import annotations
 
 import argparse
-import statistics
 from pathlib import Path
 from typing import Any
 
-from common import curve, dump, first_reaching, run_all, warm_starts
+from common import arm_means, curve, dump, first_reaching, plot_curves, run_all, warm_starts
 
 from rewardkit.tasks.countdown import countdown_reward_config
 
@@ -73,16 +72,7 @@ def main() -> None:
         }
     per_arm = {}
     for arm in ARMS:
-        runs = [v for k, v in per_run.items() if k.startswith(arm + "-")]
-        reached = [
-            r["steps_to_target"] if r["steps_to_target"] is not None else args.steps for r in runs
-        ]
-        per_arm[arm] = {
-            "steps_to_target_mean": statistics.mean(reached),
-            "reached": sum(r["steps_to_target"] is not None for r in runs),
-            "final_mean": statistics.mean(r["final"] for r in runs),
-            "zero_std_frac@first50_mean": statistics.mean(r["zero_std_frac@first50"] for r in runs),
-        }
+        per_arm[arm] = arm_means(per_run, arm, args.steps)
     plot(out, args)
     dump(
         {
@@ -98,27 +88,15 @@ def main() -> None:
 
 
 def plot(out: Path, args: argparse.Namespace) -> None:
-    """Held-out success per arm (one line per seed)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 3.8), dpi=100)
-    colours = {"weighted": "tab:blue", "tiers": "tab:green", "gated": "tab:orange"}
-    for arm, colour in colours.items():
-        for seed in args.seeds:
-            steps, values = curve(out / f"{arm}-s{seed}", args.metric)
-            ax.plot(steps, values, color=colour, alpha=0.5, linewidth=1.0)
-        ax.plot([], [], color=colour, label=arm)
-    ax.axhline(args.target, color="grey", linestyle="--", linewidth=0.8)
-    ax.set_title(f"countdown: held-out success ({args.metric})")
-    ax.set_xlabel("step")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out.parent / f"{out.name}.png")
-    plt.close(fig)
+    """Held-out curves per arm (one line per seed)."""
+    plot_curves(
+        out,
+        {"weighted": "tab:blue", "tiers": "tab:green", "gated": "tab:orange"},
+        args.seeds,
+        args.metric,
+        args.target,
+        f"countdown: held-out success ({args.metric})",
+    )
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from common import curve, dump, first_reaching, run_all
+from common import curve, dump, first_reaching, plot_curves, run_all
 
 from rewardkit.train.runlog import read_jsonl
 from rewardkit.train.summary import series
@@ -213,33 +213,19 @@ def main() -> None:
     )
 
 
+COLOURS = {"outcome": "tab:blue", "dual": "tab:green", "transition": "tab:orange", "gra": "tab:red"}
+
+
 def plot(out: Path, args: argparse.Namespace) -> None:
-    """Held-out accuracy per arm (one line per seed)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 3.8), dpi=100)
-    colours = {
-        "outcome": "tab:blue",
-        "dual": "tab:green",
-        "transition": "tab:orange",
-        "gra": "tab:red",
-    }
-    for arm in args.arms:
-        for seed in args.seeds:
-            steps, values = curve(out / f"{arm}-s{seed}", args.metric)
-            ax.plot(steps, values, color=colours[arm], alpha=0.5, linewidth=1.0)
-        ax.plot([], [], color=colours[arm], label=arm)
-    ax.axhline(args.target, color="grey", linestyle="--", linewidth=0.8)
-    ax.set_title(f"chain: held-out accuracy ({args.metric})")
-    ax.set_xlabel("step")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out.parent / f"{out.name}.png")
-    plt.close(fig)
+    """Held-out curves per arm (one line per seed)."""
+    plot_curves(
+        out,
+        {a: COLOURS[a] for a in args.arms},
+        args.seeds,
+        args.metric,
+        args.target,
+        f"chain: held-out accuracy ({args.metric})",
+    )
 
 
 if __name__ == "__main__":
