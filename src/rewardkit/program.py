@@ -204,25 +204,37 @@ class RewardProgram:
         self.step = max(self.step, step + 1)
         return events
 
-    def outcomes(self, scored: ScoredBatch, adv: Advantages | None = None) -> list[dict[str, Any]]:
-        """One record per sample for the curricula: source (``meta["source"]``), group, reward,
-        advantage, correct (reward >= ``correct_at_least``) and difficulty (``meta["difficulty"]``)."""
+    def outcomes(
+        self,
+        scored: ScoredBatch,
+        adv: Advantages | None = None,
+        correct: Sequence[bool] | None = None,
+    ) -> list[dict[str, Any]]:
+        """One record per sample for the curricula: source, group, reward, advantage, correct and
+        difficulty.
+
+        ``source`` is ``meta["source"]`` (else ``meta["task"]``, else "default"); ``correct`` is
+        given by the caller (a task's judge) or reward >= ``correct_at_least``; ``difficulty`` is
+        ``meta["difficulty"]`` when it is a mapping, else the whole ``meta`` (so a curriculum can
+        key on any attribute, e.g. ``category``).
+        """
         out = []
         for i, sample in enumerate(scored.samples):
             reward = scored.rewards[i]
-            difficulty = sample.meta.get("difficulty", {})
+            meta = sample.meta
+            difficulty = meta.get("difficulty")
+            if correct is not None:
+                ok: bool | None = bool(correct[i])
+            else:
+                ok = None if np.isnan(reward) else bool(reward >= self.config.correct_at_least)
             out.append(
                 {
-                    "source": str(sample.meta.get("source", "default")),
+                    "source": str(meta.get("source", meta.get("task", "default"))),
                     "group": sample.group,
                     "reward": None if np.isnan(reward) else float(reward),
                     "advantage": None if adv is None else float(adv.per_sample[i]),
-                    "correct": None
-                    if np.isnan(reward)
-                    else bool(reward >= self.config.correct_at_least),
-                    "difficulty": difficulty
-                    if isinstance(difficulty, Mapping)
-                    else {"level": difficulty},
+                    "correct": ok,
+                    "difficulty": dict(difficulty if isinstance(difficulty, Mapping) else meta),
                 }
             )
         return out
@@ -230,7 +242,7 @@ class RewardProgram:
     def curriculum_metrics(self) -> dict[str, float]:
         """Each curriculum's metrics under ``curriculum/<name>/...``."""
         return {
-            f"curriculum/{name}/{k}": v
+            f"curriculum/{name}/{k}": float(v)
             for name, c in self.curricula.items()
             for k, v in c.metrics().items()
         }

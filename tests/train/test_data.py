@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from rewardkit.curriculum import build_curriculum
 from rewardkit.program import RewardProgram
 from rewardkit.tasks import make_task
 from rewardkit.train.data import PromptSource
@@ -22,36 +19,44 @@ def test_position_and_state_round_trip() -> None:
 
 
 def test_difficulty_ladder_picks_the_category_and_moves() -> None:
-    ladder = build_curriculum(
-        "gym",
-        {
-            "difficulty_ladder": {
-                "sources": {"boxes": {"category": ["large", "medium", "small"]}},
-                "last_k": 2,
-            }
-        },
-    )
-    source = PromptSource(make_task("boxes"), 0, {"gym": ladder})
+    ladder_config = {
+        "difficulty_ladder": {
+            "sources": {"boxes": {"category": ["large", "medium", "small"]}},
+            "last_k": 2,
+        }
+    }
+    program = _program({"gym": ladder_config})
+    source = PromptSource(make_task("boxes"), 0, program.curricula)
     assert {p.category for p in source.next_problems(4)} == {"large"}
-    samples = [Sample(str(i), "g", "", "", meta={"category": "large"}) for i in range(2)]
-    scored = RewardProgram.from_dict({"reward": {"fn": "regex", "pattern": ""}}).score(samples)
-    events = source.observe(0, scored, np.zeros(2), [True, True])
+    samples = [
+        Sample(str(i), "g", "", "", meta={"task": "boxes", "category": "large"}) for i in range(2)
+    ]
+    scored = program.score(samples)
+    events = program.observe(0, scored.metrics, program.outcomes(scored, correct=[True, True]))
     assert [e.kind for e in events] == ["raise"]
     assert {p.category for p in source.next_problems(2)} == {"medium"}
 
 
 def test_arm_sampler_draws_categories() -> None:
-    bandit = build_curriculum("sec", {"bandit": {"arms": ["easy", "hard"]}})
-    source = PromptSource(make_task("countdown"), 0, {"sec": bandit})
+    program = _program({"sec": {"bandit": {"arms": ["easy", "hard"]}}})
+    source = PromptSource(make_task("countdown"), 0, program.curricula)
     assert {p.category for p in source.next_problems(20)} <= {"easy", "hard"}
-    assert any(k.startswith("curriculum/sec/") for k in source.metrics())
+    assert any(k.startswith("curriculum/sec/") for k in program.curriculum_metrics())
 
 
 def test_balanced_filter_drops_groups_without_signal() -> None:
-    odf = build_curriculum("odf", {"balanced_filter": {}})
-    source = PromptSource(make_task("boxes"), 0, {"odf": odf})
-    samples = [Sample(str(i), g, "", "") for i, g in enumerate("aabb")]
-    scored = RewardProgram.from_dict({"reward": {"fn": "regex", "pattern": ""}}).score(samples)
-    keep = source.kept(scored, np.zeros(4), [True, False, True, True])
+    program = _program({"odf": {"balanced_filter": {}}})
+    source = PromptSource(make_task("boxes"), 0, program.curricula)
+    samples = [Sample(str(i), g, "", "", meta={"task": "boxes"}) for i, g in enumerate("aabb")]
+    scored = program.score(samples)
+    keep = source.kept(program.outcomes(scored, correct=[True, False, True, True]))
     assert keep.tolist() == [True, True, False, False]  # group b is all right: no signal
-    assert PromptSource(make_task("boxes"), 0, {}).kept(scored, np.zeros(4), [True] * 4).all()
+    everything = program.outcomes(scored, correct=[True] * 4)
+    assert PromptSource(make_task("boxes"), 0, {}).kept(everything).all()
+
+
+def _program(curricula: dict[str, object]) -> RewardProgram:
+    """A program with these curricula (the trainer's prompt source gets them from its program)."""
+    return RewardProgram.from_dict(
+        {"reward": {"fn": "regex", "pattern": ""}, "curricula": curricula}
+    )

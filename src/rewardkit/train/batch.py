@@ -111,7 +111,7 @@ def _round(s: Session, step: int, n: int, first: int, clock: Any, times: list[fl
     scored = s.program.score(samples)
     adv = s.program.advantages(scored)
     judged, correct = judge_rollouts(s.task, problems, rollouts.texts, cfg.group_size)
-    keep = s.source.kept(scored, adv.per_sample, correct)
+    keep = s.source.kept(s.program.outcomes(scored, adv, correct))
     times[0] += t1 - t0
     times[1] += clock() - t1
     return Round(problems, rollouts, scored, adv, judged, correct, keep)

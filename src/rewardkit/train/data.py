@@ -20,9 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from rewardkit.curriculum import ArmSampler, BalancedFilter, DifficultyLadder, Outcome
+from rewardkit.curriculum import ArmSampler, BalancedFilter, DifficultyLadder
 from rewardkit.tasks.base import Problem, Task, problem
-from rewardkit.types import ScoredBatch
 
 
 class PromptSource:
@@ -59,62 +58,17 @@ class PromptSource:
         """The ``balanced_filter`` curricula (the trainer refills their dropped groups)."""
         return [c for c in self.curricula.values() if isinstance(c, BalancedFilter)]
 
-    def kept(
-        self, scored: ScoredBatch, advantages: np.ndarray, correct: Sequence[bool]
-    ) -> np.ndarray:
+    def kept(self, outcomes: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """Which samples to train on: every one, unless a ``balanced_filter`` drops their group.
 
-        Every call counts its groups in the filters' pass rates (refill rounds included).
+        ``outcomes`` are ``RewardProgram.outcomes`` records, one per sample. Every call counts its
+        groups in the filters' pass rates (refill rounds included).
         """
-        keep = np.ones(len(scored.samples), dtype=bool)
-        filters = self.filters
-        if filters:
-            outcomes = self._outcomes(scored, advantages, correct)
-            for f in filters:
-                groups = set(f.filter(outcomes))
-                keep &= np.array([s.group in groups for s in scored.samples])
+        keep = np.ones(len(outcomes), dtype=bool)
+        for f in self.filters:
+            groups = set(f.filter(outcomes))
+            keep &= np.array([o["group"] in groups for o in outcomes])
         return keep
-
-    def _outcomes(
-        self, scored: ScoredBatch, advantages: np.ndarray, correct: Sequence[bool]
-    ) -> list[Outcome]:
-        return [
-            Outcome(
-                source=self.task.name,
-                group=sample.group,
-                reward=None if np.isnan(reward) else float(reward),
-                advantage=None if np.isnan(adv) else float(adv),
-                correct=ok,
-                difficulty=dict(sample.meta),
-            )
-            for sample, reward, adv, ok in zip(
-                scored.samples, scored.rewards, advantages, correct, strict=True
-            )
-        ]
-
-    def observe(
-        self,
-        step: int,
-        scored: ScoredBatch,
-        advantages: np.ndarray,
-        correct: Sequence[bool],
-    ) -> list[Any]:
-        """Give every curriculum the outcomes of finished step ``step``; their events."""
-        if not self.curricula:
-            return []
-        outcomes = self._outcomes(scored, advantages, correct)
-        events: list[Any] = []
-        for curriculum in self.curricula.values():
-            events.extend(curriculum.observe(step, outcomes))
-        return events
-
-    def metrics(self) -> dict[str, float]:
-        """Each curriculum's numbers, under ``curriculum/<name>/``."""
-        return {
-            f"curriculum/{name}/{key}": float(value)
-            for name, c in self.curricula.items()
-            for key, value in c.metrics().items()
-        }
 
     def state_dict(self) -> dict[str, Any]:
         """Data position and the category generator (curricula are saved by the program)."""

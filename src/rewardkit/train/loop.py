@@ -90,9 +90,8 @@ def train(
                 "time/step": t4 - t1,
             }
         )
-        events = s.program.observe(step, metrics)
-        events += s.source.observe(step, b.scored, b.adv.per_sample, b.correct)
-        metrics.update(s.source.metrics())
+        events = s.program.observe(step, metrics, s.program.outcomes(b.scored, b.adv, b.correct))
+        metrics.update(s.program.curriculum_metrics())
         metrics.update({f"next/{k}": v for k, v in s.program.variables.items()})
         events += [{"kind": "error", **f.as_dict()} for f in b.scored.failures]
         s.run.log_step(step, metrics)
