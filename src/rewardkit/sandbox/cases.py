@@ -31,18 +31,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from rewardkit.sandbox.limits import Limits
-from rewardkit.sandbox.protocol import Backend, ExecResult, ExecStatus, RunRequest
+from rewardkit.sandbox.protocol import Backend, ErrorClass, ExecResult, RunRequest
 
 CaseKind = Literal["stdio", "assert", "value"]
-ErrorClass = Literal[
-    "wrong_answer",
-    "runtime_error",
-    "timeout",
-    "memory",
-    "output_limit",
-    "syntax_error",
-    "sandbox_error",
-]
 
 
 @dataclass(frozen=True)
@@ -203,21 +194,10 @@ def normalize_output(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.rstrip().splitlines())
 
 
-ERROR_OF_STATUS: dict[ExecStatus, ErrorClass] = {
-    "wrong_answer": "wrong_answer",
-    "runtime_error": "runtime_error",
-    "timeout": "timeout",
-    "memory": "memory",
-    "output_limit": "output_limit",
-    "syntax_error": "syntax_error",
-    "sandbox_error": "sandbox_error",
-}
-
-
 def judge(case: TestCase, result: ExecResult) -> TestResult:
     """Turn one run into one test result."""
-    if result.status != "ok":
-        return TestResult(False, ERROR_OF_STATUS[result.status], result.detail[:300], result.wall_s)
+    if result.status != "ok":  # every other status is itself the error class
+        return TestResult(False, result.status, result.detail[:300], result.wall_s)
     if case.kind == "stdio":
         passed = normalize_output(result.stdout) == normalize_output(case.output)
     elif case.kind == "value":

@@ -16,8 +16,7 @@ from rewardkit.sandbox.limits import Limits
 
 Mode = Literal["stdio", "assert", "value", "compile"]
 
-ExecStatus = Literal[
-    "ok",
+ErrorClass = Literal[
     "wrong_answer",
     "runtime_error",
     "timeout",
@@ -26,6 +25,9 @@ ExecStatus = Literal[
     "syntax_error",
     "sandbox_error",
 ]
+"""How a failed run or test failed (every status but ``ok``)."""
+
+ExecStatus = Literal["ok", ErrorClass]
 """How a run ended.
 
 - ``ok``: the program (and its test, if any) completed; the caller judges the output or value.
