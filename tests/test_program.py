@@ -148,25 +148,12 @@ def test_gdpo_needs_a_weighted_root() -> None:
 def test_per_token_advantages_from_step_values() -> None:
     program = RewardProgram.from_dict(
         {
-            "reward": {"fn": "test_meta"},
+            "reward": {"fn": "test_meta", "key": "o"},
             "advantage": {"estimator": "dr_grpo", "step_weight": "${w}"},
             "variables": {"w": 0.5},
         }
     )
-    offsets = ((0, 2), (2, 4))
-    batch = [
-        Sample(
-            id=str(i),
-            group="g",
-            prompt="",
-            completion="abcd",
-            token_ids=(1, 2),
-            token_offsets=offsets,
-            steps=((0, 2), (2, 4)),
-            meta={"v": v, "steps": st},
-        )
-        for i, (v, st) in enumerate([(1.0, [1.0, 1.0]), (0.0, [1.0, 0.0])])
-    ]
+    batch = _step_samples(spans_on_sample=True)
     adv = program.advantages(program.score(batch))
     # outcome: [0.5, -0.5]; steps pooled [1,1,1,0] mean .75 std .5 -> [.5,.5], [.5,-1.5]; w = .5
     assert [a.round(4).tolist() for a in adv.per_token] == [[0.75, 0.75], [-0.25, -1.25]]  # type: ignore[union-attr]
@@ -189,8 +176,10 @@ def test_state_dict_round_trip_without_schedules() -> None:
         other.load_state_dict({"schedules": {"ghost": {}}})
 
 
-def _step_samples() -> list[Sample]:
-    offsets = ((0, 2), (2, 4))
+def _step_samples(spans_on_sample: bool = False) -> list[Sample]:
+    """Two samples of one group, outcomes [1, 0], step values [1, 1] and [1, 0] over two
+    two-character steps; the step spans sit on the sample or in the scorer's info."""
+    spans = ((0, 2), (2, 4))
     rows = [(1.0, [1.0, 1.0]), (0.0, [1.0, 0.0])]
     return [
         Sample(
@@ -199,8 +188,9 @@ def _step_samples() -> list[Sample]:
             prompt="",
             completion="abcd",
             token_ids=(1, 2),
-            token_offsets=offsets,
-            meta={"o": o, "v": 0.0, "steps": st, "spans": [[0, 2], [2, 4]]},
+            token_offsets=spans,
+            steps=spans if spans_on_sample else None,
+            meta={"o": o, "v": 0.0, "steps": st, "spans": None if spans_on_sample else spans},
         )
         for i, (o, st) in enumerate(rows)
     ]
