@@ -90,7 +90,7 @@ class RewardProgram:
                 problems.append(("advantage.step_weight", "a number or a '${variable}' reference"))
                 return 1.0
             before = len(builder.problems)
-            value = builder._num(w, "advantage.step_weight")
+            value = builder.number(w, "advantage.step_weight")
             problems += builder.problems[before:]
             return value
         return float(w)

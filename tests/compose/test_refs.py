@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from rewardkit.compose.refs import Ref, find_refs, is_ref, resolve
+from rewardkit.compose.refs import Ref, find_refs, is_ref
 
 
 @pytest.mark.parametrize(
@@ -27,9 +27,9 @@ def test_rejects_anything_but_arithmetic(text: str) -> None:
         Ref.parse(text)
 
 
-def test_find_and_resolve() -> None:
+def test_find_refs() -> None:
     params = {"threshold": "${t}", "k": 3, "label": "plain text"}
     refs = find_refs(params)
     assert list(refs) == ["threshold"] and refs["threshold"].names == ("t",)
-    assert resolve(params, refs, {"t": 0.5}) == {"threshold": 0.5, "k": 3, "label": "plain text"}
+    assert refs["threshold"].evaluate({"t": 0.5}) == 0.5
     assert is_ref("${x}") and not is_ref("$x") and not is_ref(3)

@@ -88,10 +88,11 @@ class TreeBuilder:
         out: dict[str, Any] = {}
         for key in ("weight", "pass_at"):
             if key in spec:
-                out[key] = self._num(spec[key], f"{where}.{key}")
+                out[key] = self.number(spec[key], f"{where}.{key}")
         return out
 
-    def _num(self, value: Any, where: str) -> n.Num:
+    def number(self, value: Any, where: str) -> n.Num:
+        """A numeric option: a constant, or a parsed ``${variable}`` reference (problems noted)."""
         if is_ref(value):
             try:
                 ref = Ref.parse(value)
@@ -171,7 +172,7 @@ class TreeBuilder:
         if kind in _PAIRS:
             return self._paired(kind, body, opts, path, where, common)
         child = self._node(body, f"{path}/{_name_of(body, 0)}", f"{where}.{kind}")
-        nums = {k: self._num(v, f"{where}.{k}") for k, v in opts.items()}
+        nums = {k: self.number(v, f"{where}.{k}") for k, v in opts.items()}
         if kind == "clip":
             return n.Clip(path=path, item=child, **common, **nums)
         return n.Metric(path=path, item=child, **common)
@@ -221,7 +222,7 @@ class TreeBuilder:
         accumulate = opts.pop("accumulate", "sum")
         if accumulate not in ("sum", "mean"):
             self.problems.append((f"{where}.accumulate", "must be 'sum' or 'mean'"))
-        nums = {k: self._num(v, f"{where}.{k}") for k, v in opts.items()}
+        nums = {k: self.number(v, f"{where}.{k}") for k, v in opts.items()}
         if kind == "gate":
             return n.Gate(path=path, when=a, then=b, **common, **nums)
         return n.GatedAccumulation(

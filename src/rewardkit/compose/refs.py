@@ -100,8 +100,8 @@ def _eval(node: ast.expr, values: Mapping[str, float]) -> float:
     return _BINOPS[type(node.op)](_eval(node.left, values), _eval(node.right, values))
 
 
-def find_refs(params: Mapping[str, Any], path: str = "") -> dict[str, Ref]:
-    """Every reference among the values of ``params`` (one level; lists are searched too).
+def find_refs(params: Mapping[str, Any]) -> dict[str, Ref]:
+    """Every reference among the top-level values of ``params``.
 
     >>> sorted(find_refs({"threshold": "${t}", "k": 3}))
     ['threshold']
@@ -111,13 +111,3 @@ def find_refs(params: Mapping[str, Any], path: str = "") -> dict[str, Ref]:
         if is_ref(value):
             found[key] = Ref.parse(value)
     return found
-
-
-def resolve(
-    params: Mapping[str, Any], refs: Mapping[str, Ref], variables: Mapping[str, float]
-) -> dict[str, Any]:
-    """``params`` with every reference replaced by its current value."""
-    out = dict(params)
-    for key, ref in refs.items():
-        out[key] = ref.evaluate(variables)
-    return out

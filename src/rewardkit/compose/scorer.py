@@ -17,7 +17,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from rewardkit.compose.refs import Ref
-from rewardkit.errors import ComponentError, ConfigError
+from rewardkit.errors import ComponentError
 from rewardkit.registry import Component, Result
 from rewardkit.types import Failure, Sample, Score
 
@@ -137,9 +137,3 @@ def _checked(result: Result | Any) -> Result | BaseException:
     if not math.isfinite(value):
         return ValueError(f"returned a non-finite value {value}; return None for 'does not apply'")
     return result if isinstance(result, Score) else value
-
-
-def check_error_value(value: Any) -> float | None:
-    if value is None or isinstance(value, int | float):
-        return None if value is None else float(value)
-    raise ConfigError([("error_value", "must be a number or null (null means 'does not apply')")])
