@@ -46,16 +46,17 @@ class LeafScorer:
         self.raw_params = dict(params)
         self.refs = dict(refs)
         self.instance = component.fn() if component.stateful else None
-        self._cache: dict[tuple[float, ...], BaseModel] = {}
+        self._cached: tuple[tuple[float, ...], BaseModel] | None = None
 
     def params_for(self, variables: Mapping[str, float], path: str = "") -> BaseModel:
-        """Validated parameters with references resolved (cached per variable values)."""
+        """Validated parameters with references resolved. Only the last values are kept: a
+        schedule moves forward, and a continuous one would otherwise add an entry every step."""
         key = tuple(ref.evaluate(variables) for ref in self.refs.values())
-        if key not in self._cache:
+        if self._cached is None or self._cached[0] != key:
             values = dict(self.raw_params)
             values.update(zip(self.refs, key, strict=True))
-            self._cache[key] = self.component.build_params(values, path)
-        return self._cache[key]
+            self._cached = (key, self.component.build_params(values, path))
+        return self._cached[1]
 
     def run(self, path: str, ctx: EvalContext) -> None:
         """Score every sample and store the column, steps and info under ``path``."""
