@@ -3,14 +3,16 @@
 Four reward programs, everything else equal (task, warm start, lr, steps, seeds):
 
 - ``outcome``: ``numeric`` on the final number only (plain GRPO);
-- ``dual``: the outcome plus ``step_check`` (arithmetic, one step per line) as a metric node whose
+- ``dual``: the outcome plus ``step_check`` (one step per line, each checked against the prompt's
+  equation at that position by ``rewardkit.tasks.chain:check_step``) as a metric node whose
   per-step values become per-token advantages (``step_weight`` fixed);
 - ``transition``: as ``dual``, the step weight moving from ``--w-from`` to 0 over the run
   (Atom-Searcher's process-to-outcome transition);
 - ``gra``: gated accumulation, ``outcome + step_weight * mean(steps)`` only when the outcome is right
   (reward-level, per-token step weight 0).
 
-Per arm and seed: held-out accuracy (``--metric``), the steps until its smoothed value reaches
+Every run starts from the same warm start (``--warm-seed``); the seeds vary the RL run (prompts,
+sampling). Per arm and seed: held-out accuracy (``--metric``), the steps until its smoothed value reaches
 ``--target``, the final value, and the share of the step spent scoring (``time/score`` /
 ``time/step``) and updating.
 
@@ -32,7 +34,12 @@ from rewardkit.train.summary import series
 
 ARMS = ("outcome", "dual", "transition", "gra")
 OUTCOME = {"name": "outcome", "fn": "numeric"}
-STEPS = {"name": "steps", "fn": "step_check", "verifier": "arithmetic"}
+STEPS = {
+    "name": "steps",
+    "fn": "step_check",
+    "verifier": "function",
+    "fn_ref": "rewardkit.tasks.chain:check_step",
+}
 
 
 def program(arm: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -62,7 +69,7 @@ def program(arm: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def prepare(args: argparse.Namespace) -> None:
-    """Build every seed's warm start first (``common.warm_starts`` takes no task options)."""
+    """Build the shared warm start first (``common.warm_starts`` takes no task options)."""
     import torch
 
     from rewardkit.tasks import make_task
@@ -71,10 +78,8 @@ def prepare(args: argparse.Namespace) -> None:
 
     torch.set_num_threads(1)
     task = make_task("chain", {"categories": args.categories})
-    for seed in args.seeds:
-        warm_start(
-            task, TinyModelSpec(), WarmStartSpec(seed=seed, steps=args.warm_steps), args.cache
-        )
+    spec = WarmStartSpec(seed=args.warm_seed, steps=args.warm_steps)
+    warm_start(task, TinyModelSpec(), spec, args.cache)
 
 
 def job(arm: str, seed: int, args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
@@ -96,7 +101,7 @@ def job(arm: str, seed: int, args: argparse.Namespace) -> tuple[str, dict[str, A
         "checkpoint_every": 0,
         "plots": False,
         "device": "cpu",
-        "warm_start": {"steps": args.warm_steps, "cache_dir": args.cache},
+        "warm_start": {"steps": args.warm_steps, "seed": args.warm_seed, "cache_dir": args.cache},
         "out_dir": args.out,
         "run_name": name,
     }
@@ -179,6 +184,7 @@ def main() -> None:
     p.add_argument("--group", type=int, default=8)
     p.add_argument("--max-new-tokens", type=int, default=40)
     p.add_argument("--warm-steps", type=int, default=800)
+    p.add_argument("--warm-seed", type=int, default=0, help="seed of the one shared warm start")
     p.add_argument("--step-weight", type=float, default=0.5)
     p.add_argument("--w-from", type=float, default=1.0)
     p.add_argument("--fade-begin", type=int, default=0)
@@ -201,7 +207,17 @@ def main() -> None:
     runs = per_run(out, sorted([*summaries, *done]), args)
     arms = per_arm(runs, args.arms, args)
     plot(out, args)
-    keys = ("metric", "target", "seeds", "steps", "lr", "warm_steps", "step_weight", "gra_weight")
+    keys = (
+        "metric",
+        "target",
+        "seeds",
+        "steps",
+        "lr",
+        "warm_steps",
+        "warm_seed",
+        "step_weight",
+        "gra_weight",
+    )
     dump(
         {
             **{k: getattr(args, k) for k in keys},

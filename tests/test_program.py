@@ -240,3 +240,10 @@ def test_a_batched_component_can_fail_one_sample() -> None:
     assert [(f.error_type, f.message) for f in scored.failures] == [
         ("RuntimeError", "sandbox died")
     ]
+
+
+def test_needs_collects_the_trainer_filled_meta_keys_of_every_leaf() -> None:
+    plain = RewardProgram.from_dict({"reward": {"fn": "numeric"}})
+    assert plain.needs == set()
+    tree = {"weighted": [{"fn": "numeric"}, {"metric": {"fn": "implicit_prm"}, "name": "p"}]}
+    assert RewardProgram.from_dict({"reward": tree}).needs == {"logprobs", "ref_logprobs"}

@@ -70,6 +70,7 @@ class Component:
     doc: str
     batched: bool = False
     style: Style = "model"
+    needs: tuple[str, ...] = ()
 
     @property
     def stateful(self) -> bool:
@@ -99,9 +100,17 @@ _REGISTRY: dict[str, Component] = {}
 
 
 def reward(
-    name: str, *, params: type[BaseModel] | None = None, batched: bool = False
+    name: str,
+    *,
+    params: type[BaseModel] | None = None,
+    batched: bool = False,
+    needs: tuple[str, ...] = (),
 ) -> Callable[[Any], Any]:
     """Register a reward component under ``name``.
+
+    ``needs`` names the ``sample.meta`` keys the component reads that only a trainer can fill
+    (``logprobs``, ``ref_logprobs``: per-token log-probabilities of the policy and the reference);
+    the built-in trainer computes them for every program that uses such a component.
 
     >>> @reward("doc_example_len")
     ... def doc_example_len(sample, p):
@@ -122,6 +131,7 @@ def reward(
             params=params or Params,
             doc=doc.splitlines()[0] if doc else "",
             batched=batched,
+            needs=tuple(needs),
         )
         return fn
 

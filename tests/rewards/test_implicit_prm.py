@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -93,6 +94,9 @@ def test_implicit_prm_with_two_tiny_models(tiny_models: dict[str, str]) -> None:
         **per_char(text),
     )
     assert run("implicit_prm", [given], beta=0.5)[0].steps == pytest.approx(expected, abs=1e-5)
+    # with model folders given, those models score the sample, whatever its meta says
+    decoy = replace(s, meta={"logprobs": [0.0] * len(ids), "ref_logprobs": [9.0] * len(ids)})
+    assert run("implicit_prm", [decoy], **both)[0].steps == pytest.approx(expected, abs=1e-5)
     # a model against itself: no process reward at all
     same = run(
         "implicit_prm", [s, other], policy=tiny_models["policy"], reference=tiny_models["policy"]

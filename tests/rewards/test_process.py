@@ -34,6 +34,11 @@ def returns_text(text: str, sample: Sample) -> str:
     return text
 
 
+def is_step_number(text: str, sample: Sample, index: int) -> float:
+    """A step function that takes the step's position: 1.0 when the step's text is its index."""
+    return float(text == str(index))
+
+
 HERE = __name__  # the test module as imported, so "module:function" refs resolve here
 
 
@@ -148,6 +153,13 @@ MIXED = "2 + 2 = 4\nso 3 * 3 = 8\ndone"  # right, wrong, no equation
             {"verifier": "function", "fn_ref": f"{HERE}:digit_count_over_two"},
             0.75,
             (0.5, NAN, 1.0),
+        ),
+        (
+            "0\n5\n2",  # a function with an `index` parameter is told each step's position
+            None,
+            {"verifier": "function", "fn_ref": f"{HERE}:is_step_number"},
+            2 / 3,
+            (1.0, 0.0, 1.0),
         ),
     ],
 )

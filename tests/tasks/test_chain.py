@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from rewardkit.program import RewardProgram
-from rewardkit.tasks.chain import Chain
+from rewardkit.registry import get
+from rewardkit.tasks.chain import Chain, chain_equations, check_step
 from rewardkit.types import Sample
 
 
@@ -38,7 +39,7 @@ def test_program_gives_per_token_advantages_over_steps() -> None:
         Sample(
             str(i),
             "g",
-            "",
+            "2 +1 *2\n",
             c,
             reference=6,
             token_ids=tuple(range(len(c))),
@@ -54,3 +55,57 @@ def test_program_gives_per_token_advantages_over_steps() -> None:
     assert bad_tokens is not None
     # The wrong second step's tokens are pushed down more than the right first step's.
     assert bad_tokens[8] < bad_tokens[0]
+
+
+def test_chain_equations_of_every_generated_prompt_match_its_answer() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        p = Chain().make(rng, None)
+        lines = [f"{a}{op}{b}={c}" for a, op, b, c in chain_equations(p.prompt)]
+        assert lines == p.answer.splitlines()[:-1]
+
+
+@pytest.mark.parametrize("prompt", ["", "7", "7 + 5", "7 +5 /3", "seven +5", "7 +5\n*3"])
+def test_chain_equations_reject_other_prompts(prompt: str) -> None:
+    with pytest.raises(ValueError, match="not a chain prompt"):
+        chain_equations(prompt)
+
+
+# Prompt "7 +5 *3 -4": the equations are 7+5=12, 12*3=36, 36-4=32 (checked by hand).
+@pytest.mark.parametrize(
+    ("index", "step", "value"),
+    [
+        (0, "7+5=12", 1.0),
+        (0, " 7 + 5 = 12 ", 1.0),  # spacing does not matter
+        (1, "12*3=36", 1.0),
+        (2, "36-4=32", 1.0),
+        (1, "12*3=35", 0.0),  # wrong result
+        (1, "12+3=15", 0.0),  # true, but not the operation the prompt asks for
+        (1, "13*3=39", 0.0),  # true, but an error carried forward from a wrong step 0
+        (0, "1+1=2", 0.0),  # true and irrelevant: what the plain arithmetic verifier pays for
+        (0, "12*3=36", 0.0),  # the right equation at the wrong position
+        (3, "32+0=32", 0.0),  # a step past the last operation
+        (0, "7+5", 0.0),  # no result
+        (0, "so 7+5=12", 0.0),  # the step is the equation and nothing else
+        (3, "=32", None),  # the final answer line is the outcome's to judge
+        (1, "= 5", None),
+    ],
+)
+def test_check_step(index: int, step: str, value: float | None) -> None:
+    sample = Sample("0", "g", "7 +5 *3 -4\n", "")
+    assert check_step(step, sample, index) == value
+
+
+def test_step_check_with_check_step_does_not_pay_for_irrelevant_equations() -> None:
+    farmed = Sample("0", "g", "7 +5 *3\n", "1+1=2\n2+2=4\n=36", reference=36)
+    honest = Sample("1", "g", "7 +5 *3\n", "7+5=12\n12*3=36\n=36", reference=36)
+    step_check = get("step_check")
+    plain = step_check.call(farmed, step_check.build_params({"verifier": "arithmetic"}))
+    on_chain = step_check.build_params(
+        {"verifier": "function", "fn_ref": "rewardkit.tasks.chain:check_step"}
+    )
+    chain = [step_check.call(s, on_chain) for s in (farmed, honest)]
+    assert plain is not None and plain.value == 1.0 and plain.steps[:2] == (1.0, 1.0)
+    assert chain[0] is not None and chain[0].value == 0.0
+    assert chain[1] is not None and chain[1].value == 1.0
+    assert np.isnan(chain[1].steps[2])  # the "=36" line is not a step to judge

@@ -133,3 +133,27 @@ def test_refilled_run_resumes_exactly_and_counts_its_groups(
         assert row["curriculum/odf/pass_rate"] == pytest.approx(row["data/kept_groups"] / drawn)
     assert any(r["data/refill_rounds"] > 0 for r in rows)
     assert any(r["data/kept_groups"] > 0 for r in rows)
+
+
+def test_implicit_prm_reads_the_live_policy_against_its_start(
+    tiny: Callable[..., dict[str, Any]],
+) -> None:
+    # implicit_prm without model folders: the trainer passes the policy's and the frozen start's
+    # log-probs. Before the first update the two are one model, so every step value is 0; after
+    # updates (a large lr) they differ.
+    program = {
+        "reward": {
+            "weighted": [
+                {"name": "outcome", "fn": "numeric"},
+                {"metric": {"name": "prm", "fn": "implicit_prm", "beta": 1.0}, "name": "process"},
+            ]
+        },
+        "advantage": {"steps_from": "reward/process/prm", "step_weight": 0.5},
+    }
+    options = tiny(task="chain", steps=3, max_new_tokens=12, lr=0.05, eval_every=0, program=program)
+    result = train(TrainConfig(**options))
+    rows = read_jsonl(result.run_dir / "metrics.jsonl")
+    assert rows[0]["reward/process/prm/mean"] == pytest.approx(0.0, abs=1e-5)
+    assert rows[0]["reward/process/prm/std"] == pytest.approx(0.0, abs=1e-5)
+    assert rows[2]["reward/process/prm/std"] > 0.0
+    assert rows[2]["steps/scored_frac"] > 0.0

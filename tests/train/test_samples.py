@@ -47,3 +47,27 @@ def test_a_refill_round_continues_the_group_numbering() -> None:
     )
     samples = to_samples(problems, rollouts, 2, step=3, task="chain", first_group=2)
     assert [(s.id, s.group) for s in samples] == [("3-4", "3-2"), ("3-5", "3-2")]
+
+
+def test_logprob_meta_gives_each_kept_token_its_log_prob() -> None:
+    from rewardkit.tasks.models import TinyModelSpec, build_tiny_model
+    from rewardkit.train.loss import token_logprobs
+    from rewardkit.train.rollout import sample_completions
+    from rewardkit.train.samples import logprob_meta
+
+    spec = TinyModelSpec(layers=1, hidden=32, heads=2, mlp=64)
+    policy, tok = build_tiny_model(spec, seed=0)
+    reference, _ = build_tiny_model(spec, seed=1)
+    gen = torch.Generator().manual_seed(0)
+    r = sample_completions(policy, tok, ["ab:", "x:"], 2, 6, 1.0, gen)
+    meta = logprob_meta(policy, reference, r, 2, {"logprobs", "ref_logprobs"})
+    with torch.no_grad():
+        full = token_logprobs(reference, r.prompt_ids, r.prompt_mask, r.completion_ids)
+    for row, ids in enumerate(r.token_ids):
+        assert len(meta[row]["logprobs"]) == len(meta[row]["ref_logprobs"]) == len(ids)
+        assert meta[row]["ref_logprobs"] == pytest.approx(full[row, : len(ids)].tolist(), abs=1e-5)
+        assert all(v <= 0.0 for v in meta[row]["logprobs"])
+    assert meta[0]["logprobs"] != meta[0]["ref_logprobs"]  # two different models
+    only_policy = logprob_meta(policy, None, r, 1, {"logprobs"})
+    assert set(only_policy[0]) == {"logprobs"}
+    assert only_policy[1]["logprobs"] == pytest.approx(meta[1]["logprobs"], abs=1e-5)

@@ -39,6 +39,7 @@ def test_stats_of_a_scored_chain_batch() -> None:
     ]
     scored = program.score(samples)
     m = batch_step_stats(scored, program.advantages(scored), "reward/process")
-    assert m["steps/mean_reward"] == 1.0  # every judged step is right
-    assert m["steps/per_completion"] == 2.5  # 5 steps, and none for "garbage"
-    assert m["steps/scored_frac"] == 0.8
+    # The answer's 4 equations are right; "garbage" is one step, where an equation should be.
+    assert m["steps/mean_reward"] == 0.8
+    assert m["steps/per_completion"] == 3.0  # 5 steps and 1
+    assert m["steps/scored_frac"] == 5 / 6  # the final "=20" line is not judged

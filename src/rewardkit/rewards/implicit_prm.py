@@ -2,11 +2,12 @@
 
 PRIME and *Free Process Rewards without Process Labels* read a token's process reward as
 ``beta * (log pi(y_t) - log pi_ref(y_t))``; a step's reward is the sum over its tokens (a token
-belongs to the step it overlaps most, as for per-token advantages). The log-probs come from
-``sample.meta["logprobs"]`` and ``sample.meta["ref_logprobs"]``, aligned with the sample's
-``token_offsets`` (the trainer passes them), else from two local causal LMs (``policy``,
-``reference``) that share the policy's tokenizer; a sample that carries ``token_ids`` and
-``token_offsets`` is scored on those tokens, others on the tokenizer's cut of the completion. The
+belongs to the step it overlaps most, as for per-token advantages). With two local causal LMs
+(``policy``, ``reference``, sharing the policy's tokenizer) the log-probs come from them: a sample
+that carries ``token_ids`` and ``token_offsets`` is scored on those tokens, others on the
+tokenizer's cut of the completion. Without them they come from ``sample.meta["logprobs"]`` and
+``sample.meta["ref_logprobs"]``, aligned with the sample's ``token_offsets``: the built-in trainer
+fills both with the live policy and its frozen start (the component ``needs`` them). The
 value aggregates the steps: ``sum`` by default (the implicit outcome reward), ``mean``, ``min``,
 ``last``.
 
@@ -125,10 +126,11 @@ def _has_logprobs(sample: Sample) -> bool:
     return "logprobs" in sample.meta and "ref_logprobs" in sample.meta
 
 
-@reward("implicit_prm", params=ImplicitPrmParams, batched=True)
+@reward("implicit_prm", params=ImplicitPrmParams, batched=True, needs=("logprobs", "ref_logprobs"))
 def implicit_prm(samples: Sequence[Sample], p: ImplicitPrmParams) -> list[Score | None]:
     """Implicit PRM (PRIME): beta * log(pi / pi_ref) summed over each step's tokens."""
-    todo = [i for i, s in enumerate(samples) if not _has_logprobs(s)]
+    use_models = p.policy is not None
+    todo = [i for i, s in enumerate(samples) if use_models or not _has_logprobs(s)]
     if todo and p.policy is None:
         raise ValueError(
             f"sample {samples[todo[0]].id!r} has no meta 'logprobs' and 'ref_logprobs'; pass them "

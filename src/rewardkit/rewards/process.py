@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import math
 import re
 from collections.abc import Callable
@@ -203,8 +204,14 @@ class StepCheckParams(StepParams):
 
     ``verifier``: ``arithmetic`` (every ``a op b = c`` in the step is right), ``regex`` (the step
     matches ``pattern``), or ``function`` (``fn_ref`` ``"module:function"`` called as
-    ``f(step_text, sample) -> float | bool | None``). ``no_equation``: an arithmetic step without
+    ``f(step_text, sample) -> float | bool | None``, plus ``index=k``, the step's position from
+    0, when the function has an ``index`` parameter). ``no_equation``: an arithmetic step without
     an equation is left unjudged (``skip``) or scored 0.0 (``zero``).
+
+    ``arithmetic`` checks that each equation is true, not that it belongs to the problem: a policy
+    can farm it with ``1 + 1 = 2``. Where the problem fixes the steps, a ``function`` verifier
+    that compares step ``index`` with the problem's own step is the one to train on (the
+    ``chain`` task's ``rewardkit.tasks.chain:check_step``).
     """
 
     verifier: Verifier = "arithmetic"
@@ -229,13 +236,23 @@ class StepCheckParams(StepParams):
         return self
 
 
-def _verify_step(text: str, sample: Sample, p: StepCheckParams) -> float | None:
+@functools.lru_cache(maxsize=64)
+def _takes_index(ref: str) -> bool:
+    try:
+        return "index" in inspect.signature(load_step_function(ref)).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        return False
+
+
+def _verify_step(text: str, index: int, sample: Sample, p: StepCheckParams) -> float | None:
     if p.verifier == "regex":
         assert p.pattern is not None
         return 1.0 if re.search(p.pattern, text) else 0.0
     if p.verifier == "function":
         assert p.fn_ref is not None
-        return _function_value(load_step_function(p.fn_ref)(text, sample), p.fn_ref)
+        fn = load_step_function(p.fn_ref)
+        result = fn(text, sample, index=index) if _takes_index(p.fn_ref) else fn(text, sample)
+        return _function_value(result, p.fn_ref)
     right, total = check_equations(text)
     if total == 0:
         return None if p.no_equation == "skip" else 0.0
@@ -279,7 +296,7 @@ def step_check(sample: Sample, p: StepCheckParams) -> Score | None:
     (0.5, (1.0, 0.0, nan))
     """
     spans = sample_steps(sample, p)
-    values = [_verify_step(sample.completion[a:b], sample, p) for a, b in spans]
+    values = [_verify_step(sample.completion[a:b], k, sample, p) for k, (a, b) in enumerate(spans)]
     judged = [v for v in values if v is not None]
     if not judged:
         return None

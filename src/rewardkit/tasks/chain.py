@@ -8,9 +8,11 @@ then the result, e.g. for ``7 +5 *3 -4``::
     36-4=32
     =32
 
-``step_check`` (arithmetic verifier, one step per line) scores every equation; ``numeric`` scores
-the final number. The per-step values become per-token advantages (the Euphonium / Atom-Searcher
-dual reward).
+``step_check`` with ``check_step`` (one step per line) scores every equation against the step the
+prompt asks for at that position; ``numeric`` scores the final number. The per-step values become
+per-token advantages (the Euphonium / Atom-Searcher dual reward). The plain ``arithmetic``
+verifier would also pay for true but irrelevant equations (``1+1=2``), which a policy learns to
+write.
 
 >>> p = Chain().make(np.random.default_rng(1), "short")
 >>> p.answer.splitlines()[-1] == f"={p.reference}"
@@ -27,8 +29,55 @@ import numpy as np
 
 from rewardkit.rewards.arithmetic import check_equations
 from rewardkit.tasks.base import Problem
+from rewardkit.types import Sample
 
 OPS_PER_CATEGORY = {"short": 2, "medium": 3, "long": 4}
+_PROMPT = re.compile(r"\s*(\d+)((?:[ \t]+[-+*]\d+)+)\s*\Z")
+_OPERATION = re.compile(r"([-+*])(\d+)")
+_STEP = re.compile(r"\s*(-?\d+)\s*([-+*])\s*(-?\d+)\s*=\s*(-?\d+)\s*\Z")
+_FINAL = re.compile(r"\s*=\s*-?\d+\s*\Z")
+
+Equation = tuple[int, str, int, int]
+
+
+def chain_equations(prompt: str) -> list[Equation]:
+    """The equations ``(value, op, operand, result)`` a chain prompt asks for, in order.
+
+    >>> chain_equations("7 +5 *3 -4\\n")
+    [(7, '+', 5, 12), (12, '*', 3, 36), (36, '-', 4, 32)]
+    """
+    match = _PROMPT.match(prompt)
+    if match is None:
+        raise ValueError(f"not a chain prompt (start value, then ops like '+5 *3'): {prompt!r}")
+    value, out = int(match.group(1)), []
+    for op, text in _OPERATION.findall(match.group(2)):
+        operand = int(text)
+        result = value + operand if op == "+" else value - operand if op == "-" else value * operand
+        out.append((value, op, operand, result))
+        value = result
+    return out
+
+
+def check_step(step: str, sample: Sample, index: int) -> float | None:
+    """Step ``index`` of a chain answer: 1.0 iff it is the prompt's ``index``-th equation.
+
+    The equation must apply the right operation to the right running value and get the right
+    result (an error is not carried forward: after a wrong result, later steps that build on it
+    are wrong too). The closing ``=result`` line is left to the outcome reward (None); any other
+    line past the last operation is 0.0. For ``step_check`` with ``verifier: function``.
+
+    >>> s = Sample(id="0", group="g", prompt="7 +5 *3\\n", completion="")
+    >>> [check_step(t, s, k) for k, t in enumerate(["7+5=12", "12*3=35", "=35", "1+1=2"])]
+    [1.0, 0.0, None, 0.0]
+    """
+    if _FINAL.match(step):
+        return None
+    equations = chain_equations(sample.prompt)
+    found = _STEP.match(step)
+    if found is None or index >= len(equations):
+        return 0.0
+    a, op, b, c = found.groups()
+    return 1.0 if (int(a), op, int(b), int(c)) == equations[index] else 0.0
 
 
 @dataclass(frozen=True)
@@ -71,7 +120,7 @@ class Chain:
         )
 
     def judge(self, reference: Any, completion: str) -> dict[str, float]:
-        """``success`` (the last number is the result) and ``steps_right`` (right equations).
+        """``success`` (the last number is the result) and ``steps_right`` (true equations).
 
         >>> Chain().judge(6, "2+1=3\\n3*2=7\\n=6")
         {'steps_right': 0.5, 'success': 1.0}
@@ -83,11 +132,12 @@ class Chain:
 
     def reward_config(self) -> dict[str, Any]:
         """Outcome (``numeric``) plus checked steps (``step_check``), with per-token advantages."""
+        steps = {"verifier": "function", "fn_ref": "rewardkit.tasks.chain:check_step"}
         return {
             "reward": {
                 "weighted": [
                     {"name": "outcome", "fn": "numeric"},
-                    {"name": "process", "fn": "step_check", "weight": 0.5},
+                    {"name": "process", "fn": "step_check", "weight": 0.5, **steps},
                 ]
             },
             "advantage": {

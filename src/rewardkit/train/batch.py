@@ -27,7 +27,7 @@ from rewardkit.diagnostics import advantage_stats, node_stats
 from rewardkit.program import Advantages
 from rewardkit.tasks.base import Problem
 from rewardkit.train.rollout import Rollouts, merge_rollouts, sample_completions
-from rewardkit.train.samples import judge_rollouts, to_samples
+from rewardkit.train.samples import judge_rollouts, logprob_meta, to_samples
 from rewardkit.train.setup import Session
 from rewardkit.train.update import advantage_matrix
 from rewardkit.types import ScoredBatch
@@ -107,7 +107,11 @@ def _round(s: Session, step: int, n: int, first: int, clock: Any, times: list[fl
         s.generator,
     )
     t1 = clock()
-    samples = to_samples(problems, rollouts, cfg.group_size, step, s.task.name, first)
+    extra = None
+    if s.program.needs:  # e.g. implicit_prm: the live policy's and the reference's log-probs
+        shared = cfg.group_size if cfg.share_prompt else 1
+        extra = logprob_meta(s.model, s.ref_model, rollouts, shared, s.program.needs)
+    samples = to_samples(problems, rollouts, cfg.group_size, step, s.task.name, first, extra)
     scored = s.program.score(samples)
     adv = s.program.advantages(scored)
     judged, correct = judge_rollouts(s.task, problems, rollouts.texts, cfg.group_size)

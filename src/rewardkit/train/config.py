@@ -49,6 +49,11 @@ class WarmStartOptions(_Frozen):
     steps: int = Field(250, ge=0, description="supervised steps (0: RL from random weights)")
     batch: int = Field(32, ge=1, description="problems per supervised step")
     lr: float = Field(3e-3, gt=0, description="supervised learning rate")
+    seed: int | None = Field(
+        None,
+        description="seed of the warm start (None: the run's seed); fix it to compare RL "
+        "seeds from one starting model",
+    )
     cache_dir: str | None = Field(
         None, description="cache folder (default $REWARDKIT_CACHE or ~/.cache/rewardkit)"
     )

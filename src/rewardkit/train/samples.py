@@ -10,9 +10,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from rewardkit.errors import require
 from rewardkit.tasks.base import Problem, Task
+from rewardkit.train.loss import token_logprobs
 from rewardkit.train.rollout import Rollouts
 from rewardkit.types import Sample
 
@@ -24,16 +27,21 @@ def to_samples(
     step: int,
     task: str,
     first_group: int = 0,
+    extra_meta: Sequence[Mapping[str, Any]] | None = None,
 ) -> list[Sample]:
     """One Sample per completion; rows ``i*G .. i*G+G-1`` are the group of problem ``i``.
 
     Groups are numbered from ``first_group`` (a refill round continues the step's numbering, so
     group and sample ids stay unique within the step). Token ids and character offsets are
-    included, so step values map onto tokens.
+    included, so step values map onto tokens; ``extra_meta`` (one mapping per row) is added to
+    each sample's meta.
     """
     samples = []
     for row, text in enumerate(rollouts.texts):
         p = problems[row // group_size]
+        meta = p.meta(task)
+        if extra_meta is not None:
+            meta = {**meta, **extra_meta[row]}
         samples.append(
             Sample(
                 id=f"{step}-{first_group * group_size + row}",
@@ -41,12 +49,36 @@ def to_samples(
                 prompt=p.prompt,
                 completion=text,
                 reference=p.reference,
-                meta=p.meta(task),
+                meta=meta,
                 token_ids=rollouts.token_ids[row],
                 token_offsets=rollouts.offsets[row],
             )
         )
     return samples
+
+
+def logprob_meta(
+    model: Any, ref_model: Any, rollouts: Rollouts, share_prompt: int, needs: set[str]
+) -> list[dict[str, list[float]]]:
+    """Per-row ``logprobs`` (policy) and ``ref_logprobs`` (reference) of the completion tokens.
+
+    One value per kept token (``Rollouts.token_ids``, eos included), at temperature 1: the
+    models' own distributions, as the implicit PRM reads them. Only the keys in ``needs``.
+    ``share_prompt``: rows per prompt that share one prefill (1: every row in full).
+    """
+    torch = require("torch", "train")
+    r = rollouts
+    columns: dict[str, Any] = {}
+    with torch.no_grad():
+        for key, net in (("logprobs", model), ("ref_logprobs", ref_model)):
+            if key in needs:
+                lp = token_logprobs(
+                    net, r.prompt_ids, r.prompt_mask, r.completion_ids, 1.0, share_prompt
+                )
+                columns[key] = lp.cpu().tolist()
+    return [
+        {k: v[row][: len(ids)] for k, v in columns.items()} for row, ids in enumerate(r.token_ids)
+    ]
 
 
 def judge_rollouts(

@@ -62,7 +62,8 @@ def resolve_model(cfg: TrainConfig, task: Task, status: Status | None = None) ->
         return cfg.model
     tiny = TinyModelSpec(**cfg.tiny.model_dump())
     ws = cfg.warm_start
-    spec = WarmStartSpec(steps=ws.steps, batch=ws.batch, lr=ws.lr, seed=cfg.seed)
+    seed = cfg.seed if ws.seed is None else ws.seed
+    spec = WarmStartSpec(steps=ws.steps, batch=ws.batch, lr=ws.lr, seed=seed)
 
     def report(step: int, loss: float) -> None:
         if status is not None and (step + 1) % 50 == 0:
@@ -104,7 +105,7 @@ def build_session(
     model, tokenizer = load_model(model_path, device)
     model.eval()
     ref_model = None
-    if cfg.kl_beta > 0:
+    if cfg.kl_beta > 0 or "ref_logprobs" in program.needs:
         ref_model, _ = load_model(init_model, device)
         ref_model.eval().requires_grad_(False)
     optimizer = torch.optim.AdamW(

@@ -1,0 +1,37 @@
+"""Session set-up: which warm start a run starts from, and when a reference model is loaded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rewardkit.tasks import make_task
+from rewardkit.train import TrainConfig
+from rewardkit.train.setup import build_session, resolve_model
+
+
+def test_warm_start_seed_defaults_to_the_run_seed_and_can_be_shared(
+    tiny: Callable[..., dict[str, Any]],
+) -> None:
+    task = make_task("chain")
+
+    def start(seed: int, warm_seed: int | None) -> str:
+        options = tiny(task="chain", seed=seed)
+        options["warm_start"] = {**options["warm_start"], "seed": warm_seed}
+        return resolve_model(TrainConfig(**options), task)
+
+    assert start(0, None) != start(1, None)  # each run seed its own warm start
+    assert start(0, 7) == start(1, 7)  # one shared warm start for both RL seeds
+
+
+def test_reference_model_is_loaded_for_kl_or_for_reference_log_probs(
+    tiny: Callable[..., dict[str, Any]], tmp_path: Path
+) -> None:
+    prm = {"reward": {"weighted": [{"fn": "numeric"}, {"metric": {"fn": "implicit_prm"}}]}}
+    cases = [({}, False), ({"kl_beta": 0.1}, True), ({"program": prm}, True)]
+    for i, (changes, loaded) in enumerate(cases):
+        cfg = TrainConfig(**tiny(task="chain", **changes))
+        session = build_session(cfg, tmp_path / str(i), False, None)
+        assert (session.ref_model is not None) == loaded
+        session.run.close()
