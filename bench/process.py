@@ -79,7 +79,12 @@ def prepare(args: argparse.Namespace) -> None:
     torch.set_num_threads(1)
     task = make_task("chain", {"categories": args.categories})
     spec = WarmStartSpec(seed=args.warm_seed, steps=args.warm_steps)
-    warm_start(task, TinyModelSpec(), spec, args.cache)
+    warm_start(task, TinyModelSpec(**tiny(args)), spec, args.cache)
+
+
+def tiny(args: argparse.Namespace) -> dict[str, int]:
+    """The tiny model's shape (the MLP is 3x the hidden size, as in the default)."""
+    return {"layers": args.layers, "hidden": args.hidden, "mlp": 3 * args.hidden}
 
 
 def job(arm: str, seed: int, args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
@@ -90,6 +95,7 @@ def job(arm: str, seed: int, args: argparse.Namespace) -> tuple[str, dict[str, A
         "task_options": {"categories": args.categories},
         "program": program(arm, args),
         "seed": seed,
+        "tiny": tiny(args),
         "steps": args.steps,
         "lr": args.lr,
         "prompts_per_step": args.prompts,
@@ -183,6 +189,8 @@ def main() -> None:
     p.add_argument("--prompts", type=int, default=8)
     p.add_argument("--group", type=int, default=8)
     p.add_argument("--max-new-tokens", type=int, default=40)
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--warm-steps", type=int, default=800)
     p.add_argument("--warm-seed", type=int, default=0, help="seed of the one shared warm start")
     p.add_argument("--step-weight", type=float, default=0.5)

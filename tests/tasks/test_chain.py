@@ -71,28 +71,36 @@ def test_chain_equations_reject_other_prompts(prompt: str) -> None:
         chain_equations(prompt)
 
 
-# Prompt "7 +5 *3 -4": the equations are 7+5=12, 12*3=36, 36-4=32 (checked by hand).
+# Prompt "7 +5 *3 -4": the equations are 7+5=12, 12*3=36, 36-4=32 (checked by hand). A later
+# step is judged on the value the line before it wrote (error carried forward).
+RIGHT = "7+5=12\n12*3=36\n36-4=32\n=32"
+
+
 @pytest.mark.parametrize(
-    ("index", "step", "value"),
+    ("completion", "index", "step", "value"),
     [
-        (0, "7+5=12", 1.0),
-        (0, " 7 + 5 = 12 ", 1.0),  # spacing does not matter
-        (1, "12*3=36", 1.0),
-        (2, "36-4=32", 1.0),
-        (1, "12*3=35", 0.0),  # wrong result
-        (1, "12+3=15", 0.0),  # true, but not the operation the prompt asks for
-        (1, "13*3=39", 0.0),  # true, but an error carried forward from a wrong step 0
-        (0, "1+1=2", 0.0),  # true and irrelevant: what the plain arithmetic verifier pays for
-        (0, "12*3=36", 0.0),  # the right equation at the wrong position
-        (3, "32+0=32", 0.0),  # a step past the last operation
-        (0, "7+5", 0.0),  # no result
-        (0, "so 7+5=12", 0.0),  # the step is the equation and nothing else
-        (3, "=32", None),  # the final answer line is the outcome's to judge
-        (1, "= 5", None),
+        (RIGHT, 0, "7+5=12", 1.0),
+        (RIGHT, 0, " 7 + 5 = 12 ", 1.0),  # spacing does not matter
+        (RIGHT, 1, "12*3=36", 1.0),
+        (RIGHT, 2, "36-4=32", 1.0),
+        (RIGHT, 1, "12*3=35", 0.0),  # wrong result
+        (RIGHT, 1, "12+3=15", 0.0),  # true, but not the operation the prompt asks for
+        (RIGHT, 1, "12*4=48", 0.0),  # true, but not the prompt's operand
+        (RIGHT, 1, "13*3=39", 0.0),  # true, but not the value the line before wrote
+        ("7+5=13\n13*3=39\n=39", 1, "13*3=39", 1.0),  # the error was step 0's: carried forward
+        ("7+5=13\n13*3=39\n=39", 0, "7+5=13", 0.0),
+        ("7 plus 5\n12*3=36\n=36", 1, "12*3=36", 0.0),  # no value written before it
+        (RIGHT, 0, "1+1=2", 0.0),  # true and irrelevant: what the plain arithmetic verifier pays
+        (RIGHT, 0, "12*3=36", 0.0),  # the right equation at the wrong position
+        (RIGHT + "\n32+0=32", 3, "32+0=32", 0.0),  # a step past the last operation
+        (RIGHT, 0, "7+5", 0.0),  # no result
+        (RIGHT, 0, "so 7+5=12", 0.0),  # the step is the equation and nothing else
+        (RIGHT, 3, "=32", None),  # the final answer line is the outcome's to judge
+        (RIGHT, 1, "= 5", None),
     ],
 )
-def test_check_step(index: int, step: str, value: float | None) -> None:
-    sample = Sample("0", "g", "7 +5 *3 -4\n", "")
+def test_check_step(completion: str, index: int, step: str, value: float | None) -> None:
+    sample = Sample("0", "g", "7 +5 *3 -4\n", completion)
     assert check_step(step, sample, index) == value
 
 

@@ -40,6 +40,15 @@ _FINAL = re.compile(r"\s*=\s*-?\d+\s*\Z")
 Equation = tuple[int, str, int, int]
 
 
+def apply(value: int, op: str, operand: int) -> int:
+    """``value op operand`` for ``op`` in ``+ - *``.
+
+    >>> apply(12, "*", 3)
+    36
+    """
+    return value + operand if op == "+" else value - operand if op == "-" else value * operand
+
+
 def chain_equations(prompt: str) -> list[Equation]:
     """The equations ``(value, op, operand, result)`` a chain prompt asks for, in order.
 
@@ -52,23 +61,26 @@ def chain_equations(prompt: str) -> list[Equation]:
     value, out = int(match.group(1)), []
     for op, text in _OPERATION.findall(match.group(2)):
         operand = int(text)
-        result = value + operand if op == "+" else value - operand if op == "-" else value * operand
+        result = apply(value, op, operand)
         out.append((value, op, operand, result))
         value = result
     return out
 
 
 def check_step(step: str, sample: Sample, index: int) -> float | None:
-    """Step ``index`` of a chain answer: 1.0 iff it is the prompt's ``index``-th equation.
+    """Step ``index`` of a chain answer: 1.0 iff it is the prompt's ``index``-th operation, done right.
 
-    The equation must apply the right operation to the right running value and get the right
-    result (an error is not carried forward: after a wrong result, later steps that build on it
-    are wrong too). The closing ``=result`` line is left to the outcome reward (None); any other
-    line past the last operation is 0.0. For ``step_check`` with ``verifier: function``.
+    The step must apply the prompt's ``index``-th operation and operand to the running value
+    (the start for the first step, else the result the previous line wrote) and compute it
+    right. A wrong result is blamed once: the next step is judged on the value it was given
+    (error carried forward), so the 0.0 lands on the step that went wrong. Steps are the
+    completion's non-blank lines (``step_check``'s default ``split: line``). The closing
+    ``=result`` line is left to the outcome reward (None); any other line past the last
+    operation is 0.0. For ``step_check`` with ``verifier: function``.
 
-    >>> s = Sample(id="0", group="g", prompt="7 +5 *3\\n", completion="")
-    >>> [check_step(t, s, k) for k, t in enumerate(["7+5=12", "12*3=35", "=35", "1+1=2"])]
-    [1.0, 0.0, None, 0.0]
+    >>> s = Sample(id="0", group="g", prompt="7 +5 *3\\n", completion="7+5=13\\n13*3=39\\n=39")
+    >>> [check_step(t, s, k) for k, t in enumerate(["7+5=13", "13*3=39", "=39", "1+1=2"])]
+    [0.0, 1.0, None, 0.0]
     """
     if _FINAL.match(step):
         return None
@@ -76,8 +88,19 @@ def check_step(step: str, sample: Sample, index: int) -> float | None:
     found = _STEP.match(step)
     if found is None or index >= len(equations):
         return 0.0
-    a, op, b, c = found.groups()
-    return 1.0 if (int(a), op, int(b), int(c)) == equations[index] else 0.0
+    value, op, operand, _ = equations[index]
+    if index > 0:
+        previous = _STEP.match(_lines(sample.completion)[index - 1])
+        if previous is None:
+            return 0.0
+        value = int(previous.group(4))
+    result = apply(value, op, operand)
+    a, written_op, b, c = found.groups()
+    return 1.0 if (int(a), written_op, int(b), int(c)) == (value, op, operand, result) else 0.0
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.split("\n") if line.strip()]
 
 
 @dataclass(frozen=True)
@@ -102,9 +125,7 @@ class Chain:
         while len(ops) < OPS_PER_CATEGORY[category]:
             op = str(rng.choice(["+", "-", "*"]))
             operand = int(rng.integers(1, self.max_operand + 1))
-            result = (
-                value + operand if op == "+" else value - operand if op == "-" else value * operand
-            )
+            result = apply(value, op, operand)
             if not 0 <= result <= 99:
                 continue
             ops.append(f"{op}{operand}")
