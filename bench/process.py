@@ -98,6 +98,7 @@ def job(arm: str, seed: int, args: argparse.Namespace) -> tuple[str, dict[str, A
         "tiny": tiny(args),
         "steps": args.steps,
         "lr": args.lr,
+        "warmup_steps": args.warmup,
         "prompts_per_step": args.prompts,
         "group_size": args.group,
         "max_new_tokens": args.max_new_tokens,
@@ -186,6 +187,7 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=60)
     p.add_argument("--categories", nargs="+", default=["short"])
     p.add_argument("--lr", type=float, default=1.5e-4)
+    p.add_argument("--warmup", type=int, default=0, help="learning-rate warm-up steps")
     p.add_argument("--prompts", type=int, default=8)
     p.add_argument("--group", type=int, default=8)
     p.add_argument("--max-new-tokens", type=int, default=40)
@@ -221,6 +223,7 @@ def main() -> None:
         "seeds",
         "steps",
         "lr",
+        "warmup",
         "warm_steps",
         "warm_seed",
         "step_weight",

@@ -13,7 +13,7 @@ from rewardkit.tasks.models import TinyModelSpec, build_tiny_model  # noqa: E402
 from rewardkit.train.config import TrainConfig  # noqa: E402
 from rewardkit.train.loss import token_logprobs  # noqa: E402
 from rewardkit.train.rollout import sample_completions  # noqa: E402
-from rewardkit.train.update import advantage_matrix, update_policy  # noqa: E402
+from rewardkit.train.update import advantage_matrix, learning_rate, update_policy  # noqa: E402
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,16 @@ def test_update_raises_positive_advantage_samples(aggregation: Any) -> None:
     change = seq_logp() - before
     assert float((adv * change).sum()) > 0
     assert stats["grad_norm"] > 0
+
+
+def test_warmup_sets_the_optimizer_learning_rate_of_each_step() -> None:
+    model, tok = build_tiny_model(TinyModelSpec(layers=1, hidden=32, heads=2, mlp=64), seed=0)
+    r = sample_completions(model, tok, ["ab:"], 2, 3, 1.0, torch.Generator().manual_seed(0))
+    cfg = TrainConfig(lr=1e-3, group_size=2, warmup_steps=4)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
+    seen = []
+    for step in (0, 1, 3, 9):  # any step: a resumed run picks the schedule up where it was
+        stats = update_policy(model, optimizer, r, np.ones((2, 3)), cfg, step=step)
+        seen.append((stats["lr"], optimizer.param_groups[0]["lr"]))
+    assert seen == [(2.5e-4, 2.5e-4), (5e-4, 5e-4), (1e-3, 1e-3), (1e-3, 1e-3)]
+    assert learning_rate(TrainConfig(lr=1e-3), 0) == 1e-3  # no warm-up by default

@@ -88,6 +88,9 @@ class TrainConfig(_Frozen):
     max_new_tokens: int = Field(16, ge=1, description="completion length limit in tokens")
     temperature: float = Field(1.0, gt=0, description="sampling temperature of rollouts")
     lr: float = Field(3e-4, gt=0, description="AdamW learning rate")
+    warmup_steps: int = Field(
+        0, ge=0, description="steps of linear learning-rate warm-up from 0 (0: none)"
+    )
     weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay")
     betas: tuple[float, float] = Field((0.9, 0.99), description="AdamW betas")
     clip_eps: float = Field(0.2, gt=0, description="PPO clip range (lower side)")

@@ -70,7 +70,7 @@ def train(
         b = collect_step(s, step, time.perf_counter)
         t3 = time.perf_counter()
         # 3. policy update on the clipped surrogate, over the kept groups.
-        loss_stats = update_policy(s.model, s.optimizer, b.train, b.matrix, cfg, s.ref_model)
+        loss_stats = update_policy(s.model, s.optimizer, b.train, b.matrix, cfg, s.ref_model, step)
         t4 = time.perf_counter()
         # 4. log, then let schedules and curricula see this finished step.
         metrics.update(b.scored.metrics)

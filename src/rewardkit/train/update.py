@@ -34,6 +34,22 @@ def advantage_matrix(
     return out
 
 
+def learning_rate(cfg: TrainConfig, step: int) -> float:
+    """The learning rate of ``step``: linear warm-up over ``warmup_steps``, then ``lr``.
+
+    A function of the step alone, so a resumed run continues the same schedule. Warm-up keeps
+    AdamW's first steps (each parameter moves by about ``lr``, whatever its gradient) from
+    knocking a warm-started model off its minimum.
+
+    >>> cfg = TrainConfig(lr=1e-3, warmup_steps=4)
+    >>> [learning_rate(cfg, s) for s in (0, 3, 10)]
+    [0.00025, 0.001, 0.001]
+    """
+    if cfg.warmup_steps == 0:
+        return cfg.lr
+    return cfg.lr * min(1.0, (step + 1) / cfg.warmup_steps)
+
+
 def loss_settings(cfg: TrainConfig) -> LossSettings:
     """The loss options of a TrainConfig."""
     return LossSettings(
@@ -52,9 +68,13 @@ def update_policy(
     advantages: np.ndarray,
     cfg: TrainConfig,
     ref_model: Any | None = None,
+    step: int = 0,
 ) -> dict[str, float]:
     """``ppo_epochs`` gradient steps on one batch of rollouts; returns the loss statistics."""
     torch = require("torch", "train")
+    lr = learning_rate(cfg, step)
+    for group in optimizer.param_groups:
+        group["lr"] = lr
     r = rollouts
     device = r.completion_ids.device
     adv = torch.as_tensor(advantages, dtype=torch.float32, device=device)
@@ -83,6 +103,6 @@ def update_policy(
         loss.backward()
         norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
         optimizer.step()
-        stats = {**stats, "loss": loss.item(), "grad_norm": float(norm)}
+        stats = {**stats, "loss": loss.item(), "grad_norm": float(norm), "lr": lr}
     model.eval()
     return stats
