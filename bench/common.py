@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
+import shutil
 import statistics
 import sys
 from collections.abc import Sequence
@@ -28,7 +29,14 @@ def run_one(job: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
 
 
 def run_all(jobs: Sequence[tuple[str, dict[str, Any]]], workers: int) -> dict[str, dict[str, Any]]:
-    """Run every job, ``workers`` at a time (1: in this process, in order)."""
+    """Run every job, ``workers`` at a time (1: in this process, in order).
+
+    A job's run folder left by an earlier run is removed first: the trainer would otherwise
+    write to ``<name>-2`` and the curves would be read from the stale folder.
+    """
+    for _, options in jobs:
+        if options.get("run_name"):
+            shutil.rmtree(Path(options["out_dir"]) / options["run_name"], ignore_errors=True)
     out: dict[str, dict[str, Any]] = {}
     if workers <= 1:
         for job in jobs:
