@@ -25,6 +25,12 @@ def run_one(job: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
 
     name, options = job
     result = train(TrainConfig(**options))
+    wanted = options.get("run_name")
+    if wanted and result.run_dir.name != wanted:  # the curves are read from out_dir/run_name
+        raise RuntimeError(
+            f"{wanted!r} was written to {result.run_dir} because the folder was taken while it "
+            "ran (another bench still running?); remove it and run again"
+        )
     return name, result.summary
 
 
