@@ -120,7 +120,8 @@ def arm_means(per_run: dict[str, dict[str, Any]], arm: str, steps: int) -> dict[
 def plot_curves(
     out: Path, colours: dict[str, str], seeds: Sequence[int], metric: str, target: float, title: str
 ) -> None:
-    """One line per arm and seed of ``metric`` against the step, the target dashed; a PNG beside ``out``."""
+    """``metric`` against the step: a thin line per arm and seed, a bold one for the arm's mean over
+    seeds (smoothed as ``first_reaching`` smooths), the target dashed; a PNG beside ``out``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -128,10 +129,13 @@ def plot_curves(
 
     fig, ax = plt.subplots(figsize=(7, 3.8), dpi=100)
     for arm, colour in colours.items():
-        for seed in seeds:
-            steps, values = curve(out / f"{arm}-s{seed}", metric)
-            ax.plot(steps, values, color=colour, alpha=0.5, linewidth=1.0)
-        ax.plot([], [], color=colour, label=arm)
+        runs = [curve(out / f"{arm}-s{seed}", metric) for seed in seeds]
+        for steps, values in runs:
+            ax.plot(steps, values, color=colour, alpha=0.25, linewidth=0.8)
+        width = min(len(v) for _, v in runs)
+        if width:
+            mean = [statistics.mean(v[i] for _, v in runs) for i in range(width)]
+            ax.plot(runs[0][0][:width], smoothed(mean), color=colour, linewidth=2.2, label=arm)
     ax.axhline(target, color="grey", linestyle="--", linewidth=0.8)
     ax.set_title(title)
     ax.set_xlabel("step")
