@@ -9,7 +9,10 @@ Four reward programs, everything else equal (task, warm start, lr, steps, seeds)
 - ``transition``: as ``dual``, the step weight moving from ``--w-from`` to 0 over the run
   (Atom-Searcher's process-to-outcome transition);
 - ``gra``: gated accumulation, ``outcome + step_weight * mean(steps)`` only when the outcome is right
-  (reward-level, per-token step weight 0).
+  (reward-level, per-token step weight 0);
+- ``implicit`` (not run by default): as ``dual``, the step values from ``implicit_prm`` instead of
+  a verifier: ``--beta`` times the log-ratio of the live policy to its warm start, summed per line
+  (PRIME's free process reward, here with the policy as its own implicit PRM).
 
 Every run starts from the same warm start (``--warm-seed``); the seeds vary the RL run (prompts,
 sampling, held-out set). Per arm and seed: held-out accuracy (``--metric``), the steps until its
@@ -38,6 +41,7 @@ from rewardkit.train.runlog import read_jsonl
 from rewardkit.train.summary import series
 
 ARMS = ("outcome", "dual", "transition", "gra")
+EXTRA_ARMS = ("implicit",)
 LATE = 5  # ``late_mean``: the mean of the last LATE evaluations (one final eval is noisy)
 OUTCOME = {"name": "outcome", "fn": "numeric"}
 STEPS = {
@@ -56,6 +60,13 @@ def program(arm: str, args: argparse.Namespace) -> dict[str, Any]:
     if arm == "dual":
         adv = {"steps_from": "reward/process/steps", "step_weight": args.step_weight}
         return {"reward": dual, "advantage": adv}
+    if arm == "implicit":
+        prm = {"name": "steps", "fn": "implicit_prm", "beta": args.beta}
+        adv = {"steps_from": "reward/process/steps", "step_weight": args.step_weight}
+        return {
+            "reward": {"weighted": [OUTCOME, {"metric": prm, "name": "process"}]},
+            "advantage": adv,
+        }
     if arm == "transition":
         fade = {"linear": {"steps": args.fade_steps, "begin": args.fade_begin}}
         return {
@@ -88,7 +99,7 @@ def prepare(args: argparse.Namespace) -> None:
     warm_start(task, TinyModelSpec(**tiny(args)), spec, args.cache)
 
 
-def tiny(args: argparse.Namespace) -> dict[str, int]:
+def tiny(args: argparse.Namespace) -> dict[str, Any]:
     """The tiny model's shape (the MLP is 3x the hidden size, as in the default)."""
     return {"layers": args.layers, "hidden": args.hidden, "mlp": 3 * args.hidden}
 
@@ -190,7 +201,7 @@ def overhead(arms: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
+    p.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS + EXTRA_ARMS)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--steps", type=int, default=400)
     p.add_argument("--categories", nargs="+", default=["short"])
@@ -208,6 +219,7 @@ def main() -> None:
     p.add_argument("--fade-begin", type=int, default=0)
     p.add_argument("--fade-steps", type=int, default=400)
     p.add_argument("--gra-weight", type=float, default=1.0)
+    p.add_argument("--beta", type=float, default=0.05, help="implicit_prm coefficient")
     p.add_argument("--target", type=float, default=0.15)
     p.add_argument("--metric", default="eval/sampled/success")
     p.add_argument("--eval-every", type=int, default=20)
@@ -248,7 +260,13 @@ def main() -> None:
     )
 
 
-COLOURS = {"outcome": "tab:blue", "dual": "tab:green", "transition": "tab:orange", "gra": "tab:red"}
+COLOURS = {
+    "outcome": "tab:blue",
+    "dual": "tab:green",
+    "transition": "tab:orange",
+    "gra": "tab:red",
+    "implicit": "tab:purple",
+}
 
 
 def plot(out: Path, args: argparse.Namespace) -> None:
