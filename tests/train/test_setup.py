@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from rewardkit.tasks import make_task
 from rewardkit.train import TrainConfig
 from rewardkit.train.setup import build_session, resolve_model
@@ -35,3 +37,18 @@ def test_reference_model_is_loaded_for_kl_or_for_reference_log_probs(
         session = build_session(cfg, tmp_path / str(i), False, None)
         assert (session.ref_model is not None) == loaded
         session.run.close()
+
+
+def test_a_need_the_trainer_cannot_fill_is_a_config_error(
+    tiny: Callable[..., dict[str, Any]], tmp_path: Path
+) -> None:
+    from rewardkit.errors import ConfigError
+    from rewardkit.registry import reward
+
+    @reward("test_needs_hidden_state", needs=("hidden_state",))
+    def needs_hidden_state(sample: Any, p: Any) -> float:
+        return 0.0
+
+    cfg = TrainConfig(**tiny(task="chain", program={"reward": {"fn": "test_needs_hidden_state"}}))
+    with pytest.raises(ConfigError, match=r"need sample meta \['hidden_state'\]"):
+        build_session(cfg, tmp_path / "run", False, None)

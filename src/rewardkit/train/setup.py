@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rewardkit.errors import require
+from rewardkit.errors import ConfigError, require
 from rewardkit.program import RewardProgram
 from rewardkit.tasks import make_task
 from rewardkit.tasks.base import Problem, Task
@@ -24,6 +24,9 @@ from rewardkit.train.config import TrainConfig
 from rewardkit.train.data import PromptSource
 from rewardkit.train.evaluate import eval_problems
 from rewardkit.train.runlog import RunFolder
+
+TRAINER_META = frozenset({"logprobs", "ref_logprobs"})
+"""The ``Component.needs`` keys the built-in trainer fills (``samples.logprob_meta``)."""
 
 Status = Callable[[str], None]
 
@@ -97,6 +100,13 @@ def build_session(
     task = make_task(cfg.task, cfg.task_options)
     program_config = cfg.program or task.reward_config()
     program = RewardProgram.from_dict(program_config)
+    unknown = program.needs - TRAINER_META
+    if unknown:
+        raise ConfigError(
+            f"the reward program's components need sample meta {sorted(unknown)}, which the "
+            f"built-in trainer cannot fill (it fills {sorted(TRAINER_META)}); compute them "
+            "inside the component, or train with a trainer that provides them"
+        )
     run = RunFolder(run_dir, cfg.sinks)
     checkpoint = latest_checkpoint(run_dir) if resume else None
     state = read_state(checkpoint) if checkpoint is not None else None
