@@ -66,6 +66,10 @@ class RewardProgram:
             problems += self._check_advantage()
         if problems:
             raise ConfigError(problems)
+        self.needs: frozenset[str] = frozenset(
+            k for leaf in self.leaves() if leaf.scorer for k in leaf.scorer.component.needs
+        )
+        """The trainer-filled ``sample.meta`` keys its components read (``Component.needs``)."""
 
     # -- construction -------------------------------------------------------------------------
 
@@ -249,11 +253,6 @@ class RewardProgram:
 
     def leaves(self) -> list[n.Leaf]:
         return [node for node in self.tree.walk() if isinstance(node, n.Leaf)]
-
-    @property
-    def needs(self) -> set[str]:
-        """The trainer-filled ``sample.meta`` keys its components read (``Component.needs``)."""
-        return {k for leaf in self.leaves() if leaf.scorer for k in leaf.scorer.component.needs}
 
     def state_dict(self) -> dict[str, Any]:
         """Plain, JSON-able state: step, schedules, curricula and stateful components."""

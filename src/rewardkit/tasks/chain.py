@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from rewardkit.rewards.arithmetic import check_equations
+from rewardkit.rewards.process import StepParams, sample_steps
 from rewardkit.tasks.base import Problem
 from rewardkit.types import Sample
 
@@ -71,12 +72,12 @@ def check_step(step: str, sample: Sample, index: int) -> float | None:
     """Step ``index`` of a chain answer: 1.0 iff it is the prompt's ``index``-th operation, done right.
 
     The step must apply the prompt's ``index``-th operation and operand to the running value
-    (the start for the first step, else the result the previous line wrote) and compute it
+    (the start for the first step, else the result the previous step wrote) and compute it
     right. A wrong result is blamed once: the next step is judged on the value it was given
-    (error carried forward), so the 0.0 lands on the step that went wrong. Steps are the
-    completion's non-blank lines (``step_check``'s default ``split: line``). The closing
-    ``=result`` line is left to the outcome reward (None); any other line past the last
-    operation is 0.0. For ``step_check`` with ``verifier: function``.
+    (error carried forward), so the 0.0 lands on the step that went wrong. The previous step is
+    the sample's own ``steps`` span, else its non-blank line (``step_check``'s default ``split:
+    line``). The closing ``=result`` line is left to the outcome reward (None); any other line
+    past the last operation is 0.0. For ``step_check`` with ``verifier: function``.
 
     >>> s = Sample(id="0", group="g", prompt="7 +5 *3\\n", completion="7+5=13\\n13*3=39\\n=39")
     >>> [check_step(t, s, k) for k, t in enumerate(["7+5=13", "13*3=39", "=39", "1+1=2"])]
@@ -90,17 +91,14 @@ def check_step(step: str, sample: Sample, index: int) -> float | None:
         return 0.0
     value, op, operand, _ = equations[index]
     if index > 0:
-        previous = _STEP.match(_lines(sample.completion)[index - 1])
+        start, end = sample_steps(sample, StepParams())[index - 1]
+        previous = _STEP.match(sample.completion[start:end])
         if previous is None:
             return 0.0
         value = int(previous.group(4))
     result = apply(value, op, operand)
     a, written_op, b, c = found.groups()
     return 1.0 if (int(a), written_op, int(b), int(c)) == (value, op, operand, result) else 0.0
-
-
-def _lines(text: str) -> list[str]:
-    return [line for line in text.split("\n") if line.strip()]
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,11 @@ def to_samples(
 
 
 def logprob_meta(
-    model: Any, ref_model: Any, rollouts: Rollouts, share_prompt: int, needs: set[str]
+    model: Any,
+    ref_model: Any,
+    rollouts: Rollouts,
+    share_prompt: int,
+    needs: frozenset[str] | set[str],
 ) -> list[dict[str, list[float]]]:
     """Per-row ``logprobs`` (policy) and ``ref_logprobs`` (reference) of the completion tokens.
 
