@@ -67,6 +67,11 @@ class ProgramConfig(_Frozen):
     error_value: float | None = Field(
         0.0, description="value substituted under on_error=score (null: 'does not apply')"
     )
+    on_unjudgeable: Literal["skip", "wrong", "raise"] = Field(
+        "skip",
+        description="a reference a component cannot read (UnjudgeableReference): skip the "
+        "sample (reward None, no advantage), score it as a wrong answer, or raise",
+    )
     correct_at_least: float = Field(
         1.0, description="a sample counts as correct for curricula when its reward reaches this"
     )

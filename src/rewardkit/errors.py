@@ -4,6 +4,7 @@
     ├── ConfigError (ValueError)             a config or parameter is invalid; lists every problem
     │   └── UnknownNameError (KeyError)      unknown component / schedule name, with suggestions
     ├── InputError (ValueError)              a malformed sample, input line or request
+    │   └── UnjudgeableReference             a component cannot read a sample's reference
     ├── ComponentError (RuntimeError)        a reward component raised while scoring (on_error=raise)
     └── MissingExtraError (ImportError)      an optional dependency is not installed; names the extra
 
@@ -50,6 +51,24 @@ class UnknownNameError(ConfigError, KeyError):
 
 class InputError(RewardkitError, ValueError):
     """Malformed input data: a sample, an input line, an HTTP request body."""
+
+
+class UnjudgeableReference(InputError):
+    """A component cannot read the sample's reference (a data problem, not the model's fault).
+
+    Raised by a component instead of returning a value: ``numeric`` on the reference
+    "forty-two", ``math_equivalent`` on "Paris". The program counts it per component
+    (``<path>/unjudgeable``) and applies its ``on_unjudgeable`` policy: ``skip`` the sample (its
+    reward is None: no credit, no advantage), score it as ``wrong`` (``wrong_value``, the value
+    the component gives a wrong answer), or ``raise``. Never a pass.
+
+    >>> UnjudgeableReference("numeric: reference 'N/A' is not a number").wrong_value
+    0.0
+    """
+
+    def __init__(self, message: str, wrong_value: float = 0.0):
+        self.wrong_value = float(wrong_value)
+        super().__init__(message)
 
 
 class ComponentError(RewardkitError, RuntimeError):
