@@ -26,7 +26,7 @@ from rewardkit.compose import EvalContext, Node, TreeBuilder
 from rewardkit.compose import nodes as n
 from rewardkit.compose.refs import Ref, is_ref
 from rewardkit.config import ProgramConfig, load_yaml, parse_config
-from rewardkit.diagnostics import STATS, advantage_stats, node_stats
+from rewardkit.diagnostics import STATS, advantage_stats, batch_metrics
 from rewardkit.errors import ConfigError
 from rewardkit.types import Sample, ScoredBatch, Span
 
@@ -151,16 +151,27 @@ class RewardProgram:
     def score(self, samples: Sequence[Sample]) -> ScoredBatch:
         """Score a batch with the reward tree; every node's column and statistics are recorded."""
         variables = self._current_variables()
-        ctx = EvalContext(samples, variables, self.config.on_error, self.config.error_value)
+        cfg = self.config
+        ctx = EvalContext(samples, variables, cfg.on_error, cfg.error_value)
+        ctx.on_unjudgeable = cfg.on_unjudgeable
         if samples:
             self.tree.evaluate(ctx)
         else:
             ctx.values = {node.path: np.zeros(0) for node in self.tree.walk()}
-        metrics = node_stats(ctx.values, Groups.from_ids([s.group for s in samples]), ctx.failures)
-        metrics["errors/total"] = float(len(ctx.failures))
+        skipped = _skip_unjudgeable(ctx) if cfg.on_unjudgeable == "skip" else set()
+        groups = Groups.from_ids([s.group for s in samples])
+        metrics = batch_metrics(ctx.values, groups, ctx.failures, ctx.unjudgeable)
+        metrics["unjudgeable/skipped"] = float(len(skipped))
         metrics.update({f"schedule/{k}": v for k, v in variables.items()})
         return ScoredBatch(
-            list(samples), ctx.values, ctx.steps, ctx.info, ctx.failures, "reward", metrics
+            list(samples),
+            ctx.values,
+            ctx.steps,
+            ctx.info,
+            ctx.failures,
+            "reward",
+            metrics,
+            ctx.unjudgeable,
         )
 
     def advantages(self, scored: ScoredBatch) -> Advantages:
@@ -280,6 +291,21 @@ class RewardProgram:
             if path not in leaves or leaves[path].scorer is None:
                 raise ConfigError([(f"state.components.{path}", "no such stateful component")])
             leaves[path].scorer.load_state_dict(sub)  # type: ignore[union-attr]
+
+
+def _skip_unjudgeable(ctx: EvalContext) -> set[int]:
+    """Under ``on_unjudgeable: skip`` a sample with an unreadable reference gets no value at any
+    node: no reward, no advantage, no step values, and it is left out of every baseline."""
+    skipped = ctx.unjudgeable_rows
+    if not skipped:
+        return skipped
+    rows = np.array(sorted(skipped))
+    for column in ctx.values.values():
+        column[rows] = np.nan
+    for steps in ctx.steps.values():
+        for i in skipped:
+            steps[i] = None
+    return skipped
 
 
 def _spans(sample: Sample, info: Mapping[str, Any]) -> Sequence[Span] | None:

@@ -189,6 +189,7 @@ class ScoredBatch:
     ``values[path]`` is a float array with NaN where the node did not apply (``None``);
     ``rewards`` is the root's column. ``steps[path]`` holds per-sample step values for nodes that
     produce them. ``metrics`` holds the per-node statistics of this batch (see diagnostics).
+    ``unjudgeable`` records the references a component could not read (see ``on_unjudgeable``).
     """
 
     samples: list[Sample]
@@ -198,6 +199,8 @@ class ScoredBatch:
     failures: list[Failure]
     root: str = "reward"
     metrics: dict[str, float] = field(default_factory=dict)
+    unjudgeable: list[Failure] = field(default_factory=list)
+    """References a component could not read, one record per (component, sample)."""
 
     @property
     def rewards(self) -> np.ndarray:

@@ -51,3 +51,18 @@ def test_components_lists_builtins() -> None:
     assert result.exit_code == 0
     for name in ("exact_match", "iou_hit", "graph_f1", "bleu", "step_check"):
         assert name in result.output
+
+
+def test_check_data_lists_unreadable_references_per_component(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    data.write_text(
+        '{"id": "a", "completion": "<think>x</think><answer>42</answer>", "reference": "42"}\n'
+        '{"id": "b", "completion": "<think>x</think><answer>41</answer>", "reference": "N/A"}\n'
+        '{"id": "c", "completion": "<think>x</think><answer>41</answer>", "reference": "forty"}\n'
+    )
+    cfg = ROOT / "examples/configs/math_answer.yaml"
+    result = runner.invoke(app, ["check", str(cfg), "--data", str(data)])
+    assert result.exit_code == 2, result.output
+    assert "2 sample(s) with a reference a component cannot read" in result.output
+    assert "reward/correct: 2 unjudgeable reference(s)" in result.output
+    assert "sample 'b'" in result.output and "Traceback" not in result.output

@@ -34,7 +34,7 @@ def test_score_the_shipped_example(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 16
     first = rows[0]
-    assert set(first) == {"id", "reward", "components", "advantage", "errors"}
+    assert set(first) == {"id", "reward", "components", "advantage", "errors", "unjudgeable"}
     # "<think>compute</think><answer>84</answer>": format passes, answer right -> top of both tiers
     assert first["reward"] == 1.0 and first["components"] == {
         "reward/format": 1.0,
@@ -82,3 +82,21 @@ def test_component_failure_under_raise_exits_1(tmp_path: Path) -> None:
 
 def explode(sample: object) -> float:
     raise RuntimeError("boom")
+
+
+def test_score_counts_unreadable_references(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    data.write_text(
+        '{"id": "a", "group": "g", "completion": "<think>x</think><answer>42</answer>", "reference": "42"}\n'
+        '{"id": "b", "group": "g", "completion": "<think>x</think><answer>41</answer>", "reference": "N/A"}\n'
+    )
+    out = tmp_path / "out.jsonl"
+    cfg = ROOT / "examples/configs/math_answer.yaml"
+    result = runner.invoke(app, ["score", "-c", str(cfg), "-i", str(data), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows[1]["reward"] is None and rows[1]["advantage"] == 0.0
+    assert rows[1]["unjudgeable"][0]["path"] == "reward/correct"
+    assert "1 sample(s) with a reference a component cannot read (on_unjudgeable: skip)" in (
+        result.output
+    )

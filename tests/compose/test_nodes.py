@@ -49,10 +49,11 @@ def test_weighted(a: float | None, b: float | None, expected: float | None) -> N
         (1.0, 1.0, 0.0, 2 / 3),  # passed format and hit, quality 0
         (1.0, 1.0, 0.6, 2.6 / 3),
         (1.0, 1.0, 1.0, 1.0),
-        (None, 1.0, 0.5, 2.5 / 3),  # a tier that does not apply is skipped (counts as passed)
+        (None, 1.0, 0.5, 0.0),  # a tier that does not apply is not passed (no credit)
+        (1.0, 1.0, None, 2 / 3),  # a top tier that does not apply earns no credit
     ],
 )
-def test_tiers_bands(fmt: float | None, hit: float, quality: float, expected: float) -> None:
+def test_tiers_bands(fmt: float | None, hit: float, quality: float | None, expected: float) -> None:
     tree = {"tiers": [leaf("fmt"), leaf("hit"), leaf("quality")]}
     assert run(tree, [{"fmt": fmt, "hit": hit, "quality": quality}])["reward"] == [
         round(expected, 6)
@@ -77,7 +78,7 @@ def test_tiers_without_partial_credit() -> None:
 
 @pytest.mark.parametrize(
     ("when", "then", "expected"),
-    [(0.4, 1.0, -0.1), (0.5, 1.0, 1.0), (0.9, 0.3, 0.3), (None, 0.7, 0.7)],
+    [(0.4, 1.0, -0.1), (0.5, 1.0, 1.0), (0.9, 0.3, 0.3), (None, 0.7, -0.1)],  # None: closed
 )
 def test_gate(when: float | None, then: float, expected: float) -> None:
     tree = {"gate": {"when": leaf("w"), "then": leaf("t")}, "at_least": 0.5, "otherwise": -0.1}

@@ -21,12 +21,18 @@ err = Console(stderr=True, soft_wrap=True)
 def check(
     config: Path = typer.Argument(..., help="program config (YAML)"),
     samples: Path | None = typer.Option(
-        None, "--samples", "-s", help="also score this JSONL with on_error=raise (a dry run)"
+        None,
+        "--data",
+        "--samples",
+        "-s",
+        help="also score this JSONL (a dry run with on_error=raise): every reference a "
+        "component cannot read is listed, per component (exit 2 when there is one)",
     ),
 ) -> None:
     """Validate a config: list every problem with its path (exit 2), else print the tree.
 
-    Also prints each variable, its initial value and what its schedule watches.
+    Also prints each variable, its initial value and what its schedule watches. With --data,
+    scores the samples and reports component errors and unreadable references (exit 2).
     """
     try:
         data = load_yaml(config)
@@ -44,7 +50,7 @@ def check(
     out.print("\n".join(describe(program.tree)), markup=False, highlight=False)
     _print_variables(program)
     if samples is not None:
-        from rewardkit.cli.score import read_samples
+        from rewardkit.cli.score import read_samples, unjudgeable_lines
 
         try:
             batch, bad = read_samples(samples, strict=True)
@@ -55,6 +61,12 @@ def check(
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from None
         out.print(f"scored {len(batch)} samples, mean reward {scored.metrics['reward/mean']:.4f}")
+        lines = unjudgeable_lines(scored, program.config.on_unjudgeable)
+        if lines:
+            for line in lines:
+                err.print(line, markup=False, highlight=False, style="red")
+            err.print("fix these references, or drop the samples from the data set", markup=False)
+            raise typer.Exit(2)
     out.print("[green]ok[/green]")
 
 

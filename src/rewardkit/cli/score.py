@@ -2,7 +2,8 @@
 
 Input lines: ``{"id", "group", "prompt", "completion", "reference", "meta"}`` (only
 ``completion`` is required; ``group`` defaults to the prompt). Output lines: ``id``, ``reward``
-(null when nothing applies), ``components`` (path -> value or null), ``advantage``, ``errors``.
+(null when nothing applies), ``components`` (path -> value or null), ``advantage``, ``errors``
+and ``unjudgeable`` (the components that could not read the sample's reference, and why).
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ def output_rows(scored: ScoredBatch, adv: Advantages) -> Iterator[dict[str, obje
         errors.setdefault(f.sample_id, []).append(
             {"path": f.path, "type": f.error_type, "message": f.message}
         )
+    unjudgeable: dict[str, list[dict[str, str]]] = {}
+    for u in scored.unjudgeable:
+        unjudgeable.setdefault(u.sample_id, []).append({"path": u.path, "message": u.message})
     for i, sample in enumerate(scored.samples):
         yield {
             "id": sample.id,
@@ -70,13 +74,15 @@ def output_rows(scored: ScoredBatch, adv: Advantages) -> Iterator[dict[str, obje
             "components": {p: _num(col[i]) for p, col in scored.values.items() if p != scored.root},
             "advantage": _num(adv.per_sample[i]),
             "errors": errors.get(sample.id, []),
+            "unjudgeable": unjudgeable.get(sample.id, []),
         }
 
 
 def summary_table(scored: ScoredBatch) -> Table:
-    """Per-node mean, std, zero-variance fraction, sparsity and errors."""
+    """Per-node mean, std, zero-variance fraction, sparsity, errors and unreadable references."""
     table = Table(title=f"{len(scored.samples)} samples")
-    for col in ("node", "mean", "std", "zero-var groups", "zeros", "n/a", "errors"):
+    columns = ("node", "mean", "std", "zero-var groups", "zeros", "n/a", "errors", "unjudgeable")
+    for col in columns:
         table.add_column(col, justify="left" if col == "node" else "right")
     m = scored.metrics
     for path in scored.values:
@@ -84,9 +90,33 @@ def summary_table(scored: ScoredBatch) -> Table:
             m[f"{path}/{s}"] for s in ("mean", "std", "zero_std_frac", "sparsity", "none_frac")
         ]
         table.add_row(
-            path, *("-" if np.isnan(c) else f"{c:.3f}" for c in cells), f"{m[f'{path}/errors']:.0f}"
+            path,
+            *("-" if np.isnan(c) else f"{c:.3f}" for c in cells),
+            f"{m[f'{path}/errors']:.0f}",
+            f"{m[f'{path}/unjudgeable']:.0f}",
         )
     return table
+
+
+def unjudgeable_lines(scored: ScoredBatch, policy: str, limit: int = 3) -> list[str]:
+    """A plain-text report of unreadable references: the count per component, a few examples.
+
+    Empty when every reference was read.
+    """
+    if not scored.unjudgeable:
+        return []
+    by_path: dict[str, list[tuple[str, str]]] = {}
+    for u in scored.unjudgeable:
+        by_path.setdefault(u.path, []).append((u.sample_id, u.message))
+    samples = {u.sample_id for u in scored.unjudgeable}
+    lines = [
+        f"{len(samples)} sample(s) with a reference a component cannot read "
+        f"(on_unjudgeable: {policy}):"
+    ]
+    for path, records in by_path.items():
+        lines.append(f"  {path}: {len(records)} unjudgeable reference(s)")
+        lines += [f"    sample {sid!r}: {msg}" for sid, msg in records[:limit]]
+    return lines
 
 
 def score(
@@ -120,6 +150,8 @@ def score(
         for row in output_rows(scored, adv):
             f.write(json.dumps(row) + "\n")
     err.print(summary_table(scored))
+    for line in unjudgeable_lines(scored, program.config.on_unjudgeable):
+        err.print(line, markup=False, highlight=False, style="yellow")
     err.print(
         f"wrote {len(samples)} scored samples to {output}"
         + (f" ({len(bad)} bad lines skipped)" if bad else "")

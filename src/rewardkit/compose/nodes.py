@@ -1,7 +1,7 @@
 """The nodes of the reward tree. Each node turns its children's columns into its own column.
 
-Columns are float arrays over the batch with NaN where a node does not apply. Every node's column
-is stored under its path (``reward``, ``reward/format``, ...), so every node is logged.
+Columns are float arrays over the batch with NaN where a node does not apply (None). Every node's
+column is stored under its path (``reward``, ``reward/format``, ...), so every node is logged.
 
 - ``weighted``: sum of weight * value over the children that apply.
 - ``tiers``: hierarchy (ChipSeek-R1). Tier k counts only when every lower tier reached its
@@ -12,6 +12,12 @@ is stored under its path (``reward``, ``reward/format``, ...), so every node is 
 - ``gated_accumulation`` (G-RA): ``outcome + step_weight * sum(steps)`` when the outcome reaches
   ``at_least``, else just the outcome; the node's steps are zeroed where the gate is closed.
 - ``product``, ``clip`` (bounds on the cumulative reward), ``metric`` (logged, never rewarded).
+
+"Does not apply" (None) never earns more than a judged wrong answer, and never opens a gate
+(the table in docs/none.md): a tier that does not apply is not passed, a gate whose ``when`` does
+not apply stays closed, a factor of a product that does not apply is 0. A node is None only when
+none of its children applies (``weighted``, ``product``, ``tiers``), or when the child that gives
+its value is None (``gate`` when open, ``gated_accumulation``'s outcome, ``clip``).
 """
 
 from __future__ import annotations
@@ -102,8 +108,9 @@ class Product(Node):
         return self.items
 
     def combine(self, ctx: EvalContext) -> np.ndarray:
+        # A factor that does not apply certifies nothing: it counts as 0, like a judged 0.
         cols = np.stack([c.col(ctx) for c in self.items])
-        total = np.nanprod(cols, axis=0)
+        total = np.prod(np.nan_to_num(cols, nan=0.0), axis=0)
         total[np.isnan(cols).all(axis=0)] = np.nan
         return total
 
@@ -118,18 +125,17 @@ class Tiers(Node):
         return self.items
 
     def combine(self, ctx: EvalContext) -> np.ndarray:
+        # A tier that does not apply is not passed and earns no credit: the chain stops there.
         n, k = len(ctx.samples), len(self.items)
         level = np.zeros(n)
         alive = np.ones(n, dtype=bool)
-        for i, tier in enumerate(self.items):
-            v = tier.col(ctx)
-            applies = ~np.isnan(v)
+        cols = [tier.col(ctx) for tier in self.items]
+        for i, (tier, v) in enumerate(zip(self.items, cols, strict=True)):
             if i == k - 1:  # the top tier has no gate: its value is the credit
-                credit = np.where(applies, np.clip(np.nan_to_num(v), 0.0, 1.0), 1.0)
-                level += np.where(alive, credit, 0.0)
+                level += np.where(alive, np.clip(np.nan_to_num(v), 0.0, 1.0), 0.0)
                 break
             gate = num(tier.pass_at, ctx)
-            passed = ~applies | (np.nan_to_num(v, nan=-np.inf) >= gate)
+            passed = np.nan_to_num(v, nan=-np.inf) >= gate
             if self.partial and gate > 0:
                 # v < gate here, so the credit stays below 1 and the bands stay disjoint.
                 credit = np.clip(np.nan_to_num(v) / gate, 0.0, np.nextafter(1.0, 0.0))
@@ -137,7 +143,9 @@ class Tiers(Node):
                 credit = np.zeros(n)
             level += np.where(alive, np.where(passed, 1.0, credit), 0.0)
             alive &= passed
-        return level / k
+        out = level / k
+        out[np.isnan(np.stack(cols)).all(axis=0)] = np.nan
+        return out
 
 
 @dataclass
@@ -154,8 +162,8 @@ class Gate(Node):
     def combine(self, ctx: EvalContext) -> np.ndarray:
         assert self.when is not None and self.then is not None
         w, t = self.when.col(ctx), self.then.col(ctx)
-        closed = ~np.isnan(w) & (np.nan_to_num(w) < num(self.at_least, ctx))
-        return np.where(closed, num(self.otherwise, ctx), t)
+        opened = np.nan_to_num(w, nan=-np.inf) >= num(self.at_least, ctx)  # None stays closed
+        return np.where(opened, t, num(self.otherwise, ctx))
 
 
 @dataclass

@@ -4,6 +4,11 @@ A leaf is evaluated column-wise: all samples of the batch at once. What the comp
 normalised (a Score, a number or None); what it raises becomes a recorded ``Failure`` and is then
 handled by the program's ``on_error`` policy: ``raise`` re-raises as ``ComponentError``, ``score``
 substitutes the declared ``error_value`` (a number, or None for "does not apply").
+
+A reference the component cannot read (it raised ``UnjudgeableReference``) is a data problem, not
+a failure of the component: it is recorded under ``EvalContext.unjudgeable`` and handled by the
+``on_unjudgeable`` policy: ``skip`` marks the sample skipped (the program then gives it no reward
+at all), ``wrong`` scores the component's wrong value, ``raise`` stops.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ import numpy as np
 from pydantic import BaseModel
 
 from rewardkit.compose.refs import Ref
-from rewardkit.errors import ComponentError
+from rewardkit.errors import ComponentError, UnjudgeableReference
 from rewardkit.registry import Component, Result
 from rewardkit.types import Failure, Sample, Score
 
 OnError = Literal["raise", "score"]
+OnUnjudgeable = Literal["skip", "wrong", "raise"]
 
 
 @dataclass
@@ -36,6 +42,9 @@ class EvalContext:
     steps: dict[str, list[tuple[float, ...] | None]] = field(default_factory=dict)
     info: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
+    on_unjudgeable: OnUnjudgeable = "skip"
+    unjudgeable: list[Failure] = field(default_factory=list)
+    unjudgeable_rows: set[int] = field(default_factory=set)
 
 
 class LeafScorer:
@@ -66,6 +75,10 @@ class LeafScorer:
         steps: list[tuple[float, ...] | None] = [None] * len(ctx.samples)
         infos: list[Mapping[str, Any]] = [{}] * len(ctx.samples)
         for i, result in enumerate(results):
+            if isinstance(result, UnjudgeableReference):
+                values[i] = self._unjudgeable(path, ctx, i, result)
+                infos[i] = {"unjudgeable": str(result)}
+                continue
             if isinstance(result, BaseException):
                 self._fail(path, ctx, i, result)
                 if ctx.error_value is not None:
@@ -114,6 +127,18 @@ class LeafScorer:
         ctx.failures.append(Failure(path, sample_id, type(exc).__name__, str(exc)))
         if ctx.on_error == "raise":
             raise ComponentError(path, sample_id, exc) from exc
+
+    def _unjudgeable(self, path: str, ctx: EvalContext, i: int, exc: UnjudgeableReference) -> float:
+        sample_id = ctx.samples[i].id
+        ctx.unjudgeable.append(Failure(path, sample_id, type(exc).__name__, str(exc)))
+        ctx.unjudgeable_rows.add(i)
+        if ctx.on_unjudgeable == "raise":
+            raise UnjudgeableReference(
+                f"sample {sample_id!r}: {exc} (component {path!r}). Fix the reference, or set "
+                "on_unjudgeable: skip (no reward for the sample) or wrong (score it as wrong)",
+                exc.wrong_value,
+            ) from exc
+        return exc.wrong_value if ctx.on_unjudgeable == "wrong" else math.nan
 
     def state_dict(self) -> dict[str, Any]:
         return self.instance.state_dict() if self.instance is not None else {}

@@ -7,7 +7,8 @@ For every node path ``p`` of the tree (values NaN where the node did not apply):
   signal: such a group contributes zero GRPO advantage);
 - ``p/sparsity``: fraction of applicable values that are exactly 0;
 - ``p/none_frac``: fraction of samples where the node did not apply;
-- ``p/errors``: number of recorded failures under the path.
+- ``p/errors``: number of recorded failures under the path;
+- ``p/unjudgeable``: number of samples whose reference the component at ``p`` could not read.
 
 >>> from rewardkit.advantage.groups import Groups
 >>> m = node_stats({"reward": np.array([1.0, 1.0, 0.0, 1.0])}, Groups.from_ids("aabb"), [])
@@ -24,7 +25,17 @@ import numpy as np
 from rewardkit.advantage.groups import Groups
 from rewardkit.types import Failure
 
-STATS = ("mean", "std", "min", "max", "zero_std_frac", "sparsity", "none_frac", "errors")
+STATS = (
+    "mean",
+    "std",
+    "min",
+    "max",
+    "zero_std_frac",
+    "sparsity",
+    "none_frac",
+    "errors",
+    "unjudgeable",
+)
 
 
 def column_stats(path: str, x: np.ndarray, groups: Groups) -> dict[str, float]:
@@ -43,16 +54,43 @@ def column_stats(path: str, x: np.ndarray, groups: Groups) -> dict[str, float]:
 
 
 def node_stats(
-    values: Mapping[str, np.ndarray], groups: Groups, failures: Sequence[Failure]
+    values: Mapping[str, np.ndarray],
+    groups: Groups,
+    failures: Sequence[Failure],
+    unjudgeable: Sequence[Failure] = (),
 ) -> dict[str, float]:
-    """Statistics of every column plus failure counts per path."""
+    """Statistics of every column plus failure and unjudgeable-reference counts per path."""
     out: dict[str, float] = {}
     for path, column in values.items():
         out.update(column_stats(path, column, groups))
         out[f"{path}/errors"] = 0.0
-    for failure in failures:
-        key = f"{failure.path}/errors"
-        out[key] = out.get(key, 0.0) + 1.0
+        out[f"{path}/unjudgeable"] = 0.0
+    for stat, records in (("errors", failures), ("unjudgeable", unjudgeable)):
+        for record in records:
+            key = f"{record.path}/{stat}"
+            out[key] = out.get(key, 0.0) + 1.0
+    return out
+
+
+def batch_metrics(
+    values: Mapping[str, np.ndarray],
+    groups: Groups,
+    failures: Sequence[Failure],
+    unjudgeable: Sequence[Failure] = (),
+) -> dict[str, float]:
+    """``node_stats`` plus the batch totals: ``errors/total``, ``unjudgeable/total`` (records)
+    and ``unjudgeable/samples`` (distinct samples with an unreadable reference).
+
+    >>> from rewardkit.advantage.groups import Groups
+    >>> u = [Failure("reward", "a", "UnjudgeableReference", "not a number")]
+    >>> m = batch_metrics({"reward": np.array([np.nan, 1.0])}, Groups.from_ids("gg"), [], u)
+    >>> m["reward/unjudgeable"], m["unjudgeable/samples"], m["reward/none_frac"]
+    (1.0, 1.0, 0.5)
+    """
+    out = node_stats(values, groups, failures, unjudgeable)
+    out["errors/total"] = float(len(failures))
+    out["unjudgeable/total"] = float(len(unjudgeable))
+    out["unjudgeable/samples"] = float(len({u.sample_id for u in unjudgeable}))
     return out
 
 

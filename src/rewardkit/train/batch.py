@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from rewardkit.advantage import Groups
-from rewardkit.diagnostics import advantage_stats, node_stats
+from rewardkit.diagnostics import advantage_stats, batch_metrics
 from rewardkit.program import Advantages
 from rewardkit.tasks.base import Problem
 from rewardkit.train.rollout import Rollouts, merge_rollouts, sample_completions
@@ -162,10 +162,12 @@ def merge_scored(parts: Sequence[ScoredBatch]) -> ScoredBatch:
     info_keys = list(dict.fromkeys(k for p in parts for k in p.info))
     info = {k: [x for p in parts for x in p.info.get(k, [{}] * len(p.samples))] for k in info_keys}
     failures = [f for p in parts for f in p.failures]
-    metrics = node_stats(values, Groups.from_ids([x.group for x in samples]), failures)
-    metrics["errors/total"] = float(len(failures))
+    unjudgeable = [u for p in parts for u in p.unjudgeable]
+    groups = Groups.from_ids([x.group for x in samples])
+    metrics = batch_metrics(values, groups, failures, unjudgeable)
+    metrics["unjudgeable/skipped"] = sum(p.metrics.get("unjudgeable/skipped", 0.0) for p in parts)
     metrics.update({k: v for k, v in parts[0].metrics.items() if k.startswith("schedule/")})
-    return ScoredBatch(samples, values, steps, info, failures, parts[0].root, metrics)
+    return ScoredBatch(samples, values, steps, info, failures, parts[0].root, metrics, unjudgeable)
 
 
 def merge_advantages(parts: Sequence[Advantages], rewards: np.ndarray) -> Advantages:

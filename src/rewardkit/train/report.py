@@ -116,6 +116,7 @@ def _html(run: Path, rows: Rows, events: Rows, images: Sequence[tuple[str, Path]
         "<h2>Summary</h2>",
         _table(_flatten(summary)),
     ]
+    parts += _data_problems(rows)
     for title, path in images:
         data = base64.b64encode(path.read_bytes()).decode()
         parts.append(f"<h2>{html.escape(title)}</h2><img src='data:image/png;base64,{data}'>")
@@ -134,6 +135,26 @@ def _html(run: Path, rows: Rows, events: Rows, images: Sequence[tuple[str, Path]
     parts.append(_rows_table(shown) if shown else "<p>none</p>")
     parts.append("<h2>Config</h2><pre>" + html.escape(json.dumps(config, indent=1)) + "</pre>")
     return "\n".join(parts)
+
+
+def _data_problems(rows: Rows) -> list[str]:
+    """Totals over the run of component errors and unreadable references, per node path."""
+    totals: dict[str, float] = {}
+    for row in rows:
+        for key, value in row.items():
+            if key.endswith(("/errors", "/unjudgeable")) and isinstance(value, int | float):
+                totals[key] = totals.get(key, 0.0) + float(value)
+    found = {k: v for k, v in totals.items() if v and not k.startswith(("errors/", "unjudgeable/"))}
+    head = "<h2>Data problems</h2>"
+    if not found:
+        return [head, "<p>none: no component raised, every reference was read.</p>"]
+    note = (
+        "<p>Samples whose reference a component could not read are handled by "
+        "<code>on_unjudgeable</code> (default: skipped, no reward); errors by "
+        "<code>on_error</code>. Both are counted per step in <code>metrics.jsonl</code>.</p>"
+    )
+    table = [{"node/kind": k, "total over the run": int(v)} for k, v in sorted(found.items())]
+    return [head, note, _rows_table(table)]
 
 
 def _read_json(path: Path) -> dict[str, Any]:
