@@ -98,6 +98,32 @@ def test_tags_soft_golden(completion: str, expected: float) -> None:
     assert score("tags", completion, mode="soft") == expected
 
 
+@pytest.mark.parametrize(
+    ("completion", "expected"),
+    [
+        # mode think is TRL 1.16's think_format_reward: the text starts with <think>, holds no
+        # other <think>, and closes it; anything after the close is free.
+        ("<think>\nreasoning\n</think>\nThe answer is 4.", 1.0),
+        ("<think></think>", 1.0),  # a format signal: the empty layout earns it
+        ("<think>a</think><answer>4</answer>", 1.0),
+        ("<think>a</think>b</think>", 1.0),  # a second close is allowed
+        (" <think>a</think>4", 0.0),  # nothing, not even whitespace, before <think>
+        ("<think>a<think>b</think>", 0.0),  # a second <think>
+        ("<think>a</think>4<think>", 0.0),
+        ("<think>reasoning, never closed", 0.0),
+        ("<THINK>a</THINK>", 0.0),
+        ("", 0.0),
+    ],
+)
+def test_tags_think_golden(completion: str, expected: float) -> None:
+    assert score("tags", completion, mode="think") == expected
+
+
+def test_tags_think_uses_the_custom_think_tag() -> None:
+    assert score("tags", "<r>a</r> 4", mode="think", think_tag="r") == 1.0
+    assert score("tags", "<think>a</think> 4", mode="think", think_tag="r") == 0.0
+
+
 def test_tags_custom_names() -> None:
     text = "<reasoning>a</reasoning><final>4</final>"
     assert score("tags", text, think_tag="reasoning", answer_tag="final") == 1.0
@@ -132,6 +158,7 @@ def test_tags_bad_params_fail_at_build(params: dict[str, Any]) -> None:
 def test_tags_never_crash(text: str) -> None:
     assert score("tags", text) in (0.0, 1.0)
     assert 0.0 <= score("tags", text, mode="soft") <= 1.0
+    assert score("tags", text, mode="think") in (0.0, 1.0)
 
 
 # ---------------------------------------------------------------- json_valid

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from rewardkit.errors import ConfigError
+from rewardkit.errors import ConfigError, UnjudgeableReference
 from rewardkit.registry import StatefulReward, get, reward
 from rewardkit.types import Sample, Score
 
@@ -147,7 +147,40 @@ def test_repetition_golden(completion: str, params: dict[str, Any], expected: fl
     assert value("repetition", make(completion), **params) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("params", [{"n": 0}, {"max_penalty": 0.5}, {"ngram_size": 3}])
+@pytest.mark.parametrize(
+    ("ids", "params", "expected"),
+    [
+        # unit tokens counts token-id n-grams, as TRL 1.16 does: the text is not read.
+        ((1, 2, 3, 4), {"n": 2}, 0.0),
+        ((5, 5, 5, 5, 5), {"n": 2}, -0.75),  # 4 bigrams, 1 unique (TRL's own docstring example)
+        ((1, 2, 1, 2, 1, 2), {}, -0.5),  # 121 212 121 212: 2 unique of 4
+        ((7, 7), {}, 0.0),  # shorter than n
+        ((), {"n": 1}, 0.0),
+    ],
+)
+def test_repetition_counts_token_ids(
+    ids: tuple[int, ...], params: dict[str, Any], expected: float
+) -> None:
+    sample = Sample(id="t", group="g", prompt="", completion="no repeats here", token_ids=ids)
+    assert value("repetition", sample, unit="tokens", **params) == pytest.approx(expected)
+
+
+def test_repetition_words_is_the_default_even_with_token_ids() -> None:
+    sample = Sample(id="t", group="g", prompt="", completion="a a a a", token_ids=(1, 2, 3, 4))
+    result = run("repetition", sample, n=1)
+    assert result is not None
+    assert result.value == pytest.approx(-0.75)
+    assert result.info["unit"] == "words"
+
+
+def test_repetition_tokens_without_token_ids_says_how_to_fix() -> None:
+    with pytest.raises(ValueError, match="unit: words"):
+        run("repetition", make("a a a a"), unit="tokens")
+
+
+@pytest.mark.parametrize(
+    "params", [{"n": 0}, {"max_penalty": 0.5}, {"ngram_size": 3}, {"unit": "chars"}]
+)
 def test_repetition_bad_params(params: dict[str, Any]) -> None:
     with pytest.raises(ConfigError):
         get("repetition").build_params(params)
@@ -206,17 +239,20 @@ HALF_WAY_WRONG = -0.5 - 0.25 * (1 + math.sqrt(2) / 2)  # progress 1/4: cos(pi/4)
 @pytest.mark.parametrize(
     ("completion", "tokens", "expected"),
     [
-        # exact_match on "4"; max_len 1000. Correct: 1.0 at 0 down to 0.5 at 1000.
-        ("4", 0, 1.0),
-        ("4", 500, 0.75),  # cos(pi/2) = 0: the midpoint
-        ("4", 1000, 0.5),
-        ("4", 5000, 0.5),  # past max_len: as at max_len
+        # the default judge, math_equivalent, reads the last \boxed{}; max_len 1000.
+        # Correct: 1.0 at 0 down to 0.5 at 1000.
+        (r"\boxed{4}", 0, 1.0),
+        (r"\boxed{4}", 500, 0.75),  # cos(pi/2) = 0: the midpoint
+        (r"\boxed{4}", 1000, 0.5),
+        (r"\boxed{4}", 5000, 0.5),  # past max_len: as at max_len
+        (r"\boxed{4.0}", 500, 0.75),  # math-verify: 4.0 is 4
         # Wrong: -1.0 at 0 up to -0.5 at 1000 (long wrong answers are punished least).
         ("5", 0, -1.0),
         ("5", 500, -0.75),
         ("5", 1000, -0.5),
         ("5", 250, HALF_WAY_WRONG),
         ("", 0, -1.0),  # no answer is wrong
+        ("4", 0, -1.0),  # not boxed: no answer for math_equivalent
     ],
 )
 def test_cosine_length_golden(completion: str, tokens: int, expected: float) -> None:
@@ -232,6 +268,39 @@ def test_cosine_length_judge_params_and_characters() -> None:
     assert result is not None
     assert result.value == pytest.approx(0.75)
     assert result.info == {"correct": True, "judge": 1.0, "length": 18, "unit": "chars"}
+
+
+def test_cosine_length_judges_with_math_verify_by_default() -> None:
+    # open-r1 and TRL decide correctness with math-verify: 0.5 is the reference 1/2.
+    # (exact_match, the old default, called it wrong: -0.75.)
+    sample = make(r"\boxed{0.5}", tokens=500, reference="1/2")
+    assert value("cosine_length", sample) == pytest.approx(0.75)
+    assert get("cosine_length").build_params({}).judge == "math_equivalent"
+
+
+def test_cosine_length_defaults_are_the_peers() -> None:
+    inspect = pytest.importorskip("inspect")
+    trl_rewards = pytest.importorskip("trl.rewards")
+    theirs = inspect.signature(trl_rewards.get_cosine_scaled_reward).parameters
+    params = get("cosine_length").build_params({})
+    for name in ("min_value_wrong", "max_value_wrong", "min_value_correct", "max_value_correct"):
+        assert getattr(params, name) == theirs[name].default, name
+    assert params.max_len == 1000  # open-r1's default; TRL's max_len has none
+
+
+@reward("test_length_unjudgeable")
+def unjudgeable(sample: Sample, p: Any) -> float:
+    """A judge for these tests that cannot read any reference."""
+    raise UnjudgeableReference(f"cannot read {sample.reference!r}")
+
+
+def test_cosine_length_unjudgeable_reference_carries_the_wrong_value() -> None:
+    # A reference the judge cannot read is never a pass: the policy that scores it as wrong
+    # gets this component's wrong value at this length (-0.75 half-way), not the judge's 0.0.
+    sample = make(tokens=500, reference="forty-two")
+    with pytest.raises(UnjudgeableReference, match="forty-two") as caught:
+        run("cosine_length", sample, judge="test_length_unjudgeable")
+    assert caught.value.wrong_value == pytest.approx(-0.75)
 
 
 @pytest.mark.parametrize(

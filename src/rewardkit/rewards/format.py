@@ -1,7 +1,8 @@
 """Format signals: does the completion have the shape the task asks for?
 
 - ``regex``: the completion matches a pattern;
-- ``tags``: the R1 ``<think>...</think><answer>...</answer>`` layout (strict or per-tag credit);
+- ``tags``: the R1 ``<think>...</think><answer>...</answer>`` layout (strict or per-tag credit), or
+  TRL's ``think_format_reward`` rule (``mode: think``);
 - ``json_valid``: the answer parses as JSON (and validates against a JSON Schema when given);
 - ``boxed``: a non-empty ``\\boxed{...}`` answer is present.
 
@@ -77,9 +78,13 @@ _TAG_NAME = re.compile(r"[A-Za-z][\w.-]*")
 
 
 class TagsParams(Params):
-    """Parameters of ``tags``: strict layout or per-tag credit, and the two tag names."""
+    """Parameters of ``tags``: which rule (``mode``), and the two tag names.
 
-    mode: Literal["strict", "soft"] = "strict"
+    ``strict``: the whole think/answer layout; ``soft``: 1/4 per tag; ``think``: TRL's
+    ``think_format_reward`` (the answer tag is not used).
+    """
+
+    mode: Literal["strict", "soft", "think"] = "strict"
     think_tag: str = "think"
     answer_tag: str = "answer"
 
@@ -103,20 +108,28 @@ class TagsParams(Params):
 
 @reward("tags", params=TagsParams)
 def tags(sample: Sample, p: TagsParams) -> Score:
-    """The R1 think/answer layout: strict (1 or 0) or soft (1/4 per tag present exactly once).
+    """The R1 think/answer layout: strict (1 or 0) or soft (1/4 per tag present exactly once);
+    or mode ``think``, TRL 1.16's ``think_format_reward``.
 
     Tags are matched case-sensitively. Strict mode allows whitespace between and around the two
-    blocks and nothing else outside them; each tag must appear exactly once.
+    blocks and nothing else outside them; each tag must appear exactly once. Think mode gives 1.0
+    when the completion starts with ``<think>`` (no whitespace before it), holds no other
+    ``<think>``, and closes it; anything may follow, so it pays the format alone (an empty
+    ``<think></think>`` scores 1.0): pair it with an answer component.
 
     >>> s = Sample(id="0", group="g", prompt="", completion="<think>x</think> 4 </answer>")
     >>> tags(s, TagsParams(mode="soft")).value  # <answer> is missing: 3 of 4 tags
     0.75
+    >>> tags(s, TagsParams(mode="think")).value
+    1.0
     """
     markers = p.markers()
     counts = {m: sample.completion.count(m) for m in markers}
     info: dict[str, Any] = {"counts": counts}
     if p.mode == "soft":
         return Score(sum(0.25 for c in counts.values() if c == 1), info=info)
+    if p.mode == "think":
+        return _think_only(sample.completion, markers[0], markers[1], info)
     if any(c != 1 for c in counts.values()):
         return Score(0.0, info={**info, "reason": "each tag must appear exactly once"})
     # Every tag occurs once, so the non-greedy groups cannot swallow another tag.
@@ -126,6 +139,17 @@ def tags(sample: Sample, p: TagsParams) -> Score:
         return Score(1.0, info=info)
     reason = "text outside the think/answer blocks, or blocks in the wrong order"
     return Score(0.0, info={**info, "reason": reason})
+
+
+def _think_only(text: str, open_t: str, close_t: str, info: dict[str, Any]) -> Score:
+    # A closing tag cannot overlap the opening one at the start, so counting finds it after it.
+    if not text.startswith(open_t):
+        return Score(0.0, info={**info, "reason": f"the completion does not start with {open_t}"})
+    if info["counts"][open_t] != 1:
+        return Score(0.0, info={**info, "reason": f"{open_t} appears more than once"})
+    if info["counts"][close_t] == 0:
+        return Score(0.0, info={**info, "reason": f"{open_t} is never closed by {close_t}"})
+    return Score(1.0, info=info)
 
 
 class JsonValidParams(ExtractParams):

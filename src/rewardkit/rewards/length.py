@@ -15,11 +15,13 @@ from __future__ import annotations
 import functools
 import json
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from rewardkit import registry
+from rewardkit.errors import UnjudgeableReference
 from rewardkit.registry import Params, reward
 from rewardkit.types import Sample, Score
 
@@ -95,28 +97,49 @@ def overlong(sample: Sample, p: OverlongParams) -> Score:
 
 
 class RepetitionParams(Params):
-    """Parameters of ``repetition``: n-gram size and the (<= 0) penalty at full repetition."""
+    """Parameters of ``repetition``: what an n-gram is made of, its size, and the (<= 0) penalty
+    at full repetition (defaults: open-r1's and TRL's, 3 and -1.0)."""
 
+    unit: Literal["words", "tokens"] = "words"
+    """``words``: lowercased whitespace-separated words, as open-r1's repetition reward;
+    ``tokens``: the sample's ``token_ids``, as TRL 1.16's ``get_repetition_penalty_reward``."""
     n: int = Field(3, ge=1)
     max_penalty: float = Field(-1.0, le=0.0)
 
 
 @reward("repetition", params=RepetitionParams)
 def repetition(sample: Sample, p: RepetitionParams) -> Score:
-    """max_penalty * (1 - unique n-grams / all n-grams) over lowercased whitespace tokens.
+    """max_penalty * (1 - unique n-grams / all n-grams); 0.0 with fewer than ``n`` units.
+
+    The default ``unit: words`` counts lowercased whitespace-separated words (open-r1's rule,
+    the same on every tokenizer); ``unit: tokens`` counts the sample's token ids (TRL 1.16's rule)
+    and needs ``token_ids``.
 
     >>> s = Sample(id="0", group="g", prompt="", completion="a b a b a b")
     >>> repetition(s, RepetitionParams(n=2)).value  # 5 bigrams, 2 unique: -(1 - 2/5)
     -0.6
+    >>> s = Sample(id="0", group="g", prompt="", completion="", token_ids=(5, 5, 5, 5, 5))
+    >>> repetition(s, RepetitionParams(unit="tokens", n=2)).value  # 4 bigrams, 1 unique
+    -0.75
     """
-    words = sample.completion.lower().split()
-    if len(words) < p.n:
-        return Score(0.0, info={"ngrams": 0})
-    ngrams = [tuple(words[i : i + p.n]) for i in range(len(words) - p.n + 1)]
+    units: Sequence[object]
+    if p.unit == "tokens":
+        if sample.token_ids is None:
+            raise ValueError(
+                f"repetition: unit 'tokens' needs the token ids of sample {sample.id!r}, which "
+                "has none; give token_ids with the samples, or set unit: words"
+            )
+        units = sample.token_ids
+    else:
+        units = sample.completion.lower().split()
+    if len(units) < p.n:
+        return Score(0.0, info={"ngrams": 0, "unit": p.unit})
+    ngrams = [tuple(units[i : i + p.n]) for i in range(len(units) - p.n + 1)]
     unique = len(set(ngrams))
     value = p.max_penalty * (1 - unique / len(ngrams))
     # + 0.0 turns the -0.0 of a text without repeats into 0.0 (logs and golden tables read better).
-    return Score(value + 0.0, info={"ngrams": len(ngrams), "unique": unique})
+    info = {"ngrams": len(ngrams), "unique": unique, "unit": p.unit}
+    return Score(value + 0.0, info=info)
 
 
 class CostParams(Params):
@@ -160,13 +183,15 @@ def _build_judge(name: str, params_json: str) -> Judge:
 
 
 class CosineLengthParams(Params):
-    """Parameters of ``cosine_length`` (open-r1 defaults).
+    """Parameters of ``cosine_length``; the defaults are open-r1's and TRL's
+    ``get_cosine_scaled_reward`` (open-r1's ``max_len``, 1000; TRL has no default for it).
 
     ``judge`` names the registered component that decides correctness (with ``judge_params``);
-    an answer is correct when the judge's value is >= ``correct_at_least``.
+    an answer is correct when the judge's value is >= ``correct_at_least``. The default judge,
+    ``math_equivalent``, is math-verify, as in both peers (it needs the ``math`` extra).
     """
 
-    judge: str = "exact_match"
+    judge: str = "math_equivalent"
     judge_params: dict[str, Any] = Field(default_factory=dict)
     correct_at_least: float = 0.5
     min_value_wrong: float = -1.0
@@ -214,21 +239,26 @@ def cosine_length(sample: Sample, p: CosineLengthParams) -> Score | None:
 
     Correct: ``max_value_correct`` at length 0 down to ``min_value_correct`` at ``max_len``.
     Wrong: ``min_value_wrong`` at length 0 up to ``max_value_wrong`` at ``max_len``. Lengths past
-    ``max_len`` score as ``max_len``. None when the judge does not apply.
+    ``max_len`` score as ``max_len`` (as TRL; open-r1 lets the cosine climb back). Lengths are
+    tokens when the sample has ``token_ids`` (TRL), else characters (open-r1). None when the
+    judge returns None; a reference the judge cannot read raises UnjudgeableReference with this
+    component's wrong value at this length.
 
-    >>> s = Sample(id="0", group="g", prompt="", completion="4", reference="4",
+    >>> s = Sample(id="0", group="g", prompt="", completion="\\\\boxed{4}", reference="4",
     ...            token_ids=tuple(range(500)))
     >>> cosine_length(s, CosineLengthParams(max_len=1000)).value  # correct, half-way: 0.5 + 0.25
     0.75
     """
+    length, unit = completion_length(sample)
+    progress = length / p.max_len
+    wrong = cosine_ramp(progress, p.min_value_wrong, p.max_value_wrong)
     judge, judge_params = p.built_judge()
-    verdict = _judge_value(judge.call(sample, judge_params))
+    try:
+        verdict = _judge_value(judge.call(sample, judge_params))
+    except UnjudgeableReference as exc:
+        raise UnjudgeableReference(f"cosine_length: {exc}", wrong_value=wrong) from exc
     if verdict is None:
         return None
-    length, unit = completion_length(sample)
     correct = verdict >= p.correct_at_least
-    if correct:
-        value = cosine_ramp(length / p.max_len, p.max_value_correct, p.min_value_correct)
-    else:
-        value = cosine_ramp(length / p.max_len, p.min_value_wrong, p.max_value_wrong)
+    value = cosine_ramp(progress, p.max_value_correct, p.min_value_correct) if correct else wrong
     return Score(value, info={"correct": correct, "judge": verdict, "length": length, "unit": unit})

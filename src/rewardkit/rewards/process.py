@@ -150,27 +150,51 @@ def sample_steps(sample: Sample, p: StepParams) -> list[Span]:
     return split_steps(sample.completion, p.split, p.marker, p.split_fn)
 
 
-class ReasoningStepsParams(Params):
-    """Parameters of ``reasoning_steps``: the step-marker regex and the count that earns 1.0."""
+STEP_MARKERS = {
+    # rewardkit's own rule: a "Step n:", "n." or bullet marker followed by a space, at a line start.
+    "line_start": r"(?m)^(Step \d+:|\d+\.|-|\*) ",
+    # open-r1's reasoning_steps_reward: "Step n:" anywhere, "n." only at the very start of the
+    # text, a newline then "-" or "*", and the words "First,", "Second,", "Next,", "Finally,".
+    "open_r1": r"Step \d+:|\A\d+\.|\n[-*]|(?:First|Second|Next|Finally),",
+}
 
-    pattern: str = r"(?m)^(Step \d+:|\d+\.|-|\*) "
+
+class ReasoningStepsParams(Params):
+    """Parameters of ``reasoning_steps``: the step markers and the count that earns 1.0.
+
+    ``markers`` picks a built-in rule (``line_start``, the default, or ``open_r1``: open-r1's
+    ``reasoning_steps_reward``, which with ``cap`` 3 gives its values); ``pattern``, when given,
+    is a regex used instead.
+    """
+
+    markers: Literal["line_start", "open_r1"] = "line_start"
+    pattern: str | None = None
     cap: int = Field(3, ge=1)
 
     @model_validator(mode="after")
     def _check_pattern(self) -> ReasoningStepsParams:
-        _compile(self.pattern, "pattern")
+        if self.pattern is not None:
+            _compile(self.pattern, "pattern")
         return self
+
+    def regex(self) -> str:
+        """The marker regex in use."""
+        return self.pattern if self.pattern is not None else STEP_MARKERS[self.markers]
 
 
 @reward("reasoning_steps", params=ReasoningStepsParams)
 def reasoning_steps(sample: Sample, p: ReasoningStepsParams) -> Score:
     """min(number of step markers, cap) / cap.
 
+    The default markers are rewardkit's line-start rule, not open-r1's: ``markers: open_r1``
+    counts as open-r1 does (a numbered list counts once, only at the start of the text).
+    A format signal: markers alone earn it, so pair it with an answer component.
+
     >>> s = Sample(id="0", group="g", prompt="", completion="Step 1: a\\nStep 2: b")
     >>> round(reasoning_steps(s, ReasoningStepsParams()).value, 4)
     0.6667
     """
-    count = sum(1 for _ in re.finditer(p.pattern, sample.completion))
+    count = sum(1 for _ in re.finditer(p.regex(), sample.completion))
     return Score(min(count, p.cap) / p.cap, info={"count": count})
 
 
