@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import pytest
 
 from rewardkit import registry
 from rewardkit.errors import ConfigError, UnknownNameError
 from rewardkit.registry import Params, reward
+from rewardkit.types import Sample
+
+SRC = Path(__file__).parents[1] / "src"
 
 
 def plain_user_reward(sample: object, bonus: float = 0.5, label: str = "x") -> float:
@@ -19,14 +27,58 @@ def test_unknown_name_suggests_the_closest() -> None:
     assert isinstance(info.value, KeyError) and isinstance(info.value, ValueError)
 
 
-def test_module_function_reference_gets_an_inferred_param_model() -> None:
-    comp = registry.get("tests.test_registry:plain_user_reward")
+class BonusParams(Params):
+    bonus: float = 0.5
+
+
+def user_reward(sample: Sample, p: BonusParams) -> float:
+    """A user's function in the one convention: (sample, params)."""
+    return p.bonus * len(sample.completion)
+
+
+def test_a_user_function_takes_sample_and_params_by_reference_or_registered() -> None:
+    comp = registry.get("tests.test_registry:user_reward")
+    assert comp.params is BonusParams and comp.doc.startswith("A user's function")
+    sample = Sample(id="a", group="g", prompt="", completion="abc")
+    assert comp.call(sample, comp.build_params({"bonus": 2})) == 6.0
+    with pytest.raises(ConfigError, match="did you mean 'bonus'"):
+        comp.build_params({"bonsu": 2})
+
+
+def test_keyword_style_functions_still_work_with_a_deprecation_warning() -> None:
+    with pytest.warns(DeprecationWarning, match=r"takes \(sample, params\)"):
+        comp = registry.get("tests.test_registry:plain_user_reward")
     assert comp.doc == "A user's own function, referenced as module:function."
-    assert comp.build_params({"bonus": 2}).model_dump() == {"bonus": 2.0, "label": "x"}
+    params = comp.build_params({"bonus": 2})
+    assert params.model_dump() == {"bonus": 2.0, "label": "x"}
+    sample = Sample(id="a", group="g", prompt="", completion="")
+    assert comp.call(sample, params) == 2.0  # adapted: called as fn(sample, params) like any other
     with pytest.raises(ConfigError, match="bonus"):
         comp.build_params({"bonus": "lots"})
-    with pytest.raises(ConfigError, match="Extra inputs"):
+    with pytest.raises(ConfigError, match="unknown field 'typo'; valid fields: bonus, label"):
         comp.build_params({"bonus": 1.0, "typo": 1})
+
+
+def test_a_module_function_is_found_in_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "rk_cwd_rewards.py").write_text(
+        "def longer(sample, p):\n    return float(len(sample.completion) > 2)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    before = list(sys.path)
+    comp = registry.get("rk_cwd_rewards:longer")
+    assert comp.call(Sample(id="a", group="g", prompt="", completion="abc"), Params()) == 1.0
+    assert sys.path == before  # the current directory is searched for that lookup only
+
+
+def test_a_missing_module_says_how_modules_are_looked_up() -> None:
+    with pytest.raises(ConfigError) as info:
+        registry.get("rk_no_such_module:f", "reward.fn")
+    text = str(info.value)
+    assert "reward.fn: cannot import module 'rk_no_such_module'" in text
+    assert "sys.path, then from the current directory" in text
+    assert "put rk_no_such_module.py there" in text
 
 
 @pytest.mark.parametrize(
@@ -69,3 +121,73 @@ def test_re_importing_a_module_re_registers_the_same_function() -> None:
     reward("exact_match", params=comp.params)(twin)  # what a second import does: no error
     reward("exact_match", params=comp.params)(comp.fn)  # and back
     assert registry.get("exact_match").fn is comp.fn
+
+
+def test_unknown_parameter_gets_did_you_mean_and_the_valid_names() -> None:
+    with pytest.raises(ConfigError) as info:
+        registry.get("iou_hit").build_params({"treshold": 0.8}, "reward.tiers[1]")
+    path, message = info.value.problems[0]
+    assert path == "reward.tiers[1].treshold"
+    assert message.startswith("unknown field 'treshold' (did you mean 'threshold'?); valid fields:")
+    assert "threshold" in message.split("valid fields:")[1]
+
+
+def _run(code: str, extra_path: Path | None = None) -> str:
+    paths = [str(SRC)] + ([str(extra_path)] if extra_path else [])
+    env = {"PYTHONPATH": ":".join(paths), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_task_rewards_are_registered_without_an_import_and_the_registry_imports_no_rewards() -> (
+    None
+):
+    out = _run(
+        """
+        import sys
+        from rewardkit import registry
+        assert "rewardkit.rewards" not in sys.modules  # no import upward from the registry
+        names = registry.names()
+        print(sorted({"countdown", "workflow_integrity", "chain_step", "exact_match"} & set(names)))
+        print("torch" in sys.modules)
+        """
+    )
+    assert out.split("\n")[:2] == [
+        "['chain_step', 'countdown', 'exact_match', 'workflow_integrity']",
+        "False",
+    ]
+
+
+def test_a_third_party_package_registers_through_entry_points(tmp_path: Path) -> None:
+    (tmp_path / "rk_plugin_demo.py").write_text(
+        textwrap.dedent(
+            """
+            from rewardkit import reward
+
+            @reward("demo_by_module")
+            def by_module(sample, p):
+                return 1.0
+
+            def by_entry(sample, p):
+                \"\"\"Registered under its entry point's name.\"\"\"
+                return 0.5
+            """
+        )
+    )
+    info = tmp_path / "rk_plugin_demo-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: rk-plugin-demo\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[rewardkit.rewards]\ndemo = rk_plugin_demo\ndemo_by_entry = rk_plugin_demo:by_entry\n"
+    )
+    out = _run(
+        """
+        from rewardkit import registry
+        print(registry.get("demo_by_module").name, registry.get("demo_by_entry").doc)
+        """,
+        tmp_path,
+    )
+    assert out.strip() == "demo_by_module Registered under its entry point's name."

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from rewardkit.errors import ConfigError, InputError
+from rewardkit.errors import ConfigError, InputError, config_error
 
 Estimator = Literal["grpo", "dr_grpo", "batch_std", "rloo", "gdpo"]
 
@@ -86,8 +86,7 @@ def parse_config(data: Any) -> ProgramConfig:
     try:
         return ProgramConfig.model_validate(dict(data))
     except ValidationError as exc:
-        problems = [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
-        raise ConfigError(problems) from None
+        raise config_error(exc, ProgramConfig) from None
 
 
 def load_yaml(path: str | Path) -> Any:

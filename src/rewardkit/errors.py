@@ -16,8 +16,14 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import inspect
+import typing
 from collections.abc import Iterable, Sequence
 from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
 
 
 class RewardkitError(Exception):
@@ -95,6 +101,76 @@ def did_you_mean(name: str, known: Iterable[str], n: int = 3) -> str:
     """
     matches = difflib.get_close_matches(name, list(known), n=n, cutoff=0.5)
     return ", ".join(repr(m) for m in matches)
+
+
+def config_error(exc: ValidationError, model: type[BaseModel], path: str = "") -> ConfigError:
+    """The ConfigError for a pydantic validation error: one problem per error, at its field path.
+
+    The one converter from validation errors to messages: the program config, component
+    parameters, schedules, curricula and the train config all report through it. An unknown
+    field gets did-you-mean and the list of the fields accepted at that place.
+
+    >>> from pydantic import BaseModel, ConfigDict
+    >>> class Hit(BaseModel):
+    ...     model_config = ConfigDict(extra="forbid")
+    ...     threshold: float = 0.5
+    >>> try:
+    ...     Hit.model_validate({"treshold": 0.8})
+    ... except Exception as exc:
+    ...     print(config_error(exc, Hit, "reward").problems[0][1])
+    unknown field 'treshold' (did you mean 'threshold'?); valid fields: threshold
+    """
+    problems = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        where = ".".join(str(p) for p in (path, *loc) if p != "")
+        problems.append((where, _message(model, error, loc)))
+    return ConfigError(problems)
+
+
+def _message(model: type[BaseModel], error: Any, loc: tuple[str | int, ...]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden" and loc:
+        name = str(loc[-1])
+        known = _fields_at(model, loc[:-1])
+        hint = did_you_mean(name, known)
+        msg = f"unknown field {name!r}" + (f" (did you mean {hint}?)" if hint else "")
+        return msg + "; valid fields: " + (", ".join(sorted(known)) or "none")
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"expected a mapping, got {type(error['input']).__name__}"
+    if kind == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])  # a validator's own message, without "Value error, "
+    return str(error["msg"])
+
+
+def _fields_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """The field names (aliases where set) that the model nested at ``loc`` accepts."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if current is None:
+            return []
+        if isinstance(part, int):
+            continue
+        field = next(
+            (f for name, f in current.model_fields.items() if part in (name, f.alias)), None
+        )
+        current = _model_in(field.annotation) if field is not None else None
+    if current is None:
+        return []
+    return [f.alias or name for name, f in current.model_fields.items()]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The first pydantic model inside an annotation such as ``list[Model] | None``."""
+    from pydantic import BaseModel
+
+    if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def require(module: str, extra: str) -> ModuleType:

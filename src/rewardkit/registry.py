@@ -1,7 +1,7 @@
-"""Name -> reward component. Built-ins register with ``@reward``; a user's own function is either
-registered the same way or referenced from a config as ``"module.path:function"``.
+"""Name -> reward component.
 
-A component is a function of one sample and its validated parameters::
+A reward function has one calling convention: ``f(sample, params) -> Score | float | bool | None``,
+where ``params`` is a validated parameter model (a ``Params`` subclass). Register it by name::
 
     class HitParams(Params):
         threshold: float = 0.5
@@ -10,26 +10,45 @@ A component is a function of one sample and its validated parameters::
     def my_hit(sample: Sample, p: HitParams) -> float:
         return float(len(sample.completion) > p.threshold)
 
+or reference it from a config as ``fn: my_module:my_hit`` (imported from the installed packages and
+``sys.path``, then from the current directory). An unregistered function referenced that way gets
+its parameter model from the annotation of its second argument (none: it takes no parameters).
+
 It returns a ``Score``, a number (bool counts), or ``None`` ("does not apply"). With
 ``batched=True`` it takes the list of samples and returns one result per sample. A class that
 subclasses ``StatefulReward`` keeps state across batches (saved with the program's checkpoints).
 
-A plain function ``f(sample, threshold=0.5)`` referenced as ``"pkg.mod:f"`` gets a parameter
-model inferred from its keyword arguments, and is validated and logged like a built-in.
+Where components come from: the ``rewardkit.rewards`` entry points of every installed
+distribution, loaded the first time a name is looked up. rewardkit's own built-ins and task
+rewards are registered that way, and so can a third-party package's::
+
+    [project.entry-points."rewardkit.rewards"]
+    my_rewards = "my_pkg.rewards"           # a module whose @reward functions register on import
+    my_hit = "my_pkg.rewards:my_hit"        # or one function, registered under the entry's name
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
+import os
+import sys
+import typing
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib.metadata import entry_points
+from types import ModuleType
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
-from rewardkit.errors import ConfigError, UnknownNameError
+from rewardkit.errors import ConfigError, UnknownNameError, config_error
 from rewardkit.types import Sample, Score
+
+ENTRY_POINTS = "rewardkit.rewards"
+"""The entry-point group that registers reward components (see the module doc)."""
 
 Result = Score | float | int | bool | None
 
@@ -58,6 +77,8 @@ class StatefulReward:
 
 
 Style = Literal["model", "kwargs"]
+# "kwargs" is no longer produced (every component is called as fn(sample, params)); the literal
+# stays until compose/scorer.py drops its branch for it.
 
 
 @dataclass(frozen=True)
@@ -81,9 +102,7 @@ class Component:
         try:
             return self.params.model_validate(dict(values))
         except ValidationError as exc:
-            raise ConfigError(
-                [(_join(path, *map(str, e["loc"])), e["msg"]) for e in exc.errors()]
-            ) from None
+            raise config_error(exc, self.params, path) from None
 
     def call(self, sample: Sample, params: BaseModel) -> Result:
         """Score one sample (for components that use another component, e.g. as a judge)."""
@@ -91,12 +110,11 @@ class Component:
             raise TypeError(
                 f"component {self.name!r} scores whole batches; call it through a program"
             )
-        if self.style == "kwargs":
-            return self.fn(sample, **params.model_dump())
         return self.fn(sample, params)
 
 
 _REGISTRY: dict[str, Component] = {}
+_plugins_loaded = False
 
 
 def reward(
@@ -106,11 +124,13 @@ def reward(
     batched: bool = False,
     needs: tuple[str, ...] = (),
 ) -> Callable[[Any], Any]:
-    """Register a reward component under ``name``.
+    """Register a reward component ``fn(sample, params)`` under ``name``.
 
-    ``needs`` names the ``sample.meta`` keys the component reads that only a trainer can fill
-    (``logprobs``, ``ref_logprobs``: per-token log-probabilities of the policy and the reference);
-    the built-in trainer computes them for every program that uses such a component.
+    ``params`` is its parameter model (default: the annotation of the function's second argument,
+    else ``Params``, no parameters). ``needs`` names the ``sample.meta`` keys the component reads
+    that only a trainer can fill (``logprobs``, ``ref_logprobs``: per-token log-probabilities of
+    the policy and the reference); the built-in trainer computes them for every program that uses
+    such a component.
 
     >>> @reward("doc_example_len")
     ... def doc_example_len(sample, p):
@@ -128,7 +148,7 @@ def reward(
         _REGISTRY[name] = Component(
             name=name,
             fn=fn,
-            params=params or Params,
+            params=params or _annotated_params(fn) or Params,
             doc=doc.splitlines()[0] if doc else "",
             batched=batched,
             needs=tuple(needs),
@@ -138,13 +158,42 @@ def reward(
     return decorate
 
 
-def _ensure_builtins() -> None:
-    import rewardkit.rewards  # noqa: F401  (registers the built-in signal library)
+def load_plugins() -> None:
+    """Import every ``rewardkit.rewards`` entry point once (the built-ins are among them).
+
+    A module entry registers its components on import; a ``module:function`` entry whose function
+    is not registered yet is registered under the entry's name. A plugin that fails to import is
+    a ConfigError naming it, never a silently missing component.
+    """
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True  # before loading: a plugin module may itself call names() or get()
+    found = entry_points(group=ENTRY_POINTS)
+    for ep in found:
+        try:
+            obj = ep.load()
+        except Exception as exc:
+            _plugins_loaded = False
+            dist = getattr(ep.dist, "name", "?")
+            raise ConfigError(
+                f"reward plugin {ep.name!r} = {ep.value!r} (entry point {ENTRY_POINTS!r} of "
+                f"{dist!r}) failed to load: {type(exc).__name__}: {exc}"
+            ) from exc
+        if callable(obj) and not isinstance(obj, ModuleType) and not _registered(obj):
+            reward(ep.name)(obj)
+    if not any(ep.value == "rewardkit.rewards" for ep in found):
+        _plugins_loaded = False
+        raise ConfigError(
+            f"rewardkit's built-in components are registered through its {ENTRY_POINTS!r} entry "
+            "points, and none are installed: install the package (pip install -e . in a "
+            "checkout) so that its metadata is current"
+        )
 
 
 def names() -> list[str]:
     """Sorted names of every registered component."""
-    _ensure_builtins()
+    load_plugins()
     return sorted(_REGISTRY)
 
 
@@ -154,9 +203,10 @@ def get(ref: str | Callable[..., Any], path: str = "") -> Component:
     >>> get("exact_match").name
     'exact_match'
     """
-    _ensure_builtins()
     if callable(ref):
         return _from_callable(ref)
+    if ref not in _REGISTRY:
+        load_plugins()
     if ref in _REGISTRY:
         return _REGISTRY[ref]
     if ":" in ref:
@@ -165,12 +215,23 @@ def get(ref: str | Callable[..., Any], path: str = "") -> Component:
 
 
 def _import_ref(ref: str, path: str) -> Callable[..., Any]:
+    """The function of ``"module:function"``; the module is imported as Python would, then from
+    the current directory (so ``fn: my_rewards:f`` finds ``./my_rewards.py``)."""
     module_name, _, attr = ref.partition(":")
     try:
-        module = importlib.import_module(module_name)
+        module = _import_here(module_name)
     except ImportError as exc:
         raise ConfigError(
-            [(path, f"cannot import module {module_name!r} for {ref!r}: {exc}")]
+            [
+                (
+                    path,
+                    f"cannot import module {module_name!r} for {ref!r} ({exc}); a "
+                    "'module:function' reference is imported like a Python import, from the "
+                    f"installed packages and sys.path, then from the current directory "
+                    f"({os.getcwd()}): put {module_name.replace('.', '/')}.py there, or install "
+                    "the package that holds it",
+                )
+            ]
         ) from None
     fn = getattr(module, attr, None)
     if fn is None or not callable(fn):
@@ -178,18 +239,86 @@ def _import_ref(ref: str, path: str) -> Callable[..., Any]:
     return fn
 
 
+def _import_here(module_name: str) -> ModuleType:
+    """Import ``module_name``; when its top package is not found, retry from the current directory."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        top = module_name.partition(".")[0]
+        cwd = os.getcwd()
+        if exc.name != top or cwd in sys.path:
+            raise
+    sys.path.insert(0, cwd)
+    try:
+        importlib.invalidate_caches()
+        return importlib.import_module(module_name)
+    finally:
+        sys.path.remove(cwd)
+
+
+def _registered(fn: Callable[..., Any]) -> Component | None:
+    return next((comp for comp in _REGISTRY.values() if comp.fn is fn), None)
+
+
 def _from_callable(fn: Callable[..., Any]) -> Component:
-    for comp in _REGISTRY.values():
-        if comp.fn is fn:
-            return comp
+    comp = _registered(fn)
+    if comp is not None:
+        return comp
     name = f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', repr(fn))}"
     doc = inspect.getdoc(fn) or ""
+    params = _annotated_params(fn)
+    if params is None and not _takes_params(fn):
+        return _keyword_style(fn, name, doc)
+    return Component(
+        name=name, fn=fn, params=params or Params, doc=doc.splitlines()[0] if doc else ""
+    )
+
+
+def _annotated_params(fn: Callable[..., Any]) -> type[BaseModel] | None:
+    """The parameter model a function's second argument is annotated with, if any."""
+    if isinstance(fn, type):
+        return None
+    try:
+        arguments = list(inspect.signature(fn).parameters)
+        hints = typing.get_type_hints(fn)
+    except (TypeError, ValueError, NameError):
+        return None
+    hint = hints.get(arguments[1]) if len(arguments) > 1 else None
+    return hint if inspect.isclass(hint) and issubclass(hint, BaseModel) else None
+
+
+def _takes_params(fn: Callable[..., Any]) -> bool:
+    """True for ``f(sample, params)``: exactly two positional arguments, neither with a default."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return True
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return len(parameters) == 2 and all(
+        p.kind in positional and p.default is inspect.Parameter.empty for p in parameters
+    )
+
+
+def _keyword_style(fn: Callable[..., Any], name: str, doc: str) -> Component:
+    """Backward compatibility: ``f(sample, threshold=0.5)`` is adapted to ``f(sample, params)``."""
+    warnings.warn(
+        f"reward function {name} takes its parameters as keyword arguments; a reward function "
+        "takes (sample, params): declare them in a Params model, e.g. "
+        "def f(sample, p: MyParams). Keyword parameters will stop working in a later release.",
+        DeprecationWarning,
+        stacklevel=4,
+    )
+
+    @functools.wraps(fn)
+    def adapted(sample: Sample, params: BaseModel) -> Result:
+        result: Result = fn(sample, **params.model_dump())
+        return result
+
     return Component(
         name=name,
-        fn=fn,
+        fn=adapted,
         params=_infer_params(fn, name),
         doc=doc.splitlines()[0] if doc else "",
-        style="kwargs",
     )
 
 
@@ -210,7 +339,3 @@ def _infer_params(fn: Callable[..., Any], name: str) -> type[BaseModel]:
 def _qualname(fn: Any) -> str:
     # Re-importing a module (doctest collection, reloads) registers the same function again.
     return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
-
-
-def _join(*parts: str) -> str:
-    return ".".join(p for p in parts if p)

@@ -102,7 +102,8 @@ def test_unknown_field_suggests_the_right_one() -> None:
     (problem,) = problems(bad)
     assert problem == (
         "schedules.iou_threshold.raise_when.std_at_mots",
-        "unknown field (did you mean 'std_at_most'?)",
+        "unknown field 'std_at_mots' (did you mean 'std_at_most'?); valid fields: "
+        "margin_at_least, mean_at_least, min_steps_between, std_at_most",
     )
 
 

@@ -30,7 +30,7 @@ def test_validate_lists_every_problem_with_its_path() -> None:
         ("root.name", "Field required"),
         ("root.inner.level", "Input should be greater than or equal to 0"),
         ("root.items.1.level", "Field required"),
-        ("root.items.1.lvl", "unknown field (did you mean 'level'?)"),
+        ("root.items.1.lvl", "unknown field 'lvl' (did you mean 'level'?); valid fields: level"),
     ]
 
 
@@ -38,7 +38,7 @@ def test_unknown_field_without_close_match_lists_the_fields() -> None:
     with pytest.raises(ConfigError) as info:
         validate(Outer, {"name": "a", "zzz": 1}, "root")
     assert info.value.problems == [
-        ("root.zzz", "unknown field; expected one of: inner, items, name")
+        ("root.zzz", "unknown field 'zzz'; valid fields: inner, items, name")
     ]
 
 

@@ -1,5 +1,9 @@
 """The built-in signal library. Importing this package registers every built-in component.
 
+The registry imports it through rewardkit's own ``rewardkit.rewards`` entry point (``builtin`` in
+``pyproject.toml``), the mechanism any package uses to add components: ``registry.py`` itself
+imports nothing from here.
+
 Each module holds one family: format, answers, math, geometry, structure, text, length, process,
 prm, implicit_prm, code. Components are pure functions of (sample, params) except where noted; the
 model-based step scorers (prm, implicit_prm) import torch and transformers only when used.

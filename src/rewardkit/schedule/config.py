@@ -14,15 +14,12 @@ schedules.x.sise
 
 from __future__ import annotations
 
-import inspect
-import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from pydantic_core import ErrorDetails
 
-from rewardkit.errors import ConfigError, UnknownNameError, did_you_mean
+from rewardkit.errors import ConfigError, UnknownNameError, config_error, did_you_mean
 
 Problem = tuple[str, str]
 M = TypeVar("M", bound=BaseModel)
@@ -46,7 +43,8 @@ def join(*parts: str | int) -> str:
 def validate(model: type[M], data: Any, path: str) -> M:
     """Validate ``data`` against ``model``; on failure raise ConfigError with every problem's path.
 
-    An unknown key gets a did-you-mean hint from the fields the model accepts at that place.
+    Problems are worded by ``errors.config_error``: an unknown key gets did-you-mean and the
+    fields the model accepts at that place.
 
     >>> class Ramp(ConfigModel):
     ...     steps: int
@@ -56,7 +54,7 @@ def validate(model: type[M], data: Any, path: str) -> M:
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
-        raise ConfigError([_problem(model, e, path) for e in exc.errors()]) from None
+        raise config_error(exc, model, path) from None
 
 
 def type_key(config: Mapping[str, Any], types: Sequence[str], what: str, path: str) -> str:
@@ -89,51 +87,3 @@ def collect(problems: Iterable[Problem]) -> None:
     found = list(problems)
     if found:
         raise ConfigError(found)
-
-
-def _problem(model: type[BaseModel], error: ErrorDetails, path: str) -> Problem:
-    loc = error["loc"]
-    where = join(path, *loc)
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        known = _fields_at(model, loc[:-1])
-        hint = did_you_mean(str(loc[-1]), known)
-        if hint:
-            return where, f"unknown field (did you mean {hint}?)"
-        return where, "unknown field; expected one of: " + ", ".join(sorted(known))
-    if kind in ("model_type", "dict_type"):
-        return where, f"expected a mapping, got {type(error['input']).__name__}"
-    return where, error["msg"]
-
-
-def _fields_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
-    """The field names (aliases where set) that the model nested at ``loc`` accepts."""
-    current: type[BaseModel] | None = model
-    for part in loc:
-        if current is None:
-            return []
-        if isinstance(part, int):
-            continue
-        field = _find_field(current, part)
-        current = _model_in(field.annotation) if field is not None else None
-    if current is None:
-        return []
-    return [f.alias or name for name, f in current.model_fields.items()]
-
-
-def _find_field(model: type[BaseModel], key: str) -> Any:
-    for name, field in model.model_fields.items():
-        if key in (name, field.alias):
-            return field
-    return None
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The first pydantic model inside an annotation such as ``list[Model] | None``."""
-    if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from rewardkit.config import load_yaml
-from rewardkit.errors import ConfigError
+from rewardkit.errors import ConfigError, config_error
 
 Sink = Literal["tensorboard", "wandb", "mlflow"]
 
@@ -156,6 +156,4 @@ def load_train_config(
     try:
         return TrainConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(
-            [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
-        ) from None
+        raise config_error(exc, TrainConfig) from None
