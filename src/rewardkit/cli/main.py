@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from rewardkit.cli.check import check, components
+from rewardkit.cli.probe import probe
 from rewardkit.cli.score import score
 from rewardkit.cli.simulate import simulate
 from rewardkit.cli.train import compare, report, train
@@ -22,6 +23,7 @@ app = typer.Typer(
 app.command()(train)
 app.command()(score)
 app.command()(check)
+app.command()(probe)
 app.command()(components)
 app.command()(simulate)
 app.command()(report)

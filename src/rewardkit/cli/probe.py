@@ -1,0 +1,225 @@
+"""``rewardkit probe``: does a config pay known exploits as much as a correct answer?"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from rewardkit.config import load_yaml
+from rewardkit.errors import ConfigError, InputError, RewardkitError
+from rewardkit.probe import MUTATIONS, ProbeReport, get_mutations
+from rewardkit.probe import probe as run_probe
+from rewardkit.program import RewardProgram
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def probe(
+    config: Path = typer.Argument(..., help="program config (YAML); a train config's program too"),
+    input: Path = typer.Option(
+        ...,
+        "--input",
+        "-i",
+        help="JSONL samples as for `score`, each with its reference and a CORRECT completion",
+    ),
+    mutations: str | None = typer.Option(
+        None,
+        "--mutations",
+        "-m",
+        help="comma-separated mutations to run (default: all): " + ", ".join(MUTATIONS),
+    ),
+    allow: str | None = typer.Option(
+        None,
+        "--allow",
+        help="comma-separated mutations the config knowingly pays: still reported, no exit 1",
+    ),
+    module: list[str] = typer.Option(
+        [],
+        "--module",
+        help="import this module first (repeatable): its @rewardkit.probe.mutation functions "
+        "are registered and run too; looked up from the current directory and sys.path",
+    ),
+    json_path: Path | None = typer.Option(
+        None, "--json", help="also write the results as JSON to this path"
+    ),
+) -> None:
+    """Probe a reward config with known exploits of correct answers (exit 1 if one pays).
+
+    For each sample, the correct completion is mutated into known reward hacks: an empty
+    completion, only its format tags, punctuation, a reasoning opener alone, the answer
+    repeated, the right answer followed by a wrong one, the answer only inside <think>, the
+    prompt copied as the answer, long padding before the answer, and a wrong answer in perfect
+    format. The correct completion and its mutations are scored as one GRPO group by the config.
+
+    The table shows per mutation: its mean reward against the correct completion's, the share
+    of samples where it earns at least as much (pays), the share where its reward is None while
+    the correct one is judged (escapes: no negative advantage), its mean advantage, and the
+    nodes that pay it as much as the correct answer.
+
+    A mutation's answer is found in the correct completion's <answer> tag, else its \\boxed{},
+    else where the reference is written, else its last number; a sample's meta "wrong_answer"
+    sets the wrong answer used (default: the answer +1, another letter, another word).
+
+    Exit codes: 0 no mutation pays or escapes; 1 one does on some sample (or scoring raised);
+    2 bad config, input or option.
+    """
+    chosen, allowed = _names(mutations, module), _split(allow)
+    try:
+        program = _load_program(config)
+        samples = _read(input)
+        report = run_probe(program, samples, chosen)
+    except InputError as exc:
+        _fail(str(exc), 2)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    except RewardkitError as exc:
+        _fail(f"{exc}\nthe probe cannot judge this config until scoring stops raising", 1)
+    if not len(report.correct):
+        _fail(
+            f"none of the {report.samples} correct completions got a reward (all None): the "
+            "config cannot judge them; check the references (`rewardkit check CONFIG --data`)",
+            2,
+        )
+    out.print(_table(report, allowed))
+    if report.unjudged:
+        err.print(
+            f"[yellow]{len(report.unjudged)} sample(s) left out: their correct completion got "
+            f"no reward: {', '.join(report.unjudged[:10])}[/yellow]"
+        )
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"config": str(config), "input": str(input), **report.as_dict(allowed)}
+        json_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    failing = report.failing(allowed)
+    if failing:
+        for r in failing:
+            where = r.pays or r.escapes
+            how = "earns at least the correct reward" if r.pays else "gets no reward (None)"
+            paid = f", paid by {', '.join(r.paid_by)}" if r.pays and r.paid_by else ""
+            out.print(
+                f"[red]FAIL[/red] {r.name}: {how} on {len(where)}/{r.applied} samples "
+                f"(e.g. {where[0]}){paid}"
+            )
+        raise typer.Exit(1)
+    out.print(
+        f"[green]ok[/green]: no mutation earns as much as a correct answer "
+        f"({len(report.correct)} samples)"
+    )
+
+
+def _names(mutations: str | None, modules: list[str]) -> list[str] | None:
+    if modules and "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            _fail(
+                f"--module {name!r} cannot be imported ({exc}); it is looked up from the "
+                "current directory and sys.path",
+                2,
+            )
+    names = _split(mutations) or None
+    try:
+        get_mutations(names)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    return names
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _load_program(config: Path) -> RewardProgram:
+    if not config.is_file():
+        raise InputError(f"config file {str(config)!r} does not exist")
+    data = load_yaml(config)
+    if isinstance(data, dict) and "task" in data:
+        from rewardkit.train.config import load_train_config
+
+        program = load_train_config(config).program
+        if program is None:
+            raise ConfigError(f"{config}: this train config has no 'program' to probe")
+        data = program
+    return RewardProgram.from_dict(data)
+
+
+def _read(path: Path) -> list[Any]:
+    from rewardkit.cli.score import read_samples
+
+    samples, bad = read_samples(path, strict=False)
+    if bad:
+        lines = "\n  ".join(f"{path}:{lineno}: {problem}" for lineno, problem in bad)
+        raise InputError(f"{len(bad)} bad input line(s); the probe needs them all:\n  {lines}")
+    return samples
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    raise typer.Exit(code)
+
+
+def _table(report: ProbeReport, allowed: list[str]) -> Table:
+    probed = len(report.correct)
+    table = Table(
+        title=f"probe: {probed} correct completions, each against its mutations",
+        box=box.SIMPLE_HEAD,
+        caption=">=: share of samples where the mutation earns at least the correct reward; "
+        "None: share where it gets no reward; adv: mean GRPO advantage",
+    )
+    table.add_column("mutation", no_wrap=True)
+    for col in ("n", "reward", ">=", "None", "adv"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("paid by", overflow="fold", min_width=12)
+    rows = report.as_dict(allowed)
+    correct = rows["correct"]
+    table.add_row(
+        "(correct)",
+        str(probed),
+        _f(correct["mean_reward"]),
+        "-",
+        "-",
+        _f(correct["mean_advantage"]),
+    )
+    for r, row in zip(report.results, rows["mutations"], strict=True):
+        verdict = r.verdict + (" (allowed)" if r.failed and r.name in allowed else "")
+        colour = "red" if r.failed and r.name not in allowed else "yellow" if r.failed else "green"
+        table.add_row(
+            r.name,
+            str(r.applied),
+            _f(row["mean_reward"]),
+            _pct(row["pays_share"]),
+            _pct(row["none_share"]),
+            _f(row["mean_advantage"]),
+            f"[{colour}]{verdict}[/{colour}]",
+            _paid_by(r.paid_by, r.applied),
+        )
+    return table
+
+
+def _paid_by(paid_by: dict[str, int], applied: int) -> str:
+    """``format, hit 4/6``: node paths without the root's name; a count when not on every sample."""
+    parts = [
+        path.split("/", 1)[-1] + ("" if k == applied else f" {k}/{applied}")
+        for path, k in paid_by.items()
+    ]
+    return ", ".join(parts) or "-"
+
+
+def _f(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.0f}%"

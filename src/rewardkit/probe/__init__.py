@@ -1,0 +1,28 @@
+"""The reward probe: does a reward program pay known exploits as much as a correct answer?
+
+- ``answer``: where the answer sits in a correct completion, and a wrong answer of its shape;
+- ``mutations``: the registry of exploit mutations (``@mutation("name")``) and the built-ins;
+- ``run``: ``probe(program, samples)`` scores each correct completion with its mutations as one
+  GRPO group and reports, per mutation, what it earns and which node pays it.
+
+The command line is ``rewardkit probe CONFIG -i SAMPLES.jsonl``.
+"""
+
+from __future__ import annotations
+
+from rewardkit.probe.answer import Answer, locate_answer, wrong_answer
+from rewardkit.probe.mutations import MUTATIONS, Mutation, get_mutations, mutation
+from rewardkit.probe.run import MutationResult, ProbeReport, probe
+
+__all__ = [
+    "MUTATIONS",
+    "Answer",
+    "Mutation",
+    "MutationResult",
+    "ProbeReport",
+    "get_mutations",
+    "locate_answer",
+    "mutation",
+    "probe",
+    "wrong_answer",
+]
