@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from rewardkit.errors import ConfigError
+from rewardkit.errors import ConfigError, UnjudgeableReference
 from rewardkit.registry import get
 from rewardkit.types import JSONValue, Sample, Score
 
@@ -58,21 +58,18 @@ def test_exact_match_golden(
     assert value("exact_match", completion, reference, **params) == expected
 
 
-@pytest.mark.parametrize(
-    ("reference", "error"),
-    [
-        (None, ValueError),
-        ([], ValueError),
-        ({"a": 1}, TypeError),
-        (True, TypeError),
-        ([1, None], TypeError),
-    ],
-)
-def test_exact_match_malformed_reference_raises(reference: JSONValue, error: type) -> None:
-    with pytest.raises(error, match="exact_match"):
+@pytest.mark.parametrize("reference", [None, [], {"a": 1}, True, [1, None], "", "  ", ["a", ""]])
+def test_exact_match_malformed_reference_is_unjudgeable(reference: JSONValue) -> None:
+    with pytest.raises(UnjudgeableReference, match="exact_match"):
         run("exact_match", "x", reference)
-    with pytest.raises(error):  # also when the completion has no answer
+    with pytest.raises(UnjudgeableReference):  # also when the completion has no answer
         run("exact_match", "x", reference, extract="answer_tag")
+
+
+def test_exact_match_empty_reference_does_not_pay_an_empty_answer() -> None:
+    # An empty reference string matched the empty completion: 1.0 for saying nothing.
+    with pytest.raises(UnjudgeableReference, match="empty answer"):
+        run("exact_match", "", "")
 
 
 @pytest.mark.parametrize(
@@ -103,7 +100,19 @@ def test_exact_match_bad_params_fail_at_build(params: dict[str, Any]) -> None:
         ("x = 3.14", "3.14159", {"abs_tol": 0.01}, 1.0),  # |3.14 - 3.14159| = 0.0016
         ("100", 101, {"rel_tol": 0.01}, 1.0),  # 1 <= 0.01 * 101
         ("100", 102, {"rel_tol": 0.01}, 0.0),  # 2 > 0.01 * 102
-        ("0.30000000000000004", 0.3, {}, 1.0),  # default rel_tol absorbs float noise
+        ("0.30000000000000004", 0.3, {}, 1.0),  # float noise is absorbed for decimals
+        ("2049425731", 2049425730, {}, 0.0),  # integers exactly: 1.0 before (rel_tol 1e-9)
+        ("2049425730", 2049425730, {}, 1.0),
+        ("2,049,425,730", "2049425730", {}, 1.0),
+        ("12345678901234567891", 12345678901234567890, {}, 0.0),  # past float precision
+        ("12345678901234567890", "12345678901234567890", {}, 1.0),
+        ("12.0000000001", 12, {}, 0.0),  # an integer reference wants the integer
+        ("12.0", 12, {}, 1.0),
+        ("1e3", 1000, {"extract": "text"}, 1.0),
+        ("0.1", "1/10", {}, 1.0),  # exact decimals: 0.1 is 1/10
+        ("2049425731", 2049425730, {"rel_tol": 1e-9}, 1.0),  # an explicit tolerance applies
+        ("2049425731", 2049425730, {"abs_tol": 1}, 1.0),
+        ("2049425732", 2049425730, {"abs_tol": 1}, 0.0),
         ("no numbers here", 3, {}, 0.0),
         ("<answer>12 cm</answer>", 12, {"extract": "answer_tag"}, 1.0),  # unit stripped
         ("<answer>twelve</answer>", 12, {"extract": "answer_tag"}, 0.0),  # not a number
@@ -118,15 +127,32 @@ def test_numeric_golden(
     assert value("numeric", completion, reference, **params) == expected
 
 
-@pytest.mark.parametrize("reference", ["unknown", "3 + 4", "1/0", ["a", "b"]])
-def test_numeric_unparseable_reference_does_not_apply(reference: JSONValue) -> None:
-    assert run("numeric", "3", reference) is None
+@pytest.mark.parametrize(
+    "reference", ["forty-two", "N/A", "unknown", "3 + 4", "1/0", ["a", "b"], float("inf")]
+)
+def test_numeric_unparseable_reference_is_unjudgeable(reference: JSONValue) -> None:
+    # None before: under tiers it passed, and 41 against "forty-two" earned 1.0.
+    with pytest.raises(UnjudgeableReference, match=r"numeric: reference .* is not a number"):
+        run("numeric", "41", reference)
+    with pytest.raises(UnjudgeableReference):  # whatever the answer
+        run("numeric", "no answer here", reference)
 
 
-@pytest.mark.parametrize(("reference", "error"), [(None, ValueError), ({"x": 1}, TypeError)])
-def test_numeric_malformed_reference_raises(reference: JSONValue, error: type) -> None:
-    with pytest.raises(error):
+def test_numeric_uses_the_numbers_of_a_mixed_reference() -> None:
+    assert value("numeric", "42", ["42", "forty-two"]) == 1.0
+    assert value("numeric", "41", ["42", "forty-two"]) == 0.0
+
+
+@pytest.mark.parametrize("reference", [None, {"x": 1}, "", [True]])
+def test_numeric_malformed_reference_is_unjudgeable(reference: JSONValue) -> None:
+    with pytest.raises(UnjudgeableReference, match="numeric"):
         run("numeric", "3", reference)
+
+
+def test_numeric_logs_big_integers_exactly() -> None:
+    result = run("numeric", "12345678901234567891", 12345678901234567891)
+    assert result is not None and result.value == 1.0
+    assert result.info["answer"] == 12345678901234567891
 
 
 @pytest.mark.parametrize(
@@ -176,18 +202,9 @@ def test_choice_ambiguous_info() -> None:
     assert "ambiguous" in result.info["reason"]
 
 
-@pytest.mark.parametrize(
-    ("reference", "error"),
-    [
-        (None, TypeError),
-        (2, TypeError),
-        ("F", ValueError),
-        ("AB", ValueError),
-        ("B) Paris", ValueError),
-    ],
-)
-def test_choice_malformed_reference_raises(reference: JSONValue, error: type) -> None:
-    with pytest.raises(error, match="choice"):
+@pytest.mark.parametrize("reference", [None, 2, "F", "AB", "B) Paris", "Paris", ""])
+def test_choice_malformed_reference_is_unjudgeable(reference: JSONValue) -> None:
+    with pytest.raises(UnjudgeableReference, match="choice"):
         run("choice", "B", reference)
 
 
@@ -233,9 +250,15 @@ def test_ternary_info_names_outcome() -> None:
     assert [r.info["outcome"] for r in outcomes if r] == ["correct", "abstained", "wrong"]
 
 
-def test_ternary_missing_reference_raises() -> None:
-    with pytest.raises(ValueError, match="ternary"):
-        run("ternary", "Oslo", None)
+@pytest.mark.parametrize("completion", ["Oslo", "I don't know", "<answer>x</answer>"])
+@pytest.mark.parametrize("reference", [None, {"a": 1}, ""])
+def test_ternary_bad_reference_is_unjudgeable_with_its_wrong_value(
+    completion: str, reference: JSONValue
+) -> None:
+    # "Score it as wrong" must give ternary's wrong value (-1 here), not 0.0.
+    with pytest.raises(UnjudgeableReference, match="ternary") as raised:
+        run("ternary", completion, reference, wrong=-1.0, extract="answer_tag")
+    assert raised.value.wrong_value == -1.0
 
 
 @pytest.mark.parametrize(
@@ -288,9 +311,9 @@ def test_set_f1_info_has_all_three() -> None:
     assert result.info == pytest.approx({"precision": 1.0, "recall": 0.5, "f1": 2 / 3})
 
 
-@pytest.mark.parametrize(("reference", "error"), [(None, ValueError), ({"a": 1}, TypeError)])
-def test_set_f1_malformed_reference_raises(reference: JSONValue, error: type) -> None:
-    with pytest.raises(error, match="set_f1"):
+@pytest.mark.parametrize("reference", [None, {"a": 1}])
+def test_set_f1_malformed_reference_is_unjudgeable(reference: JSONValue) -> None:
+    with pytest.raises(UnjudgeableReference, match="set_f1"):
         run("set_f1", "a", reference)
 
 

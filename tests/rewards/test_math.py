@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from rewardkit.errors import ConfigError, MissingExtraError
+from rewardkit.errors import ConfigError, MissingExtraError, UnjudgeableReference
 from rewardkit.registry import get
 from rewardkit.types import JSONValue, Sample, Score
 
@@ -59,14 +59,73 @@ def test_math_equivalent_golden(
     assert value(completion, reference, **params) == expected
 
 
-@pytest.mark.parametrize("reference", ["}{", ""])
-def test_unparseable_gold_does_not_apply(reference: str) -> None:
-    assert run("\\boxed{3}", reference) is None
+@pytest.mark.parametrize("reference", ["}{", "", "N/A", "\\operatorname{Paris}"])
+def test_unparseable_reference_is_unjudgeable(reference: str) -> None:
+    with pytest.raises(UnjudgeableReference, match="math_equivalent: math-verify cannot read"):
+        run("\\boxed{3}", reference)
+
+
+@pytest.mark.parametrize(
+    ("completion", "reference"),
+    [
+        ("\\boxed{Pairs}", "Paris"),  # read as a*i*p*r*s: an anagram paid 1.0 before
+        ("\\boxed{sPiar}", "Paris"),
+        ("\\boxed{Paris}", "Paris"),  # text is not judged at all, right or wrong
+        ("\\boxed{sey}", "yes"),  # e is Euler's number, y*s the rest
+        ("\\boxed{yadseuT}", "Tuesday"),  # read as E*da*s*t*u*y
+        ("\\boxed{\\text{Evelyn}}", "\\text{Evelyn}"),  # one symbol 'evelyn'
+        ("\\boxed{forty-two}", "forty-two"),
+        ("\\boxed{Pairs}", "\\boxed{Paris}"),
+    ],
+)
+def test_text_reference_is_unjudgeable(completion: str, reference: str) -> None:
+    with pytest.raises(UnjudgeableReference, match="is text") as raised:
+        run(completion, reference)
+    assert raised.value.wrong_value == 0.0
+
+
+@pytest.mark.parametrize(
+    ("completion", "reference", "expected"),
+    [
+        ("\\boxed{5}", "5 meters", 1.0),  # a unit math-verify drops is not text
+        ("\\boxed{2yx}", "2xy", 1.0),  # two-letter runs stay products of variables
+        ("\\boxed{x_{abc}}", "x_{abc}", 1.0),  # a subscript is not a word
+        ("\\boxed{\\sin x}", "\\sin x", 1.0),  # a command's name is not a word
+        ("\\boxed{\\infty}", "infinity", 1.0),
+    ],
+)
+def test_math_with_letters_is_still_judged(
+    completion: str, reference: str, expected: float
+) -> None:
+    assert value(completion, reference) == expected
+
+
+@pytest.mark.parametrize(
+    ("completion", "reference", "expected"),
+    [
+        ("2x+1", "2x+1", 1.0),  # read as 2 before: 0.0
+        ("1+2x", "$2x+1$", 1.0),
+        ("2x-1", "2x+1", 0.0),
+        ("2", "2x+1", 0.0),  # the leading number alone is not the answer
+        ("It is 0.5", "\\frac{1}{2}", 1.0),  # prose: math-verify finds the math in it
+        ("The answer is $2x+1$.", "2x+1", 1.0),
+    ],
+)
+def test_extract_text_reads_bare_math_whole(
+    completion: str, reference: str, expected: float
+) -> None:
+    assert value(completion, reference, extract="text") == expected
+
+
+def test_float_reference_is_read_as_a_decimal() -> None:
+    # str(1e-07) is "1e-07", which math-verify reads as 1*E - 7.
+    assert value("\\boxed{0.0000001}", 1e-07) == 1.0
+    assert value("\\boxed{1-7e}", 1e-07) == 0.0
 
 
 @pytest.mark.parametrize("reference", [None, ["1"], {"a": 1}, True])
-def test_malformed_reference_raises(reference: JSONValue) -> None:
-    with pytest.raises(TypeError, match="math_equivalent"):
+def test_malformed_reference_is_unjudgeable(reference: JSONValue) -> None:
+    with pytest.raises(UnjudgeableReference, match="math_equivalent"):
         run("\\boxed{1}", reference)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from rewardkit.errors import UnjudgeableReference
 from rewardkit.rewards.normalise import MatchParams, normalise, reference_strings
 from rewardkit.types import JSONValue
 
@@ -46,11 +47,12 @@ def test_reference_strings(reference: JSONValue, expected: list[str]) -> None:
 @pytest.mark.parametrize(
     ("reference", "error"),
     [
-        (None, ValueError),
-        ([], ValueError),
-        (False, TypeError),
-        ({"a": 1}, TypeError),
-        ([[1]], TypeError),
+        (None, UnjudgeableReference),
+        ([], UnjudgeableReference),
+        (False, UnjudgeableReference),
+        ({"a": 1}, UnjudgeableReference),
+        ([[1]], UnjudgeableReference),
+        ("", UnjudgeableReference),  # an empty completion would match it
     ],
 )
 def test_reference_strings_malformed(reference: JSONValue, error: type) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rewardkit.rewards.numbers import parse_number
+from rewardkit.rewards.numbers import parse_number, read_number
 
 
 @pytest.mark.parametrize(
@@ -86,3 +88,36 @@ def test_long_runs_do_not_backtrack() -> None:
     # Would take minutes if the whitespace runs backtracked quadratically.
     assert parse_number("-" + " " * 50_000 + "x") is None
     assert parse_number("1" + " " * 50_000 + "/x") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2049425731", Fraction(2049425731)),
+        ("12,345,678,901,234,567,891", Fraction(12345678901234567891)),  # past float precision
+        ("0.1", Fraction(1, 10)),  # exact, not 0.1000000000000000055...
+        ("1/3", Fraction(1, 3)),
+        ("\\frac{2}{6}", Fraction(1, 3)),
+        ("12.5%", Fraction(1, 8)),
+        ("-1.5e2", Fraction(-150)),
+        ("1e1000", Fraction(10**1000)),
+    ],
+)
+def test_read_number_is_exact(text: str, expected: Fraction) -> None:
+    assert read_number(text) == expected
+
+
+def test_read_number_tells_big_integers_apart() -> None:
+    # As floats these are the same number; read exactly they are not.
+    assert float(12345678901234567891) == float(12345678901234567890)
+    assert read_number("12345678901234567891") != read_number("12345678901234567890")
+
+
+@pytest.mark.parametrize("text", ["1e1001", "1e" + "9" * 5000, "1e100001000", "1" * 5000, "1/0"])
+def test_read_number_refuses_what_it_cannot_hold(text: str) -> None:
+    # A huge exponent would build an integer of a billion digits; refuse it at once.
+    assert read_number(text) is None
+
+
+def test_parse_number_is_none_beyond_floats() -> None:
+    assert parse_number("1e999") is None

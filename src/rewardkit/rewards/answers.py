@@ -6,9 +6,11 @@
 - ``ternary``: correct / abstained / wrong with three values (TruthRL);
 - ``set_f1``: F1 (or precision, recall) between the answer's items and the reference items.
 
-A missing or unreadable answer is the model's fault and scores 0 (``wrong`` for ternary); a
-reference that is missing or of the wrong type raises, and ``numeric`` skips (None) a reference
-string that is not a number.
+A missing or unreadable answer is the model's fault and scores 0 (``wrong`` for ternary). A
+reference the component cannot read (missing, of the wrong type, no number for ``numeric``, no
+letter for ``choice``) is a data problem: it raises ``UnjudgeableReference``, which the program
+counts per component and handles by its ``on_unjudgeable`` policy. None of these components ever
+returns None: each applies to every sample that has a reference.
 
 >>> from rewardkit.types import Sample
 >>> s = Sample("0", "g", prompt="", completion="The  Eiffel tower", reference="eiffel Tower")
@@ -18,23 +20,19 @@ string that is not a number.
 
 from __future__ import annotations
 
-import math
 import re
+from fractions import Fraction
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from rewardkit.errors import UnjudgeableReference
 from rewardkit.registry import reward
 from rewardkit.rewards.choices import find_choice
 from rewardkit.rewards.extract import ExtractMode, ExtractParams, extract_answer
 from rewardkit.rewards.normalise import MatchParams, normalise, reference_strings
-from rewardkit.rewards.numbers import PercentMode, parse_number
+from rewardkit.rewards.numbers import PercentMode, read_number
 from rewardkit.types import JSONValue, Sample, Score
-
-
-def _matches(answer: str, reference: JSONValue, p: MatchParams, component: str) -> bool:
-    wanted = {normalise(r, p) for r in reference_strings(reference, component)}
-    return normalise(answer, p) in wanted
 
 
 def _no_answer(p: ExtractParams) -> dict[str, Any]:
@@ -52,11 +50,11 @@ def exact_match(sample: Sample, p: MatchParams) -> Score:
     ... "paris, france"]), MatchParams()).value
     1.0
     """
+    wanted = {normalise(r, p) for r in reference_strings(sample.reference, "exact_match")}
     answer = extract_answer(sample.completion, p)
     if answer is None:
-        reference_strings(sample.reference, "exact_match")  # a bad reference still raises
         return Score(0.0, info=_no_answer(p))
-    hit = _matches(answer, sample.reference, p, "exact_match")
+    hit = normalise(answer, p) in wanted
     return Score(1.0 if hit else 0.0, info={"answer": answer})
 
 
@@ -65,41 +63,69 @@ class NumericParams(ExtractParams):
 
     extract: ExtractMode = "last_number"
     abs_tol: float = Field(default=0.0, ge=0.0)
-    rel_tol: float = Field(default=1e-9, ge=0.0, lt=1.0)
+    """Absolute tolerance: numbers within it are equal."""
+    rel_tol: float | None = Field(default=None, ge=0.0, lt=1.0)
+    """Relative tolerance. None (default): an integer reference is matched exactly, any other
+    within 1e-9 (float noise in a printed 0.30000000000000004). A value applies to all."""
     percent: PercentMode = "fraction"
     """How to read "50%": "fraction" gives 0.5, "number" gives 50."""
 
 
-def _reference_numbers(reference: JSONValue, p: NumericParams) -> list[float]:
-    numbers = []
-    for item in reference_strings(reference, "numeric"):
-        value = parse_number(item, p.percent)
-        if value is not None and math.isfinite(value):
-            numbers.append(value)
+_FLOAT_NOISE = Fraction(1, 10**9)
+
+
+def _reference_numbers(reference: JSONValue, p: NumericParams) -> list[Fraction]:
+    items = reference_strings(reference, "numeric")
+    numbers = [n for n in (read_number(item, p.percent) for item in items) if n is not None]
+    if not numbers:
+        raise UnjudgeableReference(
+            f"numeric: reference {reference!r} is not a number; give the correct number (e.g. "
+            "42, '3/4', '12.5%'), or score text answers with exact_match"
+        )
     return numbers
 
 
-@reward("numeric", params=NumericParams)
-def numeric(sample: Sample, p: NumericParams) -> Score | None:
-    """1.0 when the answer's number is close to the reference (``math.isclose``), else 0.0.
+def numbers_match(answer: Fraction, reference: Fraction, p: NumericParams) -> bool:
+    """Whether ``answer`` is within tolerance of ``reference``, computed exactly.
 
-    Reads "1,234", "3/4", "50%", "$5", "12 cm". None when the reference is not a number.
+    >>> numbers_match(Fraction(2049425731), Fraction(2049425730), NumericParams())
+    False
+    >>> numbers_match(Fraction(101), Fraction(100), NumericParams(rel_tol=0.01))
+    True
+    """
+    if p.rel_tol is not None:
+        rel = Fraction(p.rel_tol)
+    else:
+        rel = Fraction(0) if reference.denominator == 1 else _FLOAT_NOISE
+    bound = max(rel * max(abs(answer), abs(reference)), Fraction(p.abs_tol))
+    return abs(answer - reference) <= bound
+
+
+def _loggable(value: Fraction) -> int | float:
+    return value.numerator if value.denominator == 1 else float(value)
+
+
+@reward("numeric", params=NumericParams)
+def numeric(sample: Sample, p: NumericParams) -> Score:
+    """1.0 when the answer's number equals the reference within tolerance, else 0.0.
+
+    Reads "1,234", "3/4", "50%", "$5", "12 cm", exactly (no float rounding). An integer
+    reference needs the exact integer unless a tolerance is set. A reference with no number
+    in it raises ``UnjudgeableReference``.
 
     >>> numeric(Sample(id="0", group="g", prompt="", completion="It costs $1,234.", reference=1234),
     ... NumericParams()).value
     1.0
     """
     references = _reference_numbers(sample.reference, p)
-    if not references:
-        return None
     answer = extract_answer(sample.completion, p)
     if answer is None:
         return Score(0.0, info=_no_answer(p))
-    value = parse_number(answer, p.percent)
+    value = read_number(answer, p.percent)
     if value is None:
         return Score(0.0, info={"reason": f"answer {answer!r} is not a number"})
-    hit = any(math.isclose(value, r, rel_tol=p.rel_tol, abs_tol=p.abs_tol) for r in references)
-    return Score(1.0 if hit else 0.0, info={"answer": value})
+    hit = any(numbers_match(value, r, p) for r in references)
+    return Score(1.0 if hit else 0.0, info={"answer": _loggable(value)})
 
 
 class ChoiceParams(ExtractParams):
@@ -118,12 +144,12 @@ class ChoiceParams(ExtractParams):
 
 def _reference_letter(reference: JSONValue, p: ChoiceParams) -> str:
     if not isinstance(reference, str):
-        raise TypeError(
+        raise UnjudgeableReference(
             f"choice: reference {reference!r} is not a string; give the correct letter, e.g. 'B'"
         )
     found = find_choice(reference.strip(), p.letters)
     if len(found) != 1 or len(reference.strip(" ()[]*.").strip()) != 1:
-        raise ValueError(
+        raise UnjudgeableReference(
             f"choice: reference {reference!r} is not one of the letters {p.letters}; give the "
             "correct letter (or widen 'letters')"
         )
@@ -203,11 +229,11 @@ def ternary(sample: Sample, p: TernaryParams) -> Score:
     ... TernaryParams()).value
     0.0
     """
+    wanted = {normalise(r, p) for r in reference_strings(sample.reference, "ternary", p.wrong)}
     answer = extract_answer(sample.completion, p)
     if answer is None:
-        reference_strings(sample.reference, "ternary")
         return Score(p.wrong, info={**_no_answer(p), "outcome": "wrong"})
-    if _matches(answer, sample.reference, p, "ternary"):
+    if normalise(answer, p) in wanted:
         return Score(p.correct, info={"outcome": "correct"})
     if is_abstention(answer, p.abstain_phrases):
         return Score(p.abstain, info={"outcome": "abstained"})

@@ -4,6 +4,13 @@
 compares them with ``math_verify.verify``: 1/2, 0.5 and \\frac{1}{2} are the same answer, so are
 2x+1 and 1+2x, {1, 2} and {2, 1}.
 
+A reference math-verify cannot read as math raises ``UnjudgeableReference`` (a data problem the
+program counts and handles by its ``on_unjudgeable`` policy): one it does not parse at all
+("N/A" in braces that do not close, ""), and text. math-verify reads a word as the product of
+its letters (``Paris`` as a*i*p*r*s, so ``Pairs`` would match) or ``\\text{Paris}`` as one
+symbol; a reference with a word of three or more letters read that way is text, to be scored
+with ``exact_match``. Two-letter runs stay products of variables (``2xy``), as in math-verify.
+
 math-verify bounds each parse and comparison with ``signal.alarm``, which only works on the main
 thread; off it (a trainer's reward thread, a server's worker pool) the timeouts are switched off
 and the caller must bound the time itself.
@@ -16,12 +23,14 @@ and the caller must bound the time itself.
 
 from __future__ import annotations
 
+import re
 import threading
+from decimal import Decimal
 from typing import Any
 
 from pydantic import Field
 
-from rewardkit.errors import require
+from rewardkit.errors import UnjudgeableReference, require
 from rewardkit.registry import reward
 from rewardkit.rewards.extract import ExtractMode, ExtractParams, extract_answer
 from rewardkit.types import JSONValue, Sample, Score
@@ -44,6 +53,12 @@ def _timeout() -> int | None:
 
 
 _DELIMITERS = ("$", "\\boxed", "\\(", "\\[")
+# A run of three or more letters that is not a LaTeX command's name (\sin, \text).
+_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}(?![A-Za-z])")
+_PLAIN_NAME = re.compile(r"[a-z][a-z \-]*")  # a symbol spelled in letters (no subscript)
+_PROSE = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]")  # two words in a row: a sentence, not math
+# Placeholders datasets write for "no answer", which math-verify would read as n/a or n*a.
+_NO_ANSWER = {"n/a", "na", "nan", "null", "none", "unknown", "?", "-", "tbd"}
 
 
 def _parse(math_verify: Any, text: str, whole_text: bool) -> list[Any]:
@@ -59,35 +74,92 @@ def _has_expression(parsed: list[Any]) -> bool:
     return any(not isinstance(item, str) for item in parsed)
 
 
+def letter_words(text: str, parsed: list[Any]) -> list[str]:
+    """The words in ``text`` that math-verify read as symbols, not as math.
+
+    A word counts when its letters are all letters of the reading's symbols (``Paris`` as
+    a*i*p*r*s, ``Tuesday`` as E*da*s*t*u*y; ``e`` is exempt, math-verify reads it as Euler's
+    number) or a symbol holds it (``\\text{forty-two}`` as one symbol). Units math-verify
+    drops (``5 meters``) leave no symbol; subscripts (``x_{abc}``) are not words.
+
+    >>> import math_verify
+    >>> letter_words("Paris", math_verify.parse("\\\\boxed{Paris}"))
+    ['Paris']
+    >>> letter_words("5 meters", math_verify.parse("\\\\boxed{5 meters}"))
+    []
+    """
+    names = set()
+    for item in parsed:
+        if not isinstance(item, str):
+            names |= {str(symbol) for symbol in getattr(item, "free_symbols", ())}
+    plain = [name for name in names if _PLAIN_NAME.fullmatch(name)]
+    letters = set("".join(plain))
+    words = []
+    for word in _WORD.findall(text):
+        low = word.lower()
+        if any(low in name for name in plain) or set(low) - {"e"} <= letters:
+            words.append(word)
+    return words
+
+
 def _gold_text(reference: JSONValue) -> str:
     if isinstance(reference, str):
         return reference
-    if isinstance(reference, int | float) and not isinstance(reference, bool):
+    if isinstance(reference, int) and not isinstance(reference, bool):
         return str(reference)
-    raise TypeError(
+    if isinstance(reference, float):
+        # Plain decimals: math-verify reads the exponent in "1e-07" as Euler's number.
+        return format(Decimal(repr(reference)), "f")
+    raise UnjudgeableReference(
         f"math_equivalent: reference {reference!r} is a {type(reference).__name__}; give the "
         "answer as a LaTeX or plain string (e.g. '\\\\frac{1}{2}') or a number"
     )
 
 
+def _read_gold(math_verify: Any, reference: JSONValue) -> list[Any]:
+    text = _gold_text(reference)
+    gold = _parse(math_verify, text, whole_text=False)
+    if not _has_expression(gold) or text.strip().lower() in _NO_ANSWER:
+        raise UnjudgeableReference(
+            f"math_equivalent: math-verify cannot read the reference {reference!r} as math; "
+            "give it in LaTeX (e.g. '\\\\frac{1}{2}'), or score text answers with exact_match"
+        )
+    words = letter_words(text, gold)
+    if words:
+        raise UnjudgeableReference(
+            f"math_equivalent: the reference {reference!r} is text: math-verify reads the word "
+            f"{words[0]!r} as algebra symbols (an anagram would match); score text answers "
+            "with exact_match (a product of variables: write a*b*c)"
+        )
+    return gold
+
+
+def _read_answer(math_verify: Any, answer: str, whole_text: bool) -> list[Any]:
+    """The answer's parsed forms. A whole completion without math delimiters is read as one
+    expression ("2x+1") unless it has words; then math-verify finds the math in it."""
+    if whole_text and not any(d in answer for d in _DELIMITERS) and not _PROSE.search(answer):
+        boxed = _parse(math_verify, answer, whole_text=False)
+        if _has_expression(boxed) and not letter_words(answer, boxed):
+            return boxed
+    return _parse(math_verify, answer, whole_text)
+
+
 @reward("math_equivalent", params=MathParams)
-def math_equivalent(sample: Sample, p: MathParams) -> Score | None:
+def math_equivalent(sample: Sample, p: MathParams) -> Score:
     """1.0 when the answer is mathematically equal to the reference (math-verify), else 0.0.
 
-    None when the reference cannot be parsed as math.
+    A reference that is not math (text, or unparseable) raises ``UnjudgeableReference``.
 
     >>> s = Sample(id="0", group="g", prompt="", completion="\\\\boxed{1+2x}", reference="2x+1")
     >>> math_equivalent(s, MathParams()).value
     1.0
     """
     math_verify = require("math_verify", "math")
-    gold = _parse(math_verify, _gold_text(sample.reference), whole_text=False)
-    if not _has_expression(gold):
-        return None
+    gold = _read_gold(math_verify, sample.reference)
     answer = extract_answer(sample.completion, p)
     if answer is None:
         return Score(0.0, info={"reason": f"no answer found (extract: {p.extract})"})
-    parsed = _parse(math_verify, answer, whole_text=p.extract == "text")
+    parsed = _read_answer(math_verify, answer, whole_text=p.extract == "text")
     if not _has_expression(parsed):
         return Score(0.0, info={"reason": f"answer {answer!r} is not parseable math"})
     same = math_verify.verify(

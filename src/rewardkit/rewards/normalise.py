@@ -2,7 +2,8 @@
 
 ``normalise`` applies the options of ``MatchParams`` (case, whitespace, punctuation, articles) to
 an answer and to each reference alike; ``reference_strings`` reads a reference that is a string,
-a number or a list of acceptable answers, and raises on anything else.
+a number or a list of acceptable answers, and raises ``UnjudgeableReference`` on anything else
+(a data problem, which the program counts and handles by its ``on_unjudgeable`` policy).
 
 >>> normalise("  The  Answer! ", MatchParams(punctuation=True, articles=True))
 'answer'
@@ -15,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from rewardkit.errors import UnjudgeableReference
 from rewardkit.rewards.extract import ExtractParams
 from rewardkit.types import JSONValue
 
@@ -52,27 +54,40 @@ def normalise(text: str, p: MatchParams) -> str:
     return text
 
 
-def reference_strings(reference: JSONValue, component: str) -> list[str]:
+def reference_strings(reference: JSONValue, component: str, wrong_value: float = 0.0) -> list[str]:
     """The acceptable answers: a string, a number, or a non-empty list of them.
+
+    Anything else raises ``UnjudgeableReference`` carrying ``wrong_value``, the value
+    ``component`` gives a wrong answer.
 
     >>> reference_strings([2.0, "two"], "exact_match")
     ['2', 'two']
     """
     items = reference if isinstance(reference, list) else [reference]
     if reference is None or not items:
-        raise ValueError(
+        raise UnjudgeableReference(
             f"{component}: the sample has no reference answer; give the correct answer as "
-            "'reference' (a string, a number, or a list of acceptable answers)"
+            "'reference' (a string, a number, or a list of acceptable answers)",
+            wrong_value,
         )
     out = []
     for item in items:
         if isinstance(item, str):
+            if not item.strip():  # an empty completion would match it
+                raise UnjudgeableReference(
+                    f"{component}: reference {reference!r} holds an empty answer; give the "
+                    "correct answer, or drop the sample",
+                    wrong_value,
+                )
             out.append(item)
-        elif isinstance(item, int | float) and not isinstance(item, bool):
-            out.append(str(int(item)) if float(item).is_integer() else repr(item))
+        elif isinstance(item, int) and not isinstance(item, bool):
+            out.append(str(item))  # exact, also past float precision
+        elif isinstance(item, float):
+            out.append(str(int(item)) if item.is_integer() else repr(item))
         else:
-            raise TypeError(
+            raise UnjudgeableReference(
                 f"{component}: reference item {item!r} is a {type(item).__name__}; give a "
-                "string, a number, or a list of them"
+                "string, a number, or a list of them",
+                wrong_value,
             )
     return out

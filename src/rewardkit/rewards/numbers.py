@@ -7,6 +7,12 @@ without digits (``12 cm``, ``5\\text{ kg}``). Anything else (``3 + 4``, ``1,23``
 unparseable and gives None. A single-letter suffix is read as a unit too (``3x`` reads as 3): use
 ``math_equivalent`` for expressions.
 
+``read_number`` gives the exact value as a ``Fraction``: integers beyond float precision
+(2049425731 and 2049425730, or 20-digit ones) and decimals (0.1) stay exact, so comparing two
+numbers is never blurred by floating point. ``parse_number`` is the same reading as a float.
+
+>>> read_number("12,345,678,901,234,567,891")
+Fraction(12345678901234567891, 1)
 >>> parse_number("$1,234.50")
 1234.5
 >>> parse_number("50%"), parse_number("50%", percent="number")
@@ -19,8 +25,8 @@ True
 
 from __future__ import annotations
 
-import math
 import re
+from fractions import Fraction
 from typing import Literal
 
 PercentMode = Literal["fraction", "number"]
@@ -41,15 +47,18 @@ _NUMBER = re.compile(
     re.VERBOSE,
 )
 _PERCENT_WORDS = ("percent", "per cent", "\\text{percent}", "\\text{ percent}")
+# Exponents beyond this are not read: 1e999999999 as an exact integer would exhaust memory.
+_MAX_EXPONENT = 1000
+_EXPONENT = re.compile(r"[eE]([-+]?\d+)$")
 
 
-def parse_number(text: str, percent: PercentMode = "fraction") -> float | None:
-    """The number written in ``text``, or None when it is not one number.
+def read_number(text: str, percent: PercentMode = "fraction") -> Fraction | None:
+    """The exact number written in ``text``, or None when it is not one number.
 
-    ``percent="fraction"`` reads ``50%`` as 0.5; ``"number"`` reads it as 50.
+    ``percent="fraction"`` reads ``50%`` as 1/2; ``"number"`` reads it as 50.
 
-    >>> parse_number("-\\\\frac{1}{4}")
-    -0.25
+    >>> read_number("-\\\\frac{1}{4}"), read_number("0.1")
+    (Fraction(-1, 4), Fraction(1, 10))
     """
     text = _FRAC.sub(r"\1/\2", text.strip())
     if len(text) > 2 and text[0] == text[-1] == "$":
@@ -57,16 +66,34 @@ def parse_number(text: str, percent: PercentMode = "fraction") -> float | None:
     found = _NUMBER.fullmatch(text)
     if found is None or (found["sign"] and found["sign2"]):
         return None
+    body = found["body"].replace(",", "")
+    exponent = _EXPONENT.search(body)
+    digits = exponent.group(1).lstrip("+-").lstrip("0") if exponent else ""
+    if len(digits) > 4 or int(digits or 0) > _MAX_EXPONENT:
+        return None
     try:
-        value = float(found["body"].replace(",", ""))
+        value = Fraction(body)
         if found["den"] is not None:
-            value /= float(found["den"])
-    except (ValueError, ZeroDivisionError, OverflowError):
+            value /= Fraction(found["den"])
+    except (ValueError, ZeroDivisionError):  # a zero denominator; digits past int's str limit
         return None
     if (found["sign"] or found["sign2"] or "+") in "-\u2212":
         value = -value
     unit = (found["unit"] or "").strip().rstrip(".,;!").lower()
     is_percent = found["pct"] is not None or unit in _PERCENT_WORDS
     if is_percent and percent == "fraction":
-        value /= 100.0
-    return value if not math.isnan(value) else None
+        value /= 100
+    return value
+
+
+def parse_number(text: str, percent: PercentMode = "fraction") -> float | None:
+    """``read_number`` as a float (None when ``text`` is not one number, or is beyond floats).
+
+    >>> parse_number("-\\\\frac{1}{4}")
+    -0.25
+    """
+    value = read_number(text, percent)
+    try:
+        return None if value is None else float(value)
+    except OverflowError:
+        return None
