@@ -29,11 +29,29 @@ def test_a_watch_that_no_node_produces_is_an_error() -> None:
     bad = json.loads(json.dumps(LADDER))
     bad["schedules"]["t"]["watch"] = "reward/hti/mean"
     with pytest.raises(
-        ConfigError, match=r"schedules.t.watch: no node produces metric 'reward/hti/mean'"
+        ConfigError, match=r"schedules.t.watch: no metric 'reward/hti/mean' is reported"
     ):
         RewardProgram.from_dict(bad)
-    bad["schedules"]["t"]["watch"] = "eval/accuracy"  # trainer metrics are allowed
+    bad["schedules"]["t"]["watch"] = "eval/greedy/success"  # a metric the trainer logs
     RewardProgram.from_dict(bad)
+
+
+@pytest.mark.parametrize(
+    ("watch", "hint"),
+    [
+        ("eval/accuracy", ""),  # any train/ or eval/ name passed before
+        ("train/sucess", "did you mean 'train/success'"),
+        ("eval/greedy/succes", "did you mean 'eval/greedy/success'"),
+    ],
+)
+def test_a_watch_the_trainer_does_not_log_is_an_error(watch: str, hint: str) -> None:
+    bad = json.loads(json.dumps(LADDER))
+    bad["schedules"]["t"]["watch"] = watch
+    with pytest.raises(ConfigError) as info:
+        RewardProgram.from_dict(bad)
+    path, message = info.value.problems[0]
+    assert path == "schedules.t.watch" and message.startswith(f"no metric {watch!r} is reported")
+    assert hint in message and "train/..., eval/greedy/..." in message
 
 
 def test_variable_defined_twice_is_an_error() -> None:

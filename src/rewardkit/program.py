@@ -28,9 +28,8 @@ from rewardkit.compose.refs import Ref, is_ref
 from rewardkit.config import ProgramConfig, load_yaml, parse_config
 from rewardkit.diagnostics import STATS, advantage_stats, batch_metrics
 from rewardkit.errors import ConfigError
+from rewardkit.schedule.watch import unknown_watch_problems
 from rewardkit.types import Sample, ScoredBatch, Span
-
-TRAINER_PREFIXES = ("train/", "eval/", "trainer/")
 
 
 @dataclass
@@ -100,20 +99,10 @@ class RewardProgram:
         return float(w)
 
     def _check_watches(self) -> list[tuple[str, str]]:
+        """A watched name must be a node or advantage metric, or one the built-in trainer logs."""
         known = {f"{node.path}/{s}" for node in self.tree.walk() for s in STATS}
         known |= {"advantage/abs_mean", "advantage/std", "advantage/zero_frac"}
-        out = []
-        for name, schedule in self.schedules.items():
-            for metric in schedule.watches:
-                if metric not in known and not metric.startswith(TRAINER_PREFIXES):
-                    out.append(
-                        (
-                            f"schedules.{name}.watch",
-                            f"no node produces metric {metric!r}; "
-                            f"node metrics are <path>/<{'|'.join(STATS)}>, e.g. 'reward/mean'",
-                        )
-                    )
-        return out
+        return unknown_watch_problems(self.schedules, known)
 
     def _check_advantage(self) -> list[tuple[str, str]]:
         adv = self.config.advantage

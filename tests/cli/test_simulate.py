@@ -51,3 +51,22 @@ def test_simulate_needs_schedules() -> None:
         ],
     )
     assert result.exit_code == 2 and "no schedules" in result.output
+
+
+def test_simulate_refuses_a_stream_that_never_reports_the_watched_metric(tmp_path: Path) -> None:
+    stream = tmp_path / "m.jsonl"
+    stream.write_text(
+        "".join(
+            json.dumps({"step": i, "reward/hti/mean": 1.0, "reward/mean": 1.0}) + "\n"
+            for i in range(3)
+        )
+    )
+    result = runner.invoke(
+        app, ["simulate", str(ROOT / "examples/configs/boxes_ladder.yaml"), "-m", str(stream)]
+    )
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())  # the console wraps long lines
+    assert "never reports the watched metric 'reward/hit/mean'" in text
+    assert "(did you mean 'reward/hti/mean'" in text
+    assert "The stream reports: reward/hti/mean, reward/mean" in text
+    assert "Traceback" not in text

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from rewardkit.errors import InputError
+from rewardkit.errors import ConfigError, InputError
 from rewardkit.schedule import build_schedules, simulate
 
 CONFIG = {
@@ -62,3 +62,11 @@ def test_to_table_changes_only_keeps_first_last_changed_and_event_rows() -> None
 def test_steps_must_increase() -> None:
     with pytest.raises(InputError, match="increasing step order"):
         simulate(build_schedules(CONFIG), [(1, {}), (1, {})])
+
+
+def test_a_stream_that_never_reports_a_watched_metric_is_refused() -> None:
+    with pytest.raises(ConfigError, match="never reports the watched metric 'hit'") as info:
+        simulate(build_schedules(CONFIG), [(0, {"hti": 1.0}), (1, {"hti": 1.0})])
+    assert "(did you mean 'hti'?)" in str(info.value)
+    # reported at least once is enough: a missing or NaN step is skipped, as in training
+    simulate(build_schedules(CONFIG), [(0, {"hti": 1.0}), (1, {"hit": 1.0})])

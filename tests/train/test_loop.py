@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from rewardkit.errors import ConfigError
 from rewardkit.train import TrainConfig
 from rewardkit.train.batch import MAX_REFILL_ROUNDS
 from rewardkit.train.loop import train
@@ -157,3 +158,48 @@ def test_implicit_prm_reads_the_live_policy_against_its_start(
     assert rows[0]["reward/process/prm/std"] == pytest.approx(0.0, abs=1e-5)
     assert rows[2]["reward/process/prm/std"] > 0.0
     assert rows[2]["steps/scored_frac"] > 0.0
+
+
+def test_a_watched_metric_the_step_lacks_stops_training_after_that_step(
+    tiny: Callable[..., dict[str, Any]], tmp_path: Path
+) -> None:
+    # train/iou is a trainer metric (the boxes judge's), so the program builds; countdown's
+    # judge never reports it, so the ladder would never move: the run stops after step 0.
+    program = _ladder_program()
+    program["reward"] = {"fn": "countdown"}
+    program["schedules"]["t"]["watch"] = "train/iou"
+    options = tiny(task="countdown", steps=3, eval_every=0, program=program)
+    with pytest.raises(ConfigError) as info:
+        train(TrainConfig(**options))
+    (path, message), *_ = info.value.problems
+    assert path == "schedules.t.watch"
+    assert message.startswith("step 0 did not report the watched metric 'train/iou'")
+    assert "(did you mean 'train/" in message
+    assert "The step reported: " in message and "train/parses" in message
+    rows = read_jsonl(next(Path(options["out_dir"]).iterdir()) / "metrics.jsonl")
+    assert [r["step"] for r in rows] == [0]  # the step was logged, then training stopped
+    # The command line: a clear message, exit 2, no traceback.
+    config = tmp_path / "train.yaml"
+    config.write_text(json.dumps({**options, "out_dir": str(tmp_path / "cli_runs")}))
+    done = subprocess.run(
+        [sys.executable, "-m", "rewardkit.cli.main", "train", str(config), "--quiet"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+    )
+    assert done.returncode == 2, done.stderr
+    assert "did not report the watched metric 'train/iou'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_every_metric_the_trainer_logs_is_one_a_schedule_may_watch(
+    tiny: Callable[..., dict[str, Any]],
+) -> None:
+    """The names ``check`` accepts (schedule.watch.TRAINER_METRICS) follow what train/ logs."""
+    from rewardkit.schedule.watch import TRAINER_METRICS
+
+    options = tiny(task="chain", steps=1, kl_beta=0.1, program=_filtered_program())
+    rows = read_jsonl(train(TrainConfig(**options)).run_dir / "metrics.jsonl")
+    logged = {k for k in rows[0] if k.startswith(("train/", "eval/", "steps/", "data/", "time/"))}
+    assert logged - TRAINER_METRICS == set()
+    assert {"train/loss", "train/kl", "eval/greedy/steps_right", "data/kept_groups"} <= logged

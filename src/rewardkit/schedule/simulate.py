@@ -17,6 +17,7 @@ from typing import Any
 
 from rewardkit.errors import InputError
 from rewardkit.schedule.base import Event, Schedule
+from rewardkit.schedule.watch import never_reported
 
 
 @dataclass
@@ -84,11 +85,14 @@ def simulate(
     ``schedules``; the schedules passed in are not advanced.
 
     For each step the row records the values used while it ran, then the schedules observe its
-    metrics, so a move decided after step ``t`` shows in the row of step ``t + 1``.
+    metrics, so a move decided after step ``t`` shows in the row of step ``t + 1``. A stream that
+    never reports a watched metric is refused (ConfigError naming the metrics it does report): the
+    schedule would sit at its first value and say nothing.
     """
     running = {name: copy.deepcopy(s) for name, s in schedules.items()}
     timeline = Timeline(tuple(running))
     last: int | None = None
+    reported: set[str] = set()
     for step, metrics in stream:
         if last is not None and step <= last:
             raise InputError(
@@ -99,4 +103,8 @@ def simulate(
         timeline.rows.append((step, {name: s.value(step) for name, s in running.items()}))
         for s in running.values():
             timeline.events.extend(s.observe(step, metrics))
+        reported.update(metrics)
+    silent = never_reported(schedules, reported)
+    if silent is not None:
+        raise silent
     return timeline

@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 
 from rewardkit.errors import ConfigError, require
+from rewardkit.schedule.watch import unreported
 from rewardkit.train.batch import StepBatch, collect_step
 from rewardkit.train.checkpoint import TrainerState, save_checkpoint
-from rewardkit.train.config import TrainConfig
+from rewardkit.train.config import TrainConfig, load_train_config
 from rewardkit.train.evaluate import evaluate
 from rewardkit.train.setup import Session, Status, build_session, run_folder_path, saved_config
 from rewardkit.train.stepstats import batch_step_stats
@@ -52,7 +53,7 @@ def train(
     if resume is not None:
         if config is not None:
             raise ConfigError("give a config or a run folder to resume, not both")
-        cfg = TrainConfig.model_validate(saved_config(resume))
+        cfg = load_train_config(saved_config(resume))
         run_dir = Path(resume)
     else:
         cfg = config or TrainConfig()
@@ -90,12 +91,18 @@ def train(
                 "time/step": t4 - t1,
             }
         )
+        # A watched metric this step lacks would leave its schedule stuck: stop once it is logged.
+        # eval/ metrics come every eval_every steps (never with 0, and then a watch is an error).
+        between_evals = bool(cfg.eval_every) and step % cfg.eval_every != 0
+        silent = unreported(s.program.schedules, metrics, step, ("eval/",) if between_evals else ())
         events = s.program.observe(step, metrics, s.program.outcomes(b.scored, b.adv, b.correct))
         metrics.update(s.program.curriculum_metrics())
         metrics.update({f"next/{k}": v for k, v in s.program.variables.items()})
         events += [{"kind": "error", **f.as_dict()} for f in b.scored.failures]
         s.run.log_step(step, metrics)
         s.run.log_events(step, events)
+        if silent is not None:
+            raise silent
         if on_step is not None:
             on_step(step, metrics)
         last = step + 1 == cfg.steps
