@@ -74,7 +74,7 @@ def probe(
     """
     chosen, allowed = _names(mutations, module), _split(allow)
     try:
-        program = _load_program(config)
+        program = load_program(config)
         samples = _read(input)
         report = run_probe(program, samples, chosen)
     except InputError as exc:
@@ -140,7 +140,8 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def _load_program(config: Path) -> RewardProgram:
+def load_program(config: Path) -> RewardProgram:
+    """The RewardProgram of a program config, or of a train config's ``program``."""
     if not config.is_file():
         raise InputError(f"config file {str(config)!r} does not exist")
     data = load_yaml(config)

@@ -54,6 +54,8 @@ class MutationResult:
     paid_by: dict[str, int] = field(default_factory=dict)
     partial_by: dict[str, int] = field(default_factory=dict)
     errors: int = 0
+    example: str = ""
+    """The mutated completion of the first sample it applied to (cut at 300 characters)."""
 
     @property
     def verdict(self) -> str:
@@ -84,6 +86,7 @@ class MutationResult:
             "paid_by": self.paid_by,
             "partial_by": self.partial_by,
             "errors": self.errors,
+            "example": self.example,
         }
 
 
@@ -151,6 +154,7 @@ def probe(
                 continue
             k, result = where[(i, m.name)], results[m.name]
             result.applied += 1
+            result.example = result.example or batch[k].completion[:300]
             result.correct.append(float(rewards[c]))
             result.advantages.append(float(advantages[k]))
             result.errors += batch[k].id in failed_ids
