@@ -121,3 +121,13 @@ def test_curricula_observe_outcomes() -> None:
     restored = RewardProgram.from_dict(config)
     restored.load_state_dict(json.loads(json.dumps(program.state_dict())))
     assert restored.curricula["sec"].probabilities() == probs  # type: ignore[attr-defined]
+
+
+def test_a_watch_may_read_every_metric_the_program_reports() -> None:
+    program = RewardProgram.from_dict(LADDER)
+    logged = program.score(samples([{"v": 1.0}, {"v": 0.0}])).metrics
+    logged |= program.advantages(program.score(samples([{"v": 1.0}, {"v": 0.0}]))).metrics
+    for metric in sorted(k for k in logged if not k.startswith("schedule/")):
+        config = json.loads(json.dumps(LADDER))
+        config["schedules"]["t"]["watch"] = metric
+        RewardProgram.from_dict(config)  # no problem: the program reports it

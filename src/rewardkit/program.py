@@ -101,7 +101,8 @@ class RewardProgram:
     def _check_watches(self) -> list[tuple[str, str]]:
         """A watched name must be a node or advantage metric, or one the built-in trainer logs."""
         known = {f"{node.path}/{s}" for node in self.tree.walk() for s in STATS}
-        known |= {"advantage/abs_mean", "advantage/std", "advantage/zero_frac"}
+        known |= {"advantage/abs_mean", "advantage/std", "advantage/zero_frac", "errors/total"}
+        known |= {f"unjudgeable/{k}" for k in ("total", "samples", "skipped")}
         return unknown_watch_problems(self.schedules, known)
 
     def _check_advantage(self) -> list[tuple[str, str]]:
