@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from rewardkit.errors import ConfigError, UnjudgeableReference
+from rewardkit.errors import ConfigError, InputError, UnjudgeableReference
 from rewardkit.registry import StatefulReward, get, reward
 from rewardkit.types import Sample, Score
 
@@ -174,7 +174,7 @@ def test_repetition_words_is_the_default_even_with_token_ids() -> None:
 
 
 def test_repetition_tokens_without_token_ids_says_how_to_fix() -> None:
-    with pytest.raises(ValueError, match="unit: words"):
+    with pytest.raises(InputError, match="unit: words"):
         run("repetition", make("a a a a"), unit="tokens")
 
 

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from rewardkit import registry
-from rewardkit.errors import UnjudgeableReference
+from rewardkit.errors import InputError, UnjudgeableReference
 from rewardkit.registry import Params, reward
 from rewardkit.types import Sample, Score
 
@@ -125,7 +125,7 @@ def repetition(sample: Sample, p: RepetitionParams) -> Score:
     units: Sequence[object]
     if p.unit == "tokens":
         if sample.token_ids is None:
-            raise ValueError(
+            raise InputError(
                 f"repetition: unit 'tokens' needs the token ids of sample {sample.id!r}, which "
                 "has none; give token_ids with the samples, or set unit: words"
             )
