@@ -83,6 +83,14 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
     bad_cfg, good = files(tmp_path, "reward: {fn: exact_mtch}\n", TAGGED)
     result = run(bad_cfg, "-i", good)
     assert result.returncode == 2 and "did you mean 'exact_match'" in result.stderr
+    # no correct completion gets a reward (numeric cannot read "forty-two"): nothing to compare
+    cfg, data = files(
+        tmp_path, "reward: {fn: numeric}\n", [{"completion": "42", "reference": "forty-two"}]
+    )
+    result = run(cfg, "-i", data)
+    assert (
+        result.returncode == 2 and "none of the 1 correct completions got a reward" in result.stderr
+    )
     cfg, data = files(tmp_path, CORRECT, TAGGED)
     result = run(cfg, "-i", data, "-m", "wrong_anwser")
     assert result.returncode == 2 and "did you mean 'wrong_answer'" in result.stderr

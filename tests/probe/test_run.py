@@ -152,3 +152,10 @@ def test_a_sample_whose_correct_completion_is_unjudged_is_left_out() -> None:
 def test_no_samples_is_an_input_error() -> None:
     with pytest.raises(InputError, match="no samples"):
         probe(RewardProgram.from_dict({"reward": {"fn": "exact_match"}}), [])
+
+
+def test_a_correct_completion_that_earns_nothing_is_pointed_out() -> None:
+    # the "correct" completion is wrong: it earns 0, so every mutation ties with it
+    wrong = [Sample("a", "a", "12*7?", "85", "84")]
+    report = probe(RewardProgram.from_dict({"reward": {"fn": "exact_match"}}), wrong, ["empty"])
+    assert report.unpaid == [0] and report.results[0].verdict == "pays"

@@ -69,6 +69,8 @@ def probe(
     else where the reference is written, else its last number; a sample's meta "wrong_answer"
     sets the wrong answer used (default: the answer +1, another letter, another word).
 
+    Variables driven by schedules take their initial values (step 0).
+
     Exit codes: 0 no mutation pays or escapes; 1 one does on some sample (or scoring raised);
     2 bad config, input or option.
     """
@@ -94,6 +96,11 @@ def probe(
         err.print(
             f"[yellow]{len(report.unjudged)} sample(s) left out: their correct completion got "
             f"no reward: {', '.join(report.unjudged[:10])}[/yellow]"
+        )
+    if report.unpaid:
+        err.print(
+            f"[yellow]{len(report.unpaid)} correct completion(s) earn 0 or less: are they "
+            "correct, and in the format the config rewards?[/yellow]"
         )
     if json_path is not None:
         json_path.parent.mkdir(parents=True, exist_ok=True)

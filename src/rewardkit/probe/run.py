@@ -100,6 +100,12 @@ class ProbeReport:
     correct_advantages: list[float]
     results: list[MutationResult]
 
+    @property
+    def unpaid(self) -> list[int]:
+        """Indices (into ``correct``) of correct completions that earn 0 or less: likely not
+        correct, or not what the config rewards; every mutation then ties with them."""
+        return [i for i, r in enumerate(self.correct) if r <= 0]
+
     def failing(self, allowed: Sequence[str] = ()) -> list[MutationResult]:
         """The mutations that pay or escape on some sample, except those in ``allowed``."""
         return [r for r in self.results if r.failed and r.name not in allowed]
