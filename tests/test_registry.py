@@ -191,3 +191,32 @@ def test_a_third_party_package_registers_through_entry_points(tmp_path: Path) ->
         tmp_path,
     )
     assert out.strip() == "demo_by_module Registered under its entry point's name."
+
+
+def test_task_rewards_work_from_the_command_line_without_an_import(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "reward:\n  weighted:\n    - {fn: countdown}\n    - {fn: workflow_integrity}\n"
+        "    - {fn: chain_step}\n"
+    )
+    countdown = tmp_path / "countdown.yaml"
+    countdown.write_text("reward: {fn: countdown}\n")
+    data = tmp_path / "in.jsonl"
+    data.write_text(
+        '{"id": "a", "completion": "2*3", "reference": {"numbers": [2, 3], "target": 6}}\n'
+    )
+    out = _run(
+        f"""
+        from typer.testing import CliRunner
+        from rewardkit.cli.main import app
+        run = CliRunner().invoke
+        listed = run(app, ["components"]).output
+        print(all(n in listed for n in ("countdown", "workflow_integrity", "chain_step")))
+        print(run(app, ["check", {str(config)!r}]).exit_code)
+        scored = run(app, ["score", "-c", {str(countdown)!r}, "-i", {str(data)!r},
+                           "-o", {str(tmp_path / "out.jsonl")!r}])
+        print(scored.exit_code)
+        print(open({str(tmp_path / "out.jsonl")!r}).read().count('"reward": 1.0'))
+        """
+    )
+    assert out.split() == ["True", "0", "0", "1"]
