@@ -5,7 +5,9 @@
 - ``chain``: multi-step arithmetic with checkable steps (process + outcome rewards);
 - ``workflow``: a JSON node graph from a description (validity, integrity, graph F1; ComfyUI-R1).
 
-Importing this package registers the task components ``countdown`` and ``workflow_integrity``.
+The task reward components ``countdown``, ``workflow_integrity`` and ``chain_step`` are registered
+through the ``rewardkit.rewards`` entry point (``tasks.rewards``): every registry lookup finds them
+without an import of this package.
 torch and transformers are imported only by ``models`` and ``warmstart``, when used.
 
 >>> make_task("boxes", {"size": 6}).size
