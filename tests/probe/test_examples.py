@@ -24,13 +24,7 @@ PROBE_DATA = {
     "train_chain.yaml": "probe_chain.jsonl",
 }
 """Each config's samples with correct completions, in examples/data/."""
-FINDINGS = {
-    "math_answer.yaml": (
-        {"wrong_answer"},
-        "rel_tol: 0.0001 pays the wrong answer 12376 for 12375 (paid by reward/correct): a "
-        "relative tolerance accepts wrong integers past 10,000",
-    ),
-}
+FINDINGS: dict[str, tuple[set[str], str]] = {}
 """Configs that fail the probe today: the mutations that pay, and why (shown as xfail). The test
 asserts exactly this state, so a fix fails it until the entry is removed."""
 _PAYS = re.compile(r"^#\s*probe pays:\s*([\w\s,]+?)\s*(?:\(|$)", re.MULTILINE)
