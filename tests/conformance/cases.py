@@ -174,3 +174,43 @@ def numeric_cases(answers: list[str], seed: int = 0) -> list[Case]:
         out.append(Case(name, form(n), answer))
         out.append(Case("right", str(n), answer))
     return out
+
+
+def word_cases(answers: list[str], seed: int = 0) -> list[Case]:
+    """Answers to word tasks (a word spelled backward, a sorted word list) written the ways
+    models write them; ``answers`` are the datasets' reference strings."""
+    rng = random.Random(seed)
+    forms: list[tuple[str, Callable[[str], str]]] = [
+        ("right", str),
+        ("upper_case", str.upper),
+        ("surrounding_space", lambda a: f" {a}\n"),
+        ("trailing_period", lambda a: a + "."),
+        ("sentence", lambda a: f"The answer is {a}"),
+        ("truncated", lambda a: a[: max(1, len(a) // 2)]),
+        ("swapped", lambda a: a[1] + a[0] + a[2:] if len(a) > 1 else a + a),
+        ("reversed", lambda a: a[::-1] if a[::-1] != a else a + "x"),
+        ("no_space_after_comma", lambda a: a.replace(", ", ",")),
+        ("double_space", lambda a: a.replace(" ", "  ") if " " in a else a + "  x"),
+        ("empty", lambda a: ""),
+    ]
+    out: list[Case] = []
+    for answer in answers:
+        name, form = rng.choice(forms)
+        out.append(Case(name, form(answer), answer))
+        out.append(Case("right", answer, answer))
+    return out
+
+
+MATH_DELIMITERS = ("$", "\\boxed", "\\(", "\\[")
+
+
+def read_differently_bare(text: str) -> bool:
+    """Whether math-verify reads ``text`` (no math delimiters) differently alone and boxed:
+    alone it reads a bare "2x+1" as 2 and "\\pi" as nothing, boxed as one expression."""
+    import math_verify
+
+    if any(d in text for d in MATH_DELIMITERS):
+        return False
+    alone = math_verify.parse(text, parsing_timeout=None)
+    boxed = math_verify.parse("\\boxed{" + text + "}", parsing_timeout=None)
+    return str(alone) != str(boxed)

@@ -14,13 +14,11 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from tests.conformance.cases import UNJUDGED, Case, judge, math_cases
+from tests.conformance.cases import UNJUDGED, Case, judge, math_cases, read_differently_bare
 
 from rewardkit.rewards.math import MathParams, letter_words, math_equivalent
 
 math_verify = pytest.importorskip("math_verify")
-
-DELIMITERS = ("$", "\\boxed", "\\(", "\\[")
 
 REASONS = {
     "bare_reference": "a reference without delimiters is read as one expression (boxed); "
@@ -41,20 +39,12 @@ def peer(case: Case) -> float | str:
     return float(math_verify.verify(gold, answer, timeout_seconds=None))
 
 
-def _read(text: str) -> str:
-    return str(math_verify.parse(text, parsing_timeout=None))
-
-
-def _bare(text: str) -> bool:
-    return not any(d in text for d in DELIMITERS)
-
-
 def intended(case: Case, ours: Any, theirs: Any) -> str | None:
     """The key in REASONS that explains this disagreement, or None."""
     reference = str(case.reference)
-    if _bare(reference) and _read(reference) != _read("\\boxed{" + reference + "}"):
+    if read_differently_bare(reference):
         return "bare_reference"
-    if _bare(case.completion) and _read(case.completion) != _read(f"\\boxed{{{case.completion}}}"):
+    if read_differently_bare(case.completion):
         return "bare_answer"
     boxed_reference = math_verify.parse(reference, parsing_timeout=None)
     if ours == UNJUDGED and letter_words(reference, boxed_reference):
