@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from rewardkit.advantage.estimators import EPS, resolve_eps
 from rewardkit.errors import ConfigError, InputError, config_error
 
 Estimator = Literal["grpo", "dr_grpo", "batch_std", "rloo", "gdpo"]
@@ -26,7 +27,15 @@ class AdvantageConfig(_Frozen):
     """How rewards become advantages."""
 
     estimator: Estimator = Field("grpo", description="grpo | dr_grpo | batch_std | rloo | gdpo")
-    eps: float = Field(1e-6, gt=0, description="added to the std before dividing")
+    eps: float = Field(
+        EPS,
+        gt=0,
+        description="added to the std before dividing (grpo, batch_std, both gdpo stages, step "
+        "advantages); a number, or a peer's value by name: trl (1e-4, TRL 1.16 GRPOTrainer) or "
+        "verl (1e-6, verl 0.9.1 core_algos). Default 1e-6: advantages stay z-scores (within 1%) "
+        "for any group std >= 1e-4, where TRL's 1e-4 shrinks a group of std 5e-4 by a sixth and "
+        "one of std 1e-4 by half; an all-equal group gets 0 either way. See docs/conformance.md",
+    )
     steps_from: str | None = Field(
         None,
         description="node path whose step values feed per-token advantages (auto: the last "
@@ -44,6 +53,17 @@ class AdvantageConfig(_Frozen):
         "clip (r -> min(r - eta, 0)) | delta (r_t -> r_t - r_t+1)",
     )
     step_clip_eta: float = Field(0.5, description="eta of step_cap: clip (a step >= eta earns 0)")
+
+    @field_validator("eps", mode="before")
+    @classmethod
+    def _eps_preset(cls, value: Any) -> Any:
+        # A preset name becomes its number here, so every consumer reads a plain float.
+        if isinstance(value, str):
+            try:
+                return resolve_eps(value)
+            except ConfigError as exc:
+                raise ValueError(exc.problems[0][1]) from None
+        return value
 
 
 class ProgramConfig(_Frozen):

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.conftest import samples
 
 from rewardkit.advantage import ESTIMATORS, Groups, batch_std, dr_grpo, gdpo, grpo, rloo
+from rewardkit.advantage.estimators import EPS, EPS_PRESETS, resolve_eps
+from rewardkit.config import AdvantageConfig
+from rewardkit.errors import ConfigError
+from rewardkit.program import RewardProgram
 
 NAN = float("nan")
 
@@ -100,3 +107,45 @@ def test_groups_preserve_first_appearance_order() -> None:
 def test_zero_variance_fraction(values: list[float], expected: float) -> None:
     # with [1, NaN | 0, 1]: group a has one applicable value (not eligible), group b differs
     assert Groups.from_ids("aabb").zero_variance_fraction(np.array(values)) == expected
+
+
+# -- eps: an explicit option with the peers' values by name (issue 10, item 6) ----------------------
+
+
+def test_eps_presets_are_the_peers_values() -> None:
+    # TRL 1.16 GRPOTrainer: (r - mean) / (std + 1e-4); verl 0.9.1 core_algos: epsilon=1e-6
+    assert EPS_PRESETS == {"trl": 1e-4, "verl": 1e-6}
+    assert EPS == EPS_PRESETS["verl"] == AdvantageConfig().eps
+    assert resolve_eps("trl") == 1e-4 and resolve_eps(0.01) == 0.01
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("tlr", "did you mean 'trl'"), ("openrlhf", "trl (0.0001), verl (1e-06)"), (0.0, "positive")],
+)
+def test_an_unknown_eps_preset_names_the_presets(value: str | float, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        resolve_eps(value)
+
+
+def test_an_eps_preset_by_name_in_a_program_config() -> None:
+    # One group [0, 1e-4, 0, 0]: mean 2.5e-5, std 5e-5. eps: trl divides by 1.5e-4 (TRL's result,
+    # checked against TRL itself in tests/conformance): 7.5e-5 / 1.5e-4 = 0.5 and
+    # -2.5e-5 / 1.5e-4 = -1/6. The default (verl's 1e-6) divides by 5.1e-5: 1.4706 and -0.4902.
+    rows = [{"v": 0.0}, {"v": 1e-4}, {"v": 0.0}, {"v": 0.0}]
+    by_name = {}
+    for eps in ("trl", "verl", 1e-4):
+        program = RewardProgram.from_dict(
+            {"reward": {"fn": "test_meta"}, "advantage": {"eps": eps}}
+        )
+        adv = program.advantages(program.score(samples(rows, group_size=4))).per_sample
+        by_name[eps] = adv.round(4).tolist()
+    assert by_name["trl"] == by_name[1e-4] == [-0.1667, 0.5, -0.1667, -0.1667]
+    assert by_name["verl"] == [-0.4902, 1.4706, -0.4902, -0.4902]
+
+
+def test_an_unknown_eps_preset_is_a_config_error_at_its_path() -> None:
+    with pytest.raises(ConfigError) as info:
+        RewardProgram.from_dict({"reward": {"fn": "test_meta"}, "advantage": {"eps": "trll"}})
+    [(path, message)] = info.value.problems
+    assert path == "advantage.eps" and "did you mean 'trl'" in message
