@@ -220,3 +220,31 @@ def test_task_rewards_work_from_the_command_line_without_an_import(tmp_path: Pat
         """
     )
     assert out.split() == ["True", "0", "0", "1"]
+
+
+class CountingParams(Params):
+    start: int = 0
+
+
+class Counting(registry.StatefulReward):
+    """A stateful component referenced as module:Class (not registered)."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def score_batch(self, samples: list[Sample], params: CountingParams) -> list[float]:
+        self.seen += len(samples)
+        return [float(params.start + self.seen)] * len(samples)
+
+
+def test_a_stateful_class_by_reference_stays_stateful() -> None:
+    comp = registry.get("tests.test_registry:Counting")
+    assert comp.stateful and comp.fn is Counting and comp.params is CountingParams
+    from rewardkit import RewardProgram
+
+    program = RewardProgram.from_dict(
+        {"reward": {"fn": "tests.test_registry:Counting", "start": 1}}
+    )
+    batch = [Sample(id=str(i), group="g", prompt="", completion="") for i in range(2)]
+    assert program.score(batch).reward_list() == [3.0, 3.0]
+    assert program.score(batch).reward_list() == [5.0, 5.0]

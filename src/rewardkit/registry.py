@@ -266,16 +266,20 @@ def _from_callable(fn: Callable[..., Any]) -> Component:
         return comp
     name = f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', repr(fn))}"
     doc = inspect.getdoc(fn) or ""
-    params = _annotated_params(fn)
-    if params is None and not _takes_params(fn):
-        return _keyword_style(fn, name, doc)
+    if isinstance(fn, type) and issubclass(fn, StatefulReward):  # score_batch(self, samples, p)
+        params = _annotated_params(fn.score_batch, 2)
+    else:
+        params = _annotated_params(fn)
+        if params is None and not _takes_params(fn):
+            return _keyword_style(fn, name, doc)
     return Component(
         name=name, fn=fn, params=params or Params, doc=doc.splitlines()[0] if doc else ""
     )
 
 
-def _annotated_params(fn: Callable[..., Any]) -> type[BaseModel] | None:
-    """The parameter model a function's second argument is annotated with, if any."""
+def _annotated_params(fn: Callable[..., Any], position: int = 1) -> type[BaseModel] | None:
+    """The parameter model a function's argument ``position`` (the one after the sample) is
+    annotated with, if any."""
     if isinstance(fn, type):
         return None
     try:
@@ -283,7 +287,7 @@ def _annotated_params(fn: Callable[..., Any]) -> type[BaseModel] | None:
         hints = typing.get_type_hints(fn)
     except (TypeError, ValueError, NameError):
         return None
-    hint = hints.get(arguments[1]) if len(arguments) > 1 else None
+    hint = hints.get(arguments[position]) if len(arguments) > position else None
     return hint if inspect.isclass(hint) and issubclass(hint, BaseModel) else None
 
 
