@@ -1,0 +1,155 @@
+"""What TRL hands a reward function, as rewardkit Samples; and the scored batches the callback reads.
+
+TRL calls every reward function with ``prompts``, ``completions``, ``completion_ids`` and one
+list per dataset column (plus ``trainer_state``, ``log_extra``, ``log_metric``). Prompts and
+completions are strings, or chats (lists of ``{"role", "content"}`` messages). Nothing here
+imports TRL, so this module is tested without it.
+
+>>> samples = to_samples(["2+2?"], ["4"], [[52]], {"reference": ["4"], "task": ["add"]})
+>>> samples[0].reference, samples[0].meta["task"], samples[0].token_ids
+('4', 'add', (52,))
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rewardkit.errors import InputError
+from rewardkit.program import RewardProgram
+from rewardkit.types import Sample, ScoredBatch
+
+TRAINER_KWARGS = frozenset({"trainer_state", "log_extra", "log_metric", "environments"})
+"""Keyword arguments TRL adds that are not dataset columns."""
+
+
+def text_of(message: Any) -> str:
+    """A prompt or completion as text: a string as is, a chat as its messages' contents.
+
+    >>> text_of([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}])
+    'hi\\nyo'
+    >>> text_of([{"role": "user", "content": [{"type": "text", "text": "see"}]}])
+    'see'
+    """
+    if isinstance(message, str):
+        return message
+    if isinstance(message, Mapping):
+        content = message.get("content", "")
+        if isinstance(content, str):
+            return content
+        parts = [p.get("text", "") for p in content or () if isinstance(p, Mapping)]
+        return "".join(str(p) for p in parts)
+    if isinstance(message, Sequence):
+        return "\n".join(text_of(m) for m in message)
+    return str(message)
+
+
+def to_samples(
+    prompts: Sequence[Any],
+    completions: Sequence[Any],
+    completion_ids: Sequence[Sequence[int]] | None,
+    columns: Mapping[str, Sequence[Any]],
+    reference_column: str | None = "reference",
+    groups: Sequence[str] | None = None,
+    step: int = 0,
+) -> list[Sample]:
+    """One Sample per completion of a TRL reward call.
+
+    ``reference_column`` names the dataset column that holds the ground truth (None: no
+    reference); every other column goes to ``meta``. The group of a completion is its prompt
+    text unless ``groups`` is given (the trainer subclass knows the exact groups).
+    """
+    data = {k: v for k, v in columns.items() if k not in TRAINER_KWARGS}
+    if reference_column is not None and reference_column not in data:
+        raise InputError(
+            f"the dataset has no column {reference_column!r} (columns: "
+            f"{', '.join(sorted(data)) or 'none'}); pass reference_column='<the column with "
+            "the ground truth>', or reference_column=None when no component reads a reference"
+        )
+    references = data.pop(reference_column) if reference_column is not None else None
+    rank = os.environ.get("RANK", "0")
+    out = []
+    for i, (prompt, completion) in enumerate(zip(prompts, completions, strict=True)):
+        text = text_of(prompt)
+        ids = completion_ids[i] if completion_ids is not None else None
+        out.append(
+            Sample(
+                id=f"{step}-{rank}-{i}",
+                group=groups[i] if groups is not None else text,
+                prompt=text,
+                completion=text_of(completion),
+                reference=references[i] if references is not None else None,
+                meta={k: v[i] for k, v in data.items()},
+                token_ids=tuple(int(t) for t in ids) if ids is not None else None,
+            )
+        )
+    return out
+
+
+@dataclass
+class Recorder:
+    """The train batches one program scored since the callback last read them.
+
+    ``gathered`` batches already hold every rank's samples (the trainer subclass scores the
+    gathered batch); the others are this rank's slice. Nothing is kept unless a callback listens.
+    """
+
+    listening: bool = False
+    pending: list[tuple[ScoredBatch, bool]] = field(default_factory=list)
+
+    def add(self, scored: ScoredBatch, gathered: bool = False) -> None:
+        if self.listening:
+            self.pending.append((scored, gathered))
+
+    def take(self) -> list[tuple[ScoredBatch, bool]]:
+        out, self.pending = self.pending, []
+        return out
+
+
+_RECORDERS: weakref.WeakKeyDictionary[RewardProgram, Recorder] = weakref.WeakKeyDictionary()
+
+
+def recorder(program: RewardProgram) -> Recorder:
+    """The one Recorder of ``program``: the reward functions write to it, the callback reads it."""
+    if program not in _RECORDERS:
+        _RECORDERS[program] = Recorder()
+    return _RECORDERS[program]
+
+
+class BatchScorer:
+    """Scores a TRL reward call once for all the functions of one program.
+
+    TRL calls each reward function in turn with the same ``completions`` list; the first call
+    scores the whole tree and the others read their node's column from that result.
+    """
+
+    def __init__(self, program: RewardProgram, reference_column: str | None = "reference"):
+        self.program = program
+        self.reference_column = reference_column
+        self._last: tuple[Any, ScoredBatch] | None = None
+
+    def __call__(
+        self,
+        prompts: Sequence[Any],
+        completions: Sequence[Any],
+        completion_ids: Sequence[Sequence[int]] | None,
+        columns: Mapping[str, Any],
+    ) -> ScoredBatch:
+        if self._last is not None and self._last[0] is completions:
+            return self._last[1]
+        state = columns.get("trainer_state")
+        step = int(getattr(state, "global_step", self.program.step))
+        samples = to_samples(
+            prompts, completions, completion_ids, columns, self.reference_column, step=step
+        )
+        scored = self.program.score(samples)
+        recorder(self.program).add(scored)
+        # Holding the list keeps its id from being reused by a later batch.
+        self._last = (completions, scored)
+        return scored
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_last": None}
