@@ -248,3 +248,23 @@ def test_a_stateful_class_by_reference_stays_stateful() -> None:
     batch = [Sample(id=str(i), group="g", prompt="", completion="") for i in range(2)]
     assert program.score(batch).reward_list() == [3.0, 3.0]
     assert program.score(batch).reward_list() == [5.0, 5.0]
+
+
+def test_a_plugin_that_fails_to_import_is_named_not_silently_missing(tmp_path: Path) -> None:
+    info = tmp_path / "rk_broken_demo-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: rk-broken-demo\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[rewardkit.rewards]\nbroken = rk_no_such_module_xyz\n")
+    out = _run(
+        """
+        from rewardkit import registry
+        from rewardkit.errors import ConfigError
+        try:
+            registry.names()
+        except ConfigError as exc:
+            print(exc)
+        """,
+        tmp_path,
+    )
+    assert "reward plugin 'broken' = 'rk_no_such_module_xyz'" in out
+    assert "'rk-broken-demo') failed to load: ModuleNotFoundError" in out
