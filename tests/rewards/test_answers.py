@@ -113,6 +113,12 @@ def test_exact_match_bad_params_fail_at_build(params: dict[str, Any]) -> None:
         ("2049425731", 2049425730, {"rel_tol": 1e-9}, 1.0),  # an explicit tolerance applies
         ("2049425731", 2049425730, {"abs_tol": 1}, 1.0),
         ("2049425732", 2049425730, {"abs_tol": 1}, 0.0),
+        ("The answer is \\frac{3}{4}", 4, {}, 0.0),  # the denominator alone paid 1.0
+        ("The answer is \\frac{3}{4}", 0.75, {}, 1.0),
+        ("The answer is 2^{10}", 10, {}, 0.0),  # the exponent alone paid 1.0
+        ("The answer is \\sqrt{2}", 2, {}, 0.0),
+        ("So x = \u221212.", -12, {}, 1.0),  # a U+2212 minus was dropped: 0.0
+        ("So x = \u221212.", 12, {}, 0.0),
         ("no numbers here", 3, {}, 0.0),
         ("<answer>12 cm</answer>", 12, {"extract": "answer_tag"}, 1.0),  # unit stripped
         ("<answer>twelve</answer>", 12, {"extract": "answer_tag"}, 0.0),  # not a number

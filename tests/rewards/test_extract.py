@@ -34,6 +34,17 @@ from rewardkit.rewards.extract import ExtractParams, extract_answer, last_boxed
         ("grew 50%", {"extract": "last_number"}, "50%"),
         ("about .5", {"extract": "last_number"}, ".5"),
         ("no digits", {"extract": "last_number"}, None),
+        ("so it is \u22125.", {"extract": "last_number"}, "\u22125"),  # was 5: the sign dropped
+        ("x = \\frac{3}{4}", {"extract": "last_number"}, "\\frac{3}{4}"),  # was the 4
+        ("x = -\\dfrac{1}{4}", {"extract": "last_number"}, "-\\dfrac{1}{4}"),
+        ("about 1.5e3 m", {"extract": "last_number"}, "1.5e3"),  # was the 3
+        ("it is 2^{10}", {"extract": "last_number"}, None),  # an exponent, not the answer
+        ("it is 2^10", {"extract": "last_number"}, None),
+        ("it is \\sqrt{2}", {"extract": "last_number"}, None),
+        ("it is \\sqrt[3]{8}", {"extract": "last_number"}, None),
+        ("x_{12}", {"extract": "last_number"}, None),
+        ("2^{10} = 1024", {"extract": "last_number"}, "1024"),
+        ("x_1 = 5", {"extract": "last_number"}, "5"),
         ("id=7; id=8", {"extract": "regex", "pattern": r"id=(\d)"}, "8"),  # last match
         ("k: v", {"extract": "regex", "pattern": r"(\w+): (\w+)", "group": 2}, "v"),
         ("abc", {"extract": "regex", "pattern": r"b", "group": 0}, "b"),  # group 0: whole match

@@ -76,6 +76,7 @@ def test_unparseable_reference_is_unjudgeable(reference: str) -> None:
         ("\\boxed{\\text{Evelyn}}", "\\text{Evelyn}"),  # one symbol 'evelyn'
         ("\\boxed{forty-two}", "forty-two"),
         ("\\boxed{Pairs}", "\\boxed{Paris}"),
+        ("\\boxed{on}", "No"),  # n*o: a yes/no answer, paid for "on" before
     ],
 )
 def test_text_reference_is_unjudgeable(completion: str, reference: str) -> None:

@@ -5,7 +5,9 @@
 - ``text``: the whole completion (stripped);
 - ``answer_tag``: the content of the last ``<answer>...</answer>``;
 - ``boxed``: the content of the last ``\\boxed{...}`` (nested braces allowed);
-- ``last_number``: the last number (sign, thousands separators, decimals, ``a/b`` and ``%`` kept);
+- ``last_number``: the last number (sign, thousands separators, decimals, exponents, ``a/b``,
+  ``\\frac{a}{b}`` and ``%`` kept); none when the last one is part of a power, subscript or root
+  (``2^{10}``, ``\\sqrt{2}``): that answer is an expression, not the number;
 - ``regex``: group ``group`` of the last match of ``pattern`` (the whole match if it has no groups).
 
 A completion with no such part extracts to ``None``; answer components score that as wrong
@@ -20,6 +22,7 @@ A completion with no such part extracts to ``None``; answer components score tha
 from __future__ import annotations
 
 import re
+from collections import deque
 from typing import Literal
 
 from pydantic import model_validator
@@ -29,7 +32,12 @@ from rewardkit.registry import Params
 ExtractMode = Literal["text", "answer_tag", "boxed", "last_number", "regex"]
 
 _ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
-NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?%?|[-+]?\.\d+%?")
+NUMBER = re.compile(
+    r"[-+\u2212]?\\[dt]?frac\{\s*\d+(?:\.\d+)?\s*\}\{\s*\d+(?:\.\d+)?\s*\}"
+    r"|[-+\u2212]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?(?:\s*/\s*\d+)?%?"
+)
+# A number right after these is an exponent, a subscript or under a root: part of an expression.
+_INSIDE_EXPRESSION = re.compile(r"(?:[\^_]\{?|\\sqrt(?:\[[^\]]*\])?\{?)\s*$")
 
 
 class ExtractParams(Params):
@@ -85,8 +93,14 @@ def extract_answer(text: str, params: ExtractParams) -> str | None:
     if mode == "boxed":
         return last_boxed(text)
     if mode == "last_number":
-        numbers = NUMBER.findall(text)
-        return numbers[-1].strip() if numbers else None
+        last = next(iter(deque(NUMBER.finditer(text), maxlen=1)), None)
+        if last is None or _INSIDE_EXPRESSION.search(
+            text[max(0, last.start() - 64) : last.start()]
+        ):
+            return None
+        if text[last.end() : last.end() + 1] in ("^", "_"):
+            return None  # the base of a power: 2^{10}
+        return last.group(0).strip()
     assert params.pattern is not None
     matches = list(re.finditer(params.pattern, text))
     if not matches:

@@ -9,7 +9,8 @@ program counts and handles by its ``on_unjudgeable`` policy): one it does not pa
 ("N/A" in braces that do not close, ""), and text. math-verify reads a word as the product of
 its letters (``Paris`` as a*i*p*r*s, so ``Pairs`` would match) or ``\\text{Paris}`` as one
 symbol; a reference with a word of three or more letters read that way is text, to be scored
-with ``exact_match``. Two-letter runs stay products of variables (``2xy``), as in math-verify.
+with ``exact_match``, and so is ``no``. Other two-letter runs stay products of variables
+(``2xy``), as in math-verify.
 
 math-verify bounds each parse and comparison with ``signal.alarm``, which only works on the main
 thread; off it (a trainer's reward thread, a server's worker pool) the timeouts are switched off
@@ -57,6 +58,8 @@ _DELIMITERS = ("$", "\\boxed", "\\(", "\\[")
 _WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}(?![A-Za-z])")
 _PLAIN_NAME = re.compile(r"[a-z][a-z \-]*")  # a symbol spelled in letters (no subscript)
 _PROSE = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]")  # two words in a row: a sentence, not math
+# Two-letter answers that are words, not the product of two variables ("yes" is caught above).
+_SHORT_WORDS = {"no"}
 # Placeholders datasets write for "no answer", which math-verify would read as n/a or n*a.
 _NO_ANSWER = {"n/a", "na", "nan", "null", "none", "unknown", "?", "-", "tbd"}
 
@@ -124,7 +127,7 @@ def _read_gold(math_verify: Any, reference: JSONValue) -> list[Any]:
             f"math_equivalent: math-verify cannot read the reference {reference!r} as math; "
             "give it in LaTeX (e.g. '\\\\frac{1}{2}'), or score text answers with exact_match"
         )
-    words = letter_words(text, gold)
+    words = letter_words(text, gold) or [w for w in [text.strip()] if w.lower() in _SHORT_WORDS]
     if words:
         raise UnjudgeableReference(
             f"math_equivalent: the reference {reference!r} is text: math-verify reads the word "
