@@ -41,16 +41,60 @@ def test_raise_and_lower_steps_by_hand() -> None:
         answers("arith", T, T, T, F),  # 2: accuracy 0.75 > 0.7: raise (terms already at top)
         answers("arith", T, T, T, T),  # 3: accuracy 1.0 but every attribute at its top: no move
         answers("arith", F, F, F, F),  # 4: window [F, F, F, F], accuracy 0 < 0.3: lower
-    ]
+    ]  # the lower moves only the attributes at the highest level: digits 2 -> 1, terms stays 1
     events = [e for step, outs in enumerate(steps) for e in d.observe(step, outs)]
     assert [(e.step, e.source, e.kind, e.old, e.new) for e in events] == [
         (1, "gym/arith", "raise", {"digits": 1, "terms": 2}, {"digits": 2, "terms": 3}),
         (2, "gym/arith", "raise", {"digits": 2, "terms": 3}, {"digits": 3, "terms": 3}),
-        (4, "gym/arith", "lower", {"digits": 3, "terms": 3}, {"digits": 2, "terms": 2}),
+        (4, "gym/arith", "lower", {"digits": 3, "terms": 3}, {"digits": 2, "terms": 3}),
     ]
     assert events[1].stats == {"accuracy": 0.75, "samples": 4.0}
-    assert d.levels("arith") == {"digits": 2, "terms": 2}
+    assert d.levels("arith") == {"digits": 2, "terms": 3}
     assert d.levels("spell") == {"word_len": 3}  # untouched source
+
+
+LAG = {"lag": {"a": [0, 1, 2, 3, 4], "b": [0, 1, 2, 3, 4], "c": [0, 1]}}
+
+
+def ladder_indices(move: str, start: dict[str, int], stream: str) -> list[tuple[int, ...]]:
+    """Level indices (a, b, c) after each step of a one-sample-per-step stream ('T'/'F')."""
+    d = make(sources=LAG, last_k=1, start={"lag": start}, move=move)
+    out = []
+    for step, mark in enumerate(stream):
+        d.observe(step, answers("lag", mark == "T"))
+        out.append(tuple(d.state_dict()["levels"]["lag"].values()))
+    return out
+
+
+def test_global_move_is_reasoning_gyms() -> None:
+    """(2, 0): a raise lifts every attribute not at its top to highest + 1, capped at its top;
+    a lower takes down one level only the attributes at the highest level."""
+    got = ladder_indices("global", {"a": 2, "b": 0, "c": 0}, "TTFFFFF")
+    assert got == [
+        (3, 3, 1),  # raise: highest 2, target 3; c caps at its top 1
+        (4, 4, 1),  # raise: target 4
+        (3, 3, 1),  # lower: a and b are at the highest (4)
+        (2, 2, 1),
+        (1, 1, 1),  # c is at the highest now (1) and comes down with the next lower
+        (0, 0, 0),
+        (0, 0, 0),  # at the bottom: nothing moves
+    ]
+    # a lower from (3, 1, 0) leaves the lagging attributes where they are
+    assert ladder_indices("global", {"a": 3, "b": 1, "c": 0}, "F") == [(2, 1, 0)]
+
+
+def test_per_attribute_move_keeps_the_gaps() -> None:
+    got = ladder_indices("per_attribute", {"a": 2, "b": 0, "c": 0}, "TTFFFF")
+    assert got == [(3, 1, 1), (4, 2, 1), (3, 1, 0), (2, 0, 0), (1, 0, 0), (0, 0, 0)]
+
+
+def test_a_decision_that_moves_nothing_clears_the_window() -> None:
+    d = make(start={"arith": {"digits": 2, "terms": 1}})  # every attribute at its top
+    assert d.observe(0, answers("arith", T, T, T, T)) == []  # raise decided, nothing to move
+    assert d.state_dict()["windows"]["arith"] == []  # ... but the window is used up
+    assert d.observe(1, answers("arith", F, F, F)) == []  # 3 samples since: 3 < 4, wait
+    events = d.observe(2, answers("arith", F))  # window [F, F, F, F]: lower
+    assert [(e.kind, e.new) for e in events] == [("lower", {"digits": 2, "terms": 3})]
 
 
 def test_success_threshold_must_be_exceeded() -> None:

@@ -4,12 +4,23 @@ the model's accuracy (the reasoning-gym rule).
 For each configured source, after every step that brought samples of it:
 
 - the window holds the accuracy values (1/0 from ``correct``, or the reward) of its last
-  ``last_k`` samples; ``n`` counts its samples since the last level change;
-- **raise** when ``n >= min_samples`` and the window accuracy ``> success_threshold``: every
-  attribute not at its top moves up one level;
-- **lower** when ``n >= min_samples`` and the accuracy ``< failure_threshold``: every attribute
-  not at its bottom moves down one level;
-- a change clears the window and resets ``n``. ``min_samples`` defaults to ``last_k``.
+  ``last_k`` samples; ``n`` counts its samples since the last decision;
+- **raise** when ``n >= min_samples`` and the window accuracy ``> success_threshold``;
+- **lower** when ``n >= min_samples`` and the accuracy ``< failure_threshold``;
+- a decision clears the window and resets ``n``, even when no level can move (every attribute
+  already at its top, or bottom): as in reasoning-gym, where the score board is cleared before the
+  level change is tried. ``min_samples`` defaults to ``last_k``.
+
+How the attributes move is ``move``:
+
+- ``global`` (the default, reasoning-gym's ``increment_global_level`` and
+  ``decrement_global_level``): a raise sets every attribute not at its top to one above the
+  current highest level (capped at its top), so lagging attributes catch up: levels (2, 0) become
+  (3, 3); a lower moves down one only the attributes at the current highest level: (3, 1) becomes
+  (2, 1). The default because the rule is reasoning-gym's, and a config ported from it must
+  give the same levels (``tests/conformance/test_reasoning_gym_curriculum.py``).
+- ``per_attribute``: every attribute not at its top (bottom) moves up (down) one level, keeping
+  the gaps between attributes: (2, 0) becomes (3, 1), and (3, 1) becomes (2, 0).
 
 Outcomes of sources that are not configured are ignored (not every source needs a curriculum).
 
@@ -48,6 +59,11 @@ class DifficultyConfig(ConfigModel):
     accuracy_from: Literal["correct", "reward"] = "correct"
     start: dict[str, dict[str, int]] = Field(
         default_factory=dict, description="source -> attribute -> starting level index"
+    )
+    move: Literal["global", "per_attribute"] = Field(
+        "global",
+        description="global: reasoning-gym's rule, lagging attributes catch up on a raise and "
+        "only the highest come down on a lower; per_attribute: each attribute one level",
     )
 
 
@@ -137,16 +153,27 @@ class DifficultyLadder:
         return []
 
     def _move(self, step: int, source: str, delta: int, kind: str, acc: float) -> list[Event]:
-        index, levels = self._index[source], self.config.sources[source]
-        moved = {a: min(max(i + delta, 0), len(levels[a]) - 1) for a, i in index.items()}
+        index = self._index[source]
+        moved = self._target(source, delta)
+        stats = {"accuracy": acc, "samples": float(self._since_change[source])}
+        self._window[source].clear()  # a decision uses up its window, even one that moves nothing
+        self._since_change[source] = 0
         if moved == index:
             return []  # already at the top (or bottom) of every attribute
         old = self.levels(source)
-        stats = {"accuracy": acc, "samples": float(self._since_change[source])}
         self._index[source] = moved
-        self._window[source].clear()
-        self._since_change[source] = 0
         return [Event(step, f"{self.name}/{source}", kind, old, self.levels(source), stats)]
+
+    def _target(self, source: str, delta: int) -> dict[str, int]:
+        """The level indices after one raise (``delta`` 1) or lower (-1) under ``move``."""
+        index = self._index[source]
+        tops = {a: len(levels) - 1 for a, levels in self.config.sources[source].items()}
+        if self.config.move == "per_attribute":
+            return {a: min(max(i + delta, 0), tops[a]) for a, i in index.items()}
+        highest = max(index.values())
+        if delta > 0:
+            return {a: min(highest + 1, tops[a]) if i < tops[a] else i for a, i in index.items()}
+        return {a: i - 1 if i == highest > 0 else i for a, i in index.items()}
 
     def metrics(self) -> dict[str, float]:
         """``<source>/<attribute>`` level index and ``<source>/accuracy`` for every source."""
