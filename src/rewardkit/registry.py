@@ -40,7 +40,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
@@ -76,11 +76,6 @@ class StatefulReward:
         del state
 
 
-Style = Literal["model", "kwargs"]
-# "kwargs" is no longer produced (every component is called as fn(sample, params)); the literal
-# stays until compose/scorer.py drops its branch for it.
-
-
 @dataclass(frozen=True)
 class Component:
     """A registered reward component: its name, callable, parameter model and one-line doc."""
@@ -90,7 +85,6 @@ class Component:
     params: type[BaseModel]
     doc: str
     batched: bool = False
-    style: Style = "model"
     needs: tuple[str, ...] = ()
 
     @property

@@ -102,8 +102,6 @@ class LeafScorer:
             try:
                 if self.instance is not None:
                     raw = self.instance.score_batch(samples, params)
-                elif comp.style == "kwargs":
-                    raw = comp.fn(samples, **params.model_dump())
                 else:
                     raw = comp.fn(samples, params)
                 raw = list(raw)
@@ -113,11 +111,9 @@ class LeafScorer:
                 return [exc] * len(samples)
             return [_checked(r) for r in raw]
         out: list[Any] = []
-        kwargs = params.model_dump() if comp.style == "kwargs" else None
         for sample in samples:
             try:
-                r = comp.fn(sample, **kwargs) if kwargs is not None else comp.fn(sample, params)
-                out.append(_checked(r))
+                out.append(_checked(comp.fn(sample, params)))
             except Exception as exc:
                 out.append(exc)
         return out
