@@ -11,11 +11,16 @@ from tests.conftest import samples
 from rewardkit import compose
 from rewardkit.errors import ComponentError, ConfigError
 from rewardkit.program import RewardProgram
+from rewardkit.registry import Params
 from rewardkit.types import Sample
 
 
-def user_reward(sample: Sample, bonus: float = 1.0) -> float:
-    return bonus * len(sample.completion)
+class BonusParams(Params):
+    bonus: float = 1.0
+
+
+def user_reward(sample: Sample, p: BonusParams) -> float:
+    return p.bonus * len(sample.completion)
 
 
 def test_config_lists_every_problem_with_its_path() -> None:

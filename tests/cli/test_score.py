@@ -80,7 +80,7 @@ def test_component_failure_under_raise_exits_1(tmp_path: Path) -> None:
     assert "raised RuntimeError on sample 'x'" in result.output
 
 
-def explode(sample: object) -> float:
+def explode(sample: object, p: object) -> float:
     raise RuntimeError("boom")
 
 
