@@ -10,6 +10,25 @@ from typing import Any
 PROMPTS = ["2+2=", "3+4=", "1+5=", "6+2="]
 REFERENCES = ["4", "7", "6", "8"]
 
+# The program of the two-process runs: the ladder watches a metric that varies with the batch.
+TWO_RANK_CONFIG: dict[str, Any] = {
+    "reward": {
+        "weighted": [
+            {"name": "vowel", "fn": "regex", "pattern": "[aeiou]", "mode": "search"},
+            {"name": "ok", "fn": "exact_match"},
+            {"name": "length", "fn": "length_budget", "target": "${budget}", "weight": 0.1},
+        ]
+    },
+    "schedules": {
+        "budget": {
+            "ladder": [8, 7, 6, 5, 4, 3],
+            "watch": "reward/vowel/mean",
+            "window": 1,
+            "raise_when": {"mean_at_least": 0.3},
+        }
+    },
+}
+
 
 def tiny_model(folder: Path) -> str:
     """A saved tiny model folder (built once per folder)."""
@@ -58,26 +77,31 @@ def grpo_config(out: Path, **overrides: Any) -> Any:
     return GRPOConfig(**options)
 
 
-def trainer(program: Any, model_dir: str, config: Any, cls: Any = None, **kwargs: Any) -> Any:
-    """A GRPOTrainer on the tiny model with the program's reward functions and callback."""
+def trainer(
+    program: Any, model_dir: str, config: Any, cls: Any = None, callback: Any = None, **kwargs: Any
+) -> Any:
+    """A GRPOTrainer (or ``cls``) on the tiny model with the program's reward functions and
+    callback; the callback is ``trainer.rewardkit_callback``."""
     from trl import GRPOTrainer
 
     from rewardkit.integrations.trl import RewardKitCallback, reward_funcs
     from rewardkit.tasks.models import load_model
 
     model, tok = load_model(model_dir)
-    funcs, weights = reward_funcs(program)
-    config.reward_weights = weights
-    callback = RewardKitCallback(program)
-    trainer_cls = cls or GRPOTrainer
-    out = trainer_cls(
-        model=model,
-        processing_class=tok,
-        reward_funcs=funcs,
-        args=config,
-        train_dataset=kwargs.pop("train_dataset", dataset()),
-        callbacks=[*kwargs.pop("callbacks", []), callback],
+    callback = callback or RewardKitCallback(program)
+    common = {
+        "model": model,
+        "processing_class": tok,
+        "args": config,
+        "train_dataset": kwargs.pop("train_dataset", dataset()),
+        "callbacks": [*kwargs.pop("callbacks", []), callback],
         **kwargs,
-    )
+    }
+    if cls is not None and cls is not GRPOTrainer:  # RewardKitGRPOTrainer builds its functions
+        out = cls(program, **common)
+    else:
+        funcs, weights = reward_funcs(program)
+        config.reward_weights = weights
+        out = GRPOTrainer(reward_funcs=funcs, **common)
     out.rewardkit_callback = callback
     return out
