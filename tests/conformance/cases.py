@@ -134,6 +134,17 @@ def math_cases(seed: int = 0) -> list[Case]:
         add("text_ref_anagram", _boxed(rng, anagram), word)
         add("text_ref_in_text_command", _boxed(rng, f"\\text{{{word}}}"), f"\\text{{{word}}}")
         add("text_ref_boxed", _boxed(rng, word), f"\\boxed{{{word}}}")
+    for cents in (4250, 500, 1890):
+        add(
+            "currency_ref_right",
+            _boxed(rng, str(cents / 100)),
+            f"\\${cents // 100}.{cents % 100:02d}",
+        )
+        add(
+            "currency_ref_wrong",
+            _boxed(rng, str(cents / 100 + 1)),
+            f"\\${cents // 100}.{cents % 100:02d}",
+        )
     for gold, right in [("2x+1", "1+2x"), ("x^2-1", "(x+1)(x-1)"), ("\\frac{1}{2}", "0.5")]:
         add("bare_answer", right, f"${gold}$")
         add("bare_answer_sentence", f"It is {right}", f"${gold}$")
@@ -209,8 +220,8 @@ def read_differently_bare(text: str) -> bool:
     alone it reads a bare "2x+1" as 2 and "\\pi" as nothing, boxed as one expression."""
     import math_verify
 
-    if any(d in text for d in MATH_DELIMITERS):
-        return False
+    if any(d in text.replace("\\$", "") for d in MATH_DELIMITERS):
+        return False  # an escaped dollar is currency, not a delimiter
     alone = math_verify.parse(text, parsing_timeout=None)
     boxed = math_verify.parse("\\boxed{" + text + "}", parsing_timeout=None)
     return str(alone) != str(boxed)

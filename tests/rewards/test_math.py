@@ -93,6 +93,9 @@ def test_text_reference_is_unjudgeable(completion: str, reference: str) -> None:
         ("\\boxed{x_{abc}}", "x_{abc}", 1.0),  # a subscript is not a word
         ("\\boxed{\\sin x}", "\\sin x", 1.0),  # a command's name is not a word
         ("\\boxed{\\infty}", "infinity", 1.0),
+        ("\\boxed{42.5}", "\\$42.50", 1.0),  # an escaped dollar is currency: unreadable before
+        ("\\boxed{\\$42.50}", "\\$42.50", 1.0),
+        ("\\boxed{43.5}", "\\$42.50", 0.0),
     ],
 )
 def test_math_with_letters_is_still_judged(

@@ -64,11 +64,16 @@ _SHORT_WORDS = {"no"}
 _NO_ANSWER = {"n/a", "na", "nan", "null", "none", "unknown", "?", "-", "tbd"}
 
 
+def _delimited(text: str) -> bool:
+    """Whether ``text`` marks its math; an escaped dollar (``\\$5``) is currency, not a delimiter."""
+    plain = text.replace("\\$", "")
+    return any(d in plain for d in _DELIMITERS)
+
+
 def _parse(math_verify: Any, text: str, whole_text: bool) -> list[Any]:
     """Parsed forms of ``text``. Bare math is boxed so that it is read as one expression
     (math-verify reads a bare "2x+1" as 2); text with math delimiters is left to math-verify."""
-    delimited = any(d in text for d in _DELIMITERS)
-    pred = text if whole_text or delimited else "\\boxed{" + text + "}"
+    pred = text if whole_text or _delimited(text) else "\\boxed{" + text + "}"
     return list(math_verify.parse(pred, parsing_timeout=_timeout()))
 
 
@@ -140,7 +145,7 @@ def _read_gold(math_verify: Any, reference: JSONValue) -> list[Any]:
 def _read_answer(math_verify: Any, answer: str, whole_text: bool) -> list[Any]:
     """The answer's parsed forms. A whole completion without math delimiters is read as one
     expression ("2x+1") unless it has words; then math-verify finds the math in it."""
-    if whole_text and not any(d in answer for d in _DELIMITERS) and not _PROSE.search(answer):
+    if whole_text and not _delimited(answer) and not _PROSE.search(answer):
         boxed = _parse(math_verify, answer, whole_text=False)
         if _has_expression(boxed) and not letter_words(answer, boxed):
             return boxed
