@@ -7,6 +7,7 @@ import typer
 from rewardkit.cli.check import check, components
 from rewardkit.cli.probe import probe
 from rewardkit.cli.score import score
+from rewardkit.cli.serve import serve
 from rewardkit.cli.simulate import simulate
 from rewardkit.cli.train import compare, report, train
 
@@ -28,6 +29,7 @@ app.command()(components)
 app.command()(simulate)
 app.command()(report)
 app.command()(compare)
+app.command()(serve)
 
 
 def main() -> None:

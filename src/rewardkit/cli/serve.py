@@ -1,0 +1,108 @@
+"""``rewardkit serve CONFIG``: the reward server (FastAPI + uvicorn), secure by default.
+
+A bearer token is required: ``$REWARDKIT_TOKEN``, else ``--token-file``, else one is generated
+and printed once. The default bind is loopback. State persists in SQLite (``--state``), so a
+restarted server resumes the exact schedule. See docs/server.md.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from rewardkit.errors import RewardkitError, require
+
+err = Console(stderr=True, soft_wrap=True)
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def serve(
+    config: Path = typer.Argument(..., help="program config (YAML)"),
+    host: str = typer.Option("127.0.0.1", help="interface to bind (loopback by default)"),
+    port: int = typer.Option(8000, help="port (0: any free port, printed at start)"),
+    workers: int = typer.Option(-1, help="scoring processes (-1: one per core; 0: in-process)"),
+    state: Path = typer.Option(
+        Path("rewardkit-state.db"), help="SQLite file holding the schedule state"
+    ),
+    token_file: Path | None = typer.Option(None, help="file holding the bearer token"),
+    insecure_no_auth: bool = typer.Option(
+        False, "--insecure-no-auth", help="accept requests without a token (trusted hosts only)"
+    ),
+    timeout: float = typer.Option(30.0, help="seconds a batch may run on a worker"),
+    max_body_mb: float = typer.Option(16.0, help="largest request body, in MiB (413 above)"),
+    max_samples: int = typer.Option(4096, help="most samples per request (413 above)"),
+    queue_limit: int = typer.Option(64, help="scoring requests admitted at once (503 above)"),
+    ray: bool = typer.Option(False, "--ray", help="run on Ray Serve (needs rewardkit[ray])"),
+    replicas: int = typer.Option(2, help="Ray Serve replicas (with --ray)"),
+) -> None:
+    """Serve a reward program over HTTP: /v1/score, /get_reward (OpenRLHF), /v1/observe,
+    /v1/state, /healthz, /metrics."""
+    if ray:
+        err.print("[red]error:[/red] --ray is not available in this build yet (see docs/server.md)")
+        raise typer.Exit(2)
+    try:
+        uvicorn = require("uvicorn", "server")
+        from rewardkit.program import RewardProgram
+        from rewardkit.server.app import ServerSettings, Service, build_app
+        from rewardkit.server.security import resolve_token
+        from rewardkit.server.state import ProgramState, StateStore
+
+        program = RewardProgram.from_yaml(config)
+        authority = ProgramState(program, StateStore(state))
+        token, source = (None, "") if insecure_no_auth else resolve_token(token_file)
+    except RewardkitError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    settings = ServerSettings(
+        token=token,
+        workers=_cores() if workers < 0 else workers,
+        timeout_s=timeout,
+        max_body_bytes=int(max_body_mb * 1024 * 1024),
+        max_samples=max_samples,
+        queue_limit=queue_limit,
+    )
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot bind {host}:{port}: {exc}")
+        raise typer.Exit(2) from None
+    bound = sock.getsockname()[1]
+    _announce(host, bound, token, source, settings.workers, state, authority.version)
+    app = build_app(Service(authority, settings))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=60, access_log=False)
+    )
+    server.run(sockets=[sock])
+
+
+def _announce(
+    host: str, port: int, token: str | None, source: str, workers: int, state: Path, version: int
+) -> None:
+    if token is None:
+        err.print(
+            "[yellow]warning:[/yellow] --insecure-no-auth: anyone who reaches this port can "
+            "score and change the schedule state"
+        )
+    elif source == "generated":
+        # Printed once, on stdout, so that a launcher can capture it; never logged again.
+        print(f"token: {token}", flush=True)
+    else:
+        err.print(f"bearer token from {source}")
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        err.print(f"[yellow]warning:[/yellow] listening on {host}, beyond this machine")
+    err.print(f"{workers} scoring worker(s); state {state} (version {version})")
+    print(f"listening on http://{host}:{port}", flush=True)
+    sys.stdout.flush()

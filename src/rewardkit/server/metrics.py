@@ -1,0 +1,76 @@
+"""Prometheus metrics of one server: requests, latency, component errors, schedule variables.
+
+Each app has its own registry, so two servers in one process (tests) do not share counters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from rewardkit.errors import require
+from rewardkit.types import ScoredBatch
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+class ServerMetrics:
+    """The counters and histograms; ``render()`` is the text ``GET /metrics`` answers."""
+
+    def __init__(self, live: Callable[[], Mapping[str, Any]]):
+        prom = require("prometheus_client", "server")
+        self._prom = prom
+        self.registry = prom.CollectorRegistry()
+        r = self.registry
+        self.requests = prom.Counter(
+            "rewardkit_requests", "HTTP requests answered", ["endpoint", "code"], registry=r
+        )
+        self.latency = prom.Histogram(
+            "rewardkit_request_seconds",
+            "time to answer a request",
+            ["endpoint"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.samples = prom.Counter("rewardkit_samples", "samples scored", registry=r)
+        self.component_errors = prom.Counter(
+            "rewardkit_component_errors",
+            "reward component failures (exceptions and timeouts) per component",
+            ["path", "type"],
+            registry=r,
+        )
+        self.rejected = prom.Counter(
+            "rewardkit_rejected", "requests refused because the queue was full", registry=r
+        )
+        r.register(_LiveCollector(live))
+
+    def count_batch(self, scored: ScoredBatch) -> None:
+        self.samples.inc(len(scored.samples))
+        for failure in scored.failures:
+            self.component_errors.labels(failure.path, failure.error_type).inc()
+
+    def render(self) -> tuple[bytes, str]:
+        return self._prom.generate_latest(self.registry), self._prom.CONTENT_TYPE_LATEST
+
+
+class _LiveCollector:
+    """Gauges read at scrape time: state version, variables, queue depth, replaced workers."""
+
+    def __init__(self, live: Callable[[], Mapping[str, Any]]):
+        self.live = live
+
+    def describe(self) -> list[Any]:
+        return []
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import GaugeMetricFamily
+
+        now = self.live()
+        for name in ("state_version", "queue_depth", "workers_replaced"):
+            yield GaugeMetricFamily(f"rewardkit_{name}", name.replace("_", " "), now[name])
+        variables = GaugeMetricFamily(
+            "rewardkit_variable", "current value of each schedule variable", labels=["name"]
+        )
+        for key, value in sorted(now["variables"].items()):
+            variables.add_metric([key], float(value))
+        yield variables

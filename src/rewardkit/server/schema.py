@@ -1,0 +1,142 @@
+"""The request bodies of the server, strict: unknown fields and wrong types are 422 with paths.
+
+>>> ScoreRequest.model_validate({"samples": [{"id": "a", "completion": "4"}]}).samples[0].prompt
+''
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
+
+from rewardkit.types import Sample
+
+Number = StrictFloat | StrictInt
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SampleIn(_Strict):
+    """One rollout, as ``rewardkit.types.Sample`` (``group`` defaults to the prompt)."""
+
+    id: StrictStr = Field(min_length=1, description="unique within the request; echoed back")
+    group: StrictStr | None = Field(None, description="GRPO group id (default: the prompt)")
+    prompt: StrictStr = ""
+    completion: StrictStr
+    reference: Any = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+    token_ids: list[StrictInt] | None = None
+    token_offsets: list[tuple[StrictInt, StrictInt]] | None = None
+    steps: list[tuple[StrictInt, StrictInt]] | None = None
+
+    def to_sample(self) -> Sample:
+        """The library's Sample (raises ValueError on spans outside the completion)."""
+        return Sample(
+            id=self.id,
+            group=self.prompt if self.group is None else self.group,
+            prompt=self.prompt,
+            completion=self.completion,
+            reference=self.reference,
+            meta=dict(self.meta),
+            token_ids=None if self.token_ids is None else tuple(self.token_ids),
+            token_offsets=None if self.token_offsets is None else tuple(self.token_offsets),
+            steps=None if self.steps is None else tuple(self.steps),
+        )
+
+
+class ScoreRequest(_Strict):
+    """``POST /v1/score``: a batch of samples; with ``group_size``, whole groups get advantages."""
+
+    samples: list[SampleIn] = Field(min_length=1)
+    group_size: StrictInt | None = Field(
+        None,
+        ge=1,
+        description="every group in the batch has exactly this many samples: advantages and "
+        "batch diagnostics come back too",
+    )
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> ScoreRequest:
+        seen: set[str] = set()
+        for sample in self.samples:
+            if sample.id in seen:
+                raise ValueError(f"duplicate sample id {sample.id!r}; ids must be unique")
+            seen.add(sample.id)
+        return self
+
+
+class ObserveRequest(_Strict):
+    """``POST /v1/observe``: the metrics of finished step ``step`` (the same for every rank)."""
+
+    step: StrictInt = Field(ge=0)
+    metrics: dict[str, Number]
+    outcomes: list[dict[str, Any]] | None = Field(
+        None, description="per-sample outcome records for the curricula (RewardProgram.outcomes)"
+    )
+
+
+class StatePut(_Strict):
+    """``PUT /v1/state``: a whole program state (a checkpoint's), optionally compare-and-set."""
+
+    state: dict[str, Any]
+    if_version: StrictInt | None = Field(
+        None, description="apply only when the current version is this one (else 409)"
+    )
+
+
+class OpenRLHFRequest(_Strict):
+    """``POST /get_reward``: OpenRLHF's remote reward protocol (``--reward.remote_url``).
+
+    ``query`` is prompt + response as the tokenizer decoded it, ``prompts`` the prompts,
+    ``labels`` the references; three lists of one length.
+    """
+
+    query: list[StrictStr] = Field(min_length=1)
+    prompts: list[StrictStr]
+    labels: list[Any]
+
+    @model_validator(mode="after")
+    def _same_length(self) -> OpenRLHFRequest:
+        n = len(self.query)
+        if len(self.prompts) != n or len(self.labels) != n:
+            raise ValueError(
+                f"query, prompts and labels must have one length; got {n}, "
+                f"{len(self.prompts)} and {len(self.labels)}"
+            )
+        return self
+
+    def to_samples(self) -> list[Sample]:
+        """One Sample per query; the completion is the query after its prompt."""
+        return [
+            Sample(id=str(i), group=p, prompt=p, completion=completion_of(q, p), reference=label)
+            for i, (q, p, label) in enumerate(
+                zip(self.query, self.prompts, self.labels, strict=True)
+            )
+        ]
+
+
+def completion_of(query: str, prompt: str) -> str:
+    """The response inside OpenRLHF's ``query``: the text after the prompt.
+
+    A chat template can make the decoded query differ from the prompt in whitespace or special
+    tokens; then the text after the prompt's last occurrence is taken, and the whole query when
+    the prompt is not in it.
+
+    >>> completion_of("<s>Q: 2+2?A: 4</s>", "Q: 2+2?")
+    'A: 4</s>'
+    """
+    if query.startswith(prompt):
+        return query[len(prompt) :]
+    at = query.rfind(prompt) if prompt else -1
+    return query if at < 0 else query[at + len(prompt) :]
