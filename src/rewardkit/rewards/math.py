@@ -6,10 +6,10 @@ compares them with ``math_verify.verify``: 1/2, 0.5 and \\frac{1}{2} are the sam
 
 A reference math-verify cannot read as math raises ``UnjudgeableReference`` (a data problem the
 program counts and handles by its ``on_unjudgeable`` policy): one it does not parse at all
-("N/A" in braces that do not close, ""), and text. math-verify reads a word as the product of
-its letters (``Paris`` as a*i*p*r*s, so ``Pairs`` would match) or ``\\text{Paris}`` as one
-symbol; a reference with a word of three or more letters read that way is text, to be scored
-with ``exact_match``, and so is ``no``. Other two-letter runs stay products of variables
+(``}{``, ``""``), a placeholder (``N/A``, ``none``), and text. math-verify reads a word as the
+product of its letters (``Paris`` as a*i*p*r*s, so ``Pairs`` would match) or ``\\text{Paris}``
+as one symbol; a reference with a word of three or more letters read that way is text, to be
+scored with ``exact_match``, and so is ``no``. Other two-letter runs stay products of variables
 (``2xy``), as in math-verify.
 
 math-verify bounds each parse and comparison with ``signal.alarm``, which only works on the main
