@@ -65,7 +65,7 @@ _NO_ANSWER = {"n/a", "na", "nan", "null", "none", "unknown", "?", "-", "tbd"}
 
 
 def _delimited(text: str) -> bool:
-    """Whether ``text`` marks its math; an escaped dollar (``\\$5``) is currency, not a delimiter."""
+    """Whether ``text`` marks its math (an escaped dollar, ``\\$5``, is currency)."""
     plain = text.replace("\\$", "")
     return any(d in plain for d in _DELIMITERS)
 
