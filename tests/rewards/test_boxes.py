@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rewardkit.errors import UnjudgeableReference
 from rewardkit.rewards.boxes import Box, iou_of, parse_boxes, reference_boxes
 
 
@@ -73,7 +74,7 @@ def test_reference_boxes_golden(reference: Any, expected: list[Box]) -> None:
     ],
 )
 def test_malformed_reference_raises(reference: Any) -> None:
-    with pytest.raises(ValueError, match="box reference"):
+    with pytest.raises(UnjudgeableReference, match="box reference"):
         reference_boxes(reference)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from rewardkit.errors import UnjudgeableReference
 from rewardkit.registry import get
 from rewardkit.rewards.code import (
     CodeParams,
@@ -124,7 +125,9 @@ def test_no_reference_does_not_apply_and_a_malformed_one_raises() -> None:
         P,
     )
     assert results[0] is None
-    assert isinstance(results[1], ValueError) and "non-empty list" in str(results[1])
+    # a data problem, not the program's fault: counted by the on_unjudgeable policy
+    assert isinstance(results[1], UnjudgeableReference) and "non-empty list" in str(results[1])
+    assert results[1].wrong_value == 0.0
     assert isinstance(results[2], Score) and results[2].value == 1.0
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from rewardkit.errors import ConfigError
+from rewardkit.errors import ConfigError, UnjudgeableReference
 from rewardkit.registry import get
 from rewardkit.types import Sample, Score
 
@@ -49,10 +49,13 @@ def test_iou_golden(
     assert result.info["iou"] == pytest.approx(expected)
 
 
+@pytest.mark.parametrize("name", ["iou", "iou_hit", "distance_tiers"])
 @pytest.mark.parametrize("reference", [[0, 0, 1], {"boxes": []}, None, "nothing"])
-def test_iou_malformed_or_empty_reference_raises(reference: Any) -> None:
-    with pytest.raises(ValueError):
-        run("iou", "[0,0,1,1]", reference)
+def test_unreadable_or_empty_reference_is_unjudgeable(name: str, reference: Any) -> None:
+    """A data problem, not the model's fault: raised for the program's policy, wrong value 0."""
+    with pytest.raises(UnjudgeableReference, match="reference") as info:
+        run(name, "[0,0,1,1]", reference)
+    assert info.value.wrong_value == 0.0
 
 
 # ---------------------------------------------------------------- iou_hit
@@ -116,7 +119,7 @@ def test_multi_box_iou_matching_is_optimal_not_greedy() -> None:
 
 
 def test_multi_box_iou_malformed_reference_raises() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(UnjudgeableReference, match="give"):
         run("multi_box_iou", "[0,0,1,1]", {"boxes": "x"})
 
 

@@ -48,6 +48,13 @@ def test_implicit_prm_by_hand() -> None:
     )
 
 
+def test_implicit_prm_without_steps_scores_zero() -> None:
+    """An empty completion: the implicit reward summed over no tokens, 0.0, never None."""
+    s = sample("", meta={"logprobs": [], "ref_logprobs": []}, token_ids=(), token_offsets=())
+    out = run("implicit_prm", [s], beta=0.1)[0]
+    assert out.value == 0.0 and out.info["reason"] == "no steps"
+
+
 def test_implicit_prm_needs_logprobs_or_models() -> None:
     with pytest.raises(ValueError, match="no meta 'logprobs'"):
         run("implicit_prm", [sample("ab", **per_char("ab"))])

@@ -49,10 +49,11 @@ def test_steps_align_with_spans_and_batching_changes_nothing(tiny_models: dict[s
     ]
     one = run("prm", batch, model=tiny_models["prm"], separator=SEP, batch_size=1)
     many = run("prm", batch, model=tiny_models["prm"], separator=SEP, batch_size=8)
-    assert one[1] is None and many[1] is None  # no steps: does not apply
-    assert [None if r is None else len(r.steps) for r in many] == [1, None, 3, 2]
+    # no steps: the completion's doing, so 0.0 (a bad step), never None
+    assert one[1].value == 0.0 and many[1].value == 0.0 and many[1].info["reason"] == "no steps"
+    assert [None if r.steps is None else len(r.steps) for r in many] == [1, None, 3, 2]
     for a, b in zip(one, many, strict=True):
-        if a is None:
+        if a.steps is None:
             continue
         assert len(a.steps) == len(a.info["spans"])
         assert a.steps == pytest.approx(b.steps, abs=1e-5)  # right padding: no leak across rows
@@ -91,6 +92,16 @@ def length_scorer(prompt: str, steps: list[str]) -> list[float | None]:
 
 def wrong_length(prompt: str, steps: list[str]) -> list[float]:
     return [1.0]
+
+
+def judges_nothing(prompt: str, steps: list[str]) -> list[float | None]:
+    return [None for _ in steps]
+
+
+def test_no_judged_step_scores_zero(tiny_models: dict[str, str]) -> None:
+    out = run("prm", [sample("a\nb"), sample("")], scorer=f"{HERE}:judges_nothing")
+    assert [r.value for r in out] == [0.0, 0.0]
+    assert out[0].info["reason"] == "no step was judged" and len(out[0].steps) == 2
 
 
 def test_scorer_callable(tiny_models: dict[str, str]) -> None:

@@ -181,8 +181,15 @@ def test_step_check_golden(
     ("completion", "steps"),
     [("", None), ("\n\n", None), ("no equations\nanywhere", None), ("2 + 2 = 4", ())],
 )
-def test_step_check_does_not_apply(completion: str, steps: tuple[Span, ...] | None) -> None:
-    assert run("step_check", completion, steps) is None
+def test_step_check_without_a_judged_step_is_wrong(
+    completion: str, steps: tuple[Span, ...] | None
+) -> None:
+    """No judged step is the completion's doing: 0.0 like a wrong step, never None (a None is
+    left out of the group baseline, better off than a wrong answer under GRPO)."""
+    result = run("step_check", completion, steps)
+    assert isinstance(result, Score) and result.value == 0.0
+    assert result.info["reason"] in ("no steps", "no step could be judged")
+    assert result.steps is None or all(math.isnan(v) for v in result.steps)
 
 
 def test_step_check_function_must_return_a_number() -> None:

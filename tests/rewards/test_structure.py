@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from rewardkit.errors import ConfigError
+from rewardkit.errors import ConfigError, UnjudgeableReference
 from rewardkit.registry import get
 from rewardkit.types import Sample, Score
 
@@ -108,7 +108,7 @@ def test_graph_f1_invalid_completion_says_why() -> None:
 
 @pytest.mark.parametrize("reference", [None, "{not json", [1, 2], {"nodes": [{"id": 1}]}])
 def test_graph_f1_malformed_reference_raises(reference: Any) -> None:
-    with pytest.raises(ValueError, match="reference"):
+    with pytest.raises(UnjudgeableReference, match="reference"):
         run("graph_f1", json.dumps(REF), reference)
 
 
@@ -174,12 +174,12 @@ def test_json_match_unparseable_and_empty_reference() -> None:
 
 @pytest.mark.parametrize("reference", [None, [1], "not json", '"a string"'])
 def test_json_match_malformed_reference_raises(reference: Any) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(UnjudgeableReference, match="reference"):
         run("json_match", "{}", reference)
 
 
 def test_json_match_field_missing_from_reference_raises() -> None:
-    with pytest.raises(ValueError, match="not in the reference"):
+    with pytest.raises(UnjudgeableReference, match="not in the reference"):
         run("json_match", "{}", REF_OBJ, fields=["address.country"])
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rewardkit.errors import ConfigError
+from rewardkit.errors import ConfigError, UnjudgeableReference
 from rewardkit.registry import get
 from rewardkit.rewards.text import lcs_length
 from rewardkit.types import Sample, Score
@@ -108,13 +108,16 @@ def test_rouge_l_golden(
 @pytest.mark.parametrize("name", ["bleu", "chrf", "rouge_l"])
 @pytest.mark.parametrize("reference", [None, [], ["a", 1], 42, {"text": "a"}])
 def test_malformed_reference_raises(name: str, reference: Any) -> None:
-    with pytest.raises(ValueError, match="reference"):
+    with pytest.raises(UnjudgeableReference, match="reference"):
         value(name, "a b", reference)
 
 
-def test_rouge_l_empty_reference_text_raises() -> None:
-    with pytest.raises(ValueError, match="no tokens"):
-        value("rouge_l", "a b", "   ")
+@pytest.mark.parametrize("name", ["bleu", "chrf", "rouge_l"])
+@pytest.mark.parametrize("reference", ["", "   ", ["a b", " "]])
+def test_blank_reference_is_unjudgeable(name: str, reference: Any) -> None:
+    """A blank reference would score every answer 0.0 (BLEU, chrF): a data problem, not a 0."""
+    with pytest.raises(UnjudgeableReference, match="blank"):
+        value(name, "a b", reference)
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rewardkit.errors import UnjudgeableReference
 from rewardkit.program import RewardProgram
 from rewardkit.tasks import make_task, problem
 from rewardkit.tasks.boxes import BOX_PATTERN, Boxes, boxes_reward_config
@@ -45,6 +46,13 @@ def test_prompts_have_a_fixed_length() -> None:
 )
 def test_judge(completion: str, iou: float, success: float) -> None:
     assert Boxes().judge([0, 0, 2, 2], completion) == {"iou": iou, "success": success}
+
+
+@pytest.mark.parametrize("reference", [[], {"boxes": []}, "no box"])
+def test_judge_with_no_reference_box_is_unjudgeable(reference: object) -> None:
+    """Before, an empty reference raised IndexError, and only when the answer had a box."""
+    with pytest.raises(UnjudgeableReference, match="box"):
+        Boxes().judge(reference, "no box either")
 
 
 def test_default_program_rewards_the_answer_fully() -> None:

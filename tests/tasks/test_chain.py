@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rewardkit.errors import UnjudgeableReference
 from rewardkit.program import RewardProgram
 from rewardkit.registry import get
 from rewardkit.tasks.chain import Chain, chain_equations, check_step
@@ -67,8 +68,24 @@ def test_chain_equations_of_every_generated_prompt_match_its_answer() -> None:
 
 @pytest.mark.parametrize("prompt", ["", "7", "7 + 5", "7 +5 /3", "seven +5", "7 +5\n*3"])
 def test_chain_equations_reject_other_prompts(prompt: str) -> None:
-    with pytest.raises(ValueError, match="not a chain prompt"):
+    with pytest.raises(UnjudgeableReference, match="not a chain prompt"):
         chain_equations(prompt)
+
+
+def test_a_completion_of_only_the_final_line_earns_no_process_credit() -> None:
+    """'=36' alone has no step check_step judges: 0.0 from step_check, not a None that would
+    leave it out of the group's baseline (better off than a wrong step under GRPO)."""
+    step_check = get("step_check")
+    params = step_check.build_params(
+        {"verifier": "function", "fn_ref": "rewardkit.tasks.chain:check_step"}
+    )
+    score = step_check.call(Sample("0", "g", "7 +5 *3\n", "=36", reference=36), params)
+    assert score is not None and score.value == 0.0 and np.isnan(score.steps[0])
+
+
+def test_judge_needs_an_integer_reference() -> None:
+    with pytest.raises(UnjudgeableReference, match="must be an int"):
+        Chain().judge("thirty-two", "=32")
 
 
 # Prompt "7 +5 *3 -4": the equations are 7+5=12, 12*3=36, 36-4=32 (checked by hand). A later

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from rewardkit.errors import UnjudgeableReference
 from rewardkit.program import RewardProgram
 from rewardkit.tasks.countdown import (
     Countdown,
@@ -46,9 +47,24 @@ def test_checks(
     assert got == [parses, numbers, target, short]
 
 
-def test_malformed_reference_raises() -> None:
-    with pytest.raises(ValueError, match="reference must be"):
-        countdown(Sample("0", "g", "", "1+1", reference={"target": 2}), CountdownParams())
+@pytest.mark.parametrize(
+    "reference",
+    [
+        {"target": 2},
+        None,
+        {"numbers": ["1", "1"], "target": 2},  # string numbers: every expression "not given"
+        {"numbers": [1, 1], "target": "2"},
+        {"numbers": [1, 1], "target": True},
+        {"numbers": [1, 1], "target": 2, "shortest": "3"},
+        {"numbers": [1, 1], "target": 2, "shortest": 0},
+    ],
+)
+@pytest.mark.parametrize("check", ["parses", "numbers", "target", "short"])
+def test_malformed_reference_is_unjudgeable(reference: Any, check: Any) -> None:
+    """A data problem for the program's policy: not a 0 the model is blamed for."""
+    s = Sample("0", "g", "", "1+1", reference=reference)
+    with pytest.raises(UnjudgeableReference, match="reference must be"):
+        countdown(s, CountdownParams(check=check))
 
 
 @pytest.mark.parametrize(

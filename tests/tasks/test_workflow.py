@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from rewardkit.errors import UnjudgeableReference
 from rewardkit.program import RewardProgram
 from rewardkit.registry import Params
 from rewardkit.tasks.workflow import Workflow, workflow_integrity
@@ -32,12 +33,19 @@ GOOD = {
             0.0,
         ),  # a cycle
         ({"nodes": [{"id": 1}]}, 0.0),  # no type
+        ({"nodes": []}, 0.0),  # no nodes: no workflow, no integrity credit
+        ({"nodes": [], "edges": []}, 0.0),
         ([1, 2], 0.0),  # not an object
     ],
 )
 def test_integrity(graph: object, value: float) -> None:
     s = Sample("0", "g", "", json.dumps(graph))
     assert workflow_integrity(s, Params()).value == value
+
+
+def test_judge_reads_the_reference_first() -> None:
+    with pytest.raises(UnjudgeableReference, match="malformed reference graph"):
+        Workflow().judge({"nodes": "x"}, "not json")
 
 
 def test_invalid_json_is_the_models_fault() -> None:

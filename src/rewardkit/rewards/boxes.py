@@ -18,6 +18,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from rewardkit.errors import UnjudgeableReference
+
 Box = tuple[float, float, float, float]
 
 _NUM = r"[-+]?(?:\d+(?:\.\d+)?|\.\d+)"
@@ -82,7 +84,7 @@ def _is_box_list(value: Any) -> bool:
 
 
 def reference_boxes(reference: Any) -> list[Box]:
-    """The reference boxes of a sample; raises ValueError when the reference is malformed.
+    """The reference boxes of a sample; raises ``UnjudgeableReference`` when it is malformed.
 
     Accepted: one box ``[x1, y1, x2, y2]``, a list of boxes, ``{"box": [...]}``,
     ``{"boxes": [[...], ...]}``, or a string holding boxes in a format ``parse_boxes`` reads.
@@ -106,7 +108,7 @@ def reference_boxes(reference: Any) -> list[Box]:
     elif isinstance(reference, (list, tuple)) and all(map(_is_box_list, reference)):
         return [normalise(*box) for box in reference]
     shown = json.dumps(reference, default=repr)[:200]
-    raise ValueError(
+    raise UnjudgeableReference(
         f"reference {shown} is not a box reference; give [x1, y1, x2, y2], a list of such "
         'boxes, {"box": [...]} or {"boxes": [[...], ...]} with finite numbers'
     )

@@ -8,7 +8,9 @@ The program is the completion's ``extract`` part (default: all of it) reduced to
 code block (a ``python``/``py`` block is preferred; an unclosed final fence counts), or the whole
 part when there is no fence. The reference format is documented in
 ``rewardkit.sandbox.cases`` (stdin/stdout ``tests``, or ``asserts`` with optional ``setup`` and
-``entry``). A missing reference means "does not apply" (None); a malformed one raises.
+``entry``). A missing reference means "does not apply" (None: a property of the prompt, the
+same for every completion, e.g. a prompt of a mixed dataset that has no tests); a malformed one
+is ``UnjudgeableReference`` (a data problem the program counts and handles by its policy).
 
 Per-test outcomes go to ``Score.info["tests"]`` ("passed", "wrong_answer", "runtime_error",
 "timeout", "memory", "output_limit", "syntax_error"), with counts in ``info["errors"]``. A sandbox
@@ -28,6 +30,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from rewardkit.errors import UnjudgeableReference
 from rewardkit.registry import StatefulReward, reward
 from rewardkit.rewards.extract import ExtractParams, extract_answer
 from rewardkit.sandbox.cases import ResultCache, TestResult, TestSuite, parse_reference, run_suites
@@ -116,8 +119,8 @@ Outcome = Evaluation | BaseException | None
 def evaluate(samples: Sequence[Sample], p: CodeParams) -> list[Outcome]:
     """Run every sample's program against its tests, all samples in one concurrent batch.
 
-    Per sample: an Evaluation; None when the sample has no reference; the exception when its
-    reference is malformed or the sandbox failed.
+    Per sample: an Evaluation; None when the sample has no reference; ``UnjudgeableReference``
+    when its reference is malformed; the exception when the sandbox failed.
     """
     out: list[Outcome] = [None] * len(samples)
     pending: list[tuple[int, str, TestSuite, str]] = []
@@ -127,7 +130,9 @@ def evaluate(samples: Sequence[Sample], p: CodeParams) -> list[Outcome]:
         try:
             suite = parse_reference(sample.reference)
         except ValueError as exc:
-            out[i] = exc
+            out[i] = UnjudgeableReference(
+                f"code reference of sample {sample.id!r}: {exc} (see rewardkit.sandbox.cases)"
+            )
             continue
         code = extract_code(sample.completion, p)
         if code is None:

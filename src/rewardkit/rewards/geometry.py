@@ -3,7 +3,8 @@
 The predicted box is read from the extracted answer (``extract: answer_tag`` reads the last
 ``<answer>...</answer>``) with ``parse_boxes``; the reference with ``reference_boxes``. Boxes use
 continuous coordinates (area ``(x2 - x1) * (y2 - y1)``, see ``rewards/boxes.py``). A completion
-without a box scores 0.0; a malformed reference raises.
+without a box scores 0.0 (the model's fault); a reference without a readable box raises
+``UnjudgeableReference`` (a data problem, counted and handled by the program's policy).
 
 >>> from rewardkit.types import Sample
 >>> s = Sample(id="0", group="g", prompt="", completion="[0, 0, 2, 2]", reference=[1, 0, 3, 2])
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, field_validator
 
+from rewardkit.errors import UnjudgeableReference
 from rewardkit.registry import reward
 from rewardkit.rewards.boxes import (
     Box,
@@ -85,7 +87,7 @@ def predicted_boxes(sample: Sample, p: ExtractParams) -> list[Box]:
 def _single_reference(sample: Sample, component: str) -> list[Box]:
     boxes = reference_boxes(sample.reference)
     if not boxes:
-        raise ValueError(
+        raise UnjudgeableReference(
             f"{component} needs at least one reference box, got an empty list; "
             "use multi_box_iou for images with nothing to find"
         )

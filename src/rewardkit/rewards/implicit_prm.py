@@ -9,7 +9,7 @@ tokenizer's cut of the completion. Without them they come from ``sample.meta["lo
 ``sample.meta["ref_logprobs"]``, aligned with the sample's ``token_offsets``: the built-in trainer
 fills both with the live policy and its frozen start (the component ``needs`` them). The
 value aggregates the steps: ``sum`` by default (the implicit outcome reward), ``mean``, ``min``,
-``last``.
+``last``; a completion with no steps scores 0.0 (the sum over no tokens), never None.
 
 >>> implicit_step_values([-1.0, -2.0, -0.5], [-1.5, -2.0, -1.0], [(0, 1), (1, 2), (2, 3)],
 ...                      [(0, 2), (2, 3)], beta=0.5)
@@ -127,7 +127,7 @@ def _has_logprobs(sample: Sample) -> bool:
 
 
 @reward("implicit_prm", params=ImplicitPrmParams, batched=True, needs=("logprobs", "ref_logprobs"))
-def implicit_prm(samples: Sequence[Sample], p: ImplicitPrmParams) -> list[Score | None]:
+def implicit_prm(samples: Sequence[Sample], p: ImplicitPrmParams) -> list[Score]:
     """Implicit PRM (PRIME): beta * log(pi / pi_ref) summed over each step's tokens."""
     use_models = p.policy is not None
     todo = [i for i, s in enumerate(samples) if use_models or not _has_logprobs(s)]
@@ -139,7 +139,7 @@ def implicit_prm(samples: Sequence[Sample], p: ImplicitPrmParams) -> list[Score 
     computed = dict(
         zip(todo, _model_logprobs([samples[i] for i in todo], p) if todo else [], strict=True)
     )
-    out: list[Score | None] = []
+    out: list[Score] = []
     for i, s in enumerate(samples):
         if i in computed:
             lp, ref, offsets = computed[i]

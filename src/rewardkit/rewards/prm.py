@@ -5,6 +5,8 @@ step's score is the probability of label ``good_label`` at the separator that en
 classification head). Or ``scorer: "module:function"`` is called as ``f(prompt, steps) ->
 list[float | None]`` with the step texts (None: a step not judged). The value aggregates the
 judged steps: ``min`` by default (the usual PRM aggregation), ``mean``, ``last`` or ``product``.
+A completion without a judged step (no steps at all, or a scorer that judged none) scores 0.0,
+never None: a None would leave it out of its group's baseline, better off than a bad step.
 
 Models load lazily, once per (path, device), in eval mode, and only from local folders; torch and
 transformers are imported on first use. The model plumbing here is shared with ``implicit_prm``.
@@ -205,7 +207,7 @@ def _call_scorer(fn: Callable[..., Any], ref: str, prompt: str, steps: list[str]
 
 
 @reward("prm", params=PrmParams, batched=True)
-def prm(samples: Sequence[Sample], p: PrmParams) -> list[Score | None]:
+def prm(samples: Sequence[Sample], p: PrmParams) -> list[Score]:
     """A process reward model's probability that each step is good; value aggregates (min)."""
     spans = [sample_steps(s, p) for s in samples]
     texts = [[s.completion[a:b] for a, b in sp] for s, sp in zip(samples, spans, strict=True)]
@@ -220,10 +222,17 @@ def prm(samples: Sequence[Sample], p: PrmParams) -> list[Score | None]:
     return [step_score(v, sp, p.aggregate) for v, sp in zip(values, spans, strict=True)]
 
 
-def step_score(values: Sequence[float], spans: Sequence[Span], how: str) -> Score | None:
-    """A Score with the step values, their spans (for per-token advantages) and the aggregate."""
+def step_score(values: Sequence[float], spans: Sequence[Span], how: str) -> Score:
+    """A Score with the step values, their spans (for per-token advantages) and the aggregate.
+
+    No judged step scores 0.0 (a PRM's bad step; the implicit PRM's sum over no tokens).
+
+    >>> step_score([], [], "min").value
+    0.0
+    """
     value = aggregate(values, how)
+    info: dict[str, Any] = {"spans": list(spans), "scored": [not math.isnan(v) for v in values]}
     if value is None:
-        return None
-    info = {"spans": list(spans), "scored": [not math.isnan(v) for v in values]}
+        info["reason"] = "no step was judged" if values else "no steps"
+        return Score(0.0, steps=tuple(values) or None, info=info)
     return Score(value, steps=tuple(values), info=info)

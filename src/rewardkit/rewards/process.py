@@ -309,10 +309,13 @@ def aggregate_steps(values: list[float], how: Aggregate) -> float:
 
 
 @reward("step_check", params=StepCheckParams)
-def step_check(sample: Sample, p: StepCheckParams) -> Score | None:
+def step_check(sample: Sample, p: StepCheckParams) -> Score:
     """Verify each step; Score.steps has one value per step (NaN = not judged), value aggregates.
 
-    None when there are no steps or no step could be judged.
+    A completion with no step, or with no step the verifier could judge, scores 0.0 (the value of
+    a wrong step), never None: it is the completion's doing, and a None would leave the sample
+    out of its group's baseline, better off than a wrong answer (a policy would learn to write
+    no equations). A ``function`` verifier whose wrong steps score below 0 should give them 0.
 
     >>> s = Sample(id="0", group="g", prompt="", completion="2 + 2 = 4\\nso 3 * 3 = 8\\ndone")
     >>> score = step_check(s, StepCheckParams())
@@ -322,8 +325,9 @@ def step_check(sample: Sample, p: StepCheckParams) -> Score | None:
     spans = sample_steps(sample, p)
     values = [_verify_step(sample.completion[a:b], k, sample, p) for k, (a, b) in enumerate(spans)]
     judged = [v for v in values if v is not None]
-    if not judged:
-        return None
     steps = tuple(math.nan if v is None else v for v in values)
     info = {"spans": spans, "scored": [v is not None for v in values], "verifier": p.verifier}
+    if not judged:
+        reason = "no step could be judged" if spans else "no steps"
+        return Score(0.0, steps=steps or None, info={**info, "reason": reason})
     return Score(aggregate_steps(judged, p.aggregate), steps=steps, info=info)

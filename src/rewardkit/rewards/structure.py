@@ -2,7 +2,8 @@
 
 The completion's JSON is taken from the extracted answer, with a ```` ```json ```` fence stripped.
 JSON that does not parse, or has the wrong shape, scores 0.0 (the model's fault) with the reason
-in ``info``; a malformed reference raises.
+in ``info``; a reference that is not a graph (``graph_f1``) or an object holding the asked fields
+(``json_match``) raises ``UnjudgeableReference`` (a data problem the program counts).
 
 >>> from rewardkit.types import Sample
 >>> ref = {"nodes": [{"id": 1, "type": "Load"}, {"id": 2, "type": "Save"}],
@@ -21,6 +22,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from rewardkit.errors import UnjudgeableReference
 from rewardkit.registry import reward
 from rewardkit.rewards.extract import ExtractParams, extract_answer
 from rewardkit.rewards.graphs import Graph, load_json, multiset_f1, parse_graph
@@ -63,7 +65,10 @@ def _reference_json(reference: Any, component: str) -> Any:
         try:
             return load_json(reference)
         except ValueError as exc:
-            raise ValueError(f"{component}: the reference string is not JSON: {exc}") from None
+            raise UnjudgeableReference(
+                f"{component}: the reference string is not JSON ({exc}); give the reference as "
+                "a JSON object or its JSON text"
+            ) from None
     return reference
 
 
@@ -79,7 +84,7 @@ def _completion_json(sample: Sample, p: ExtractParams) -> tuple[Any, str | None]
 
 
 def reference_graph(reference: Any) -> Graph:
-    """The reference workflow graph; raises ValueError with the reason when it is malformed.
+    """The reference workflow graph; raises ``UnjudgeableReference`` saying why it is malformed.
 
     >>> reference_graph('{"nodes": []}').nodes
     Counter()
@@ -87,7 +92,10 @@ def reference_graph(reference: Any) -> Graph:
     try:
         return parse_graph(_reference_json(reference, "graph_f1"))
     except ValueError as exc:
-        raise ValueError(f"graph_f1: malformed reference graph: {exc}") from None
+        raise UnjudgeableReference(
+            f"graph_f1: malformed reference graph: {exc}; give {{'nodes': [...], 'edges': [...]}} "
+            "or the ComfyUI API format"
+        ) from None
 
 
 @reward("graph_f1", params=GraphF1Params)
@@ -175,7 +183,9 @@ def values_match(got: Any, want: Any, p: JsonMatchParams) -> bool:
 def json_match(sample: Sample, p: JsonMatchParams) -> Score | None:
     """Fraction of the reference object's fields (dotted paths) that the completion's JSON matches.
 
-    An empty reference object has nothing to check: None (does not apply).
+    An empty reference object has nothing to check: None (does not apply; a property of the
+    task, the same for every completion). A reference that is not an object, or lacks a field
+    of ``fields``, raises ``UnjudgeableReference``.
 
     >>> s = Sample(id="0", group="g", prompt="", completion='{"a": {"b": 2}, "c": "X"}',
     ...            reference={"a": {"b": 2}, "c": "x"})
@@ -184,13 +194,16 @@ def json_match(sample: Sample, p: JsonMatchParams) -> Score | None:
     """
     ref = _reference_json(sample.reference, "json_match")
     if not isinstance(ref, dict):
-        raise ValueError(
+        raise UnjudgeableReference(
             f"json_match: the reference must be a JSON object, got {type(ref).__name__}"
         )
     paths = list(p.fields) if p.fields is not None else list(_leaves(ref))
     unknown = [path for path in paths if _lookup(ref, path) is _MISSING]
     if unknown:
-        raise ValueError(f"json_match: fields {unknown} are not in the reference object")
+        raise UnjudgeableReference(
+            f"json_match: fields {unknown} are not in the reference object; give a reference "
+            "that has them, or leave 'fields' out to check every field"
+        )
     if not paths:
         return None
     obj, reason = _completion_json(sample, p)

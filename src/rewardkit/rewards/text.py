@@ -1,7 +1,9 @@
 """Text-overlap rewards: sentence BLEU and chrF (sacrebleu) and ROUGE-L, all in [0, 1].
 
 The hypothesis is the extracted answer; the reference is a string or a non-empty list of strings
-(several references: sacrebleu uses them all, ROUGE-L takes the best). No answer scores 0.0.
+(several references: sacrebleu uses them all, ROUGE-L takes the best). No answer scores 0.0; a
+reference that is not text, or is blank (nothing any answer could match), raises
+``UnjudgeableReference``.
 
 >>> from rewardkit.types import Sample
 >>> s = Sample(id="0", group="g", prompt="", completion="the cat sat", reference="the cat sat")
@@ -16,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from rewardkit.errors import UnjudgeableReference
 from rewardkit.registry import reward
 from rewardkit.rewards.extract import ExtractParams, extract_answer
 from rewardkit.types import Sample, Score
@@ -45,19 +48,23 @@ class RougeLParams(ExtractParams):
 
 
 def reference_texts(reference: Any, component: str) -> list[str]:
-    """The reference strings; raises ValueError unless a string or a non-empty list of strings.
+    """The reference strings; ``UnjudgeableReference`` unless non-blank strings (one or a list).
 
     >>> reference_texts("a b", "bleu")
     ['a b']
     """
-    if isinstance(reference, str):
-        return [reference]
-    if isinstance(reference, list) and reference and all(isinstance(r, str) for r in reference):
-        return list(reference)
-    raise ValueError(
-        f"{component}: the reference must be a string or a non-empty list of strings, "
-        f"got {type(reference).__name__}"
-    )
+    texts = [reference] if isinstance(reference, str) else reference
+    if not isinstance(texts, list) or not texts or not all(isinstance(r, str) for r in texts):
+        raise UnjudgeableReference(
+            f"{component}: the reference must be a string or a non-empty list of strings, "
+            f"got {type(reference).__name__}"
+        )
+    if any(not r.strip() for r in texts):
+        raise UnjudgeableReference(
+            f"{component}: a reference is blank ({reference!r}), so no answer can match it; "
+            "give non-empty reference text"
+        )
+    return list(texts)
 
 
 def _sacrebleu() -> Any:
@@ -158,6 +165,4 @@ def rouge_l(sample: Sample, p: RougeLParams) -> Score:
         return (text.lower() if p.lowercase else text).split()
 
     ref_tokens = [tokens(r) for r in refs]
-    if any(not r for r in ref_tokens):
-        raise ValueError("rouge_l: a reference has no tokens; give non-empty reference text")
     return Score(max(rouge_l_f(tokens(answer), r, p.beta) for r in ref_tokens))

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from rewardkit.errors import UnjudgeableReference
 from rewardkit.rewards.boxes import iou_of, parse_boxes, reference_boxes
 from rewardkit.tasks.base import Problem
 
@@ -74,8 +75,11 @@ class Boxes:
         >>> Boxes().judge([0, 0, 2, 2], "[0,0,2,2]")
         {'iou': 1.0, 'success': 1.0}
         """
+        refs = reference_boxes(reference)  # first: an unreadable reference is not a 0
+        if not refs:
+            raise UnjudgeableReference("boxes: the reference has no box; give [x1, y1, x2, y2]")
         boxes = parse_boxes(completion)
-        value = iou_of(boxes[-1], reference_boxes(reference)[0]) if boxes else 0.0
+        value = max(iou_of(boxes[-1], ref) for ref in refs) if boxes else 0.0
         return {"iou": value, "success": float(value >= self.strict_iou)}
 
     def reward_config(self) -> dict[str, Any]:

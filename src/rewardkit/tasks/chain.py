@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from rewardkit.errors import UnjudgeableReference
 from rewardkit.rewards.arithmetic import check_equations
 from rewardkit.rewards.process import StepParams, sample_steps
 from rewardkit.tasks.base import Problem
@@ -53,12 +54,17 @@ def apply(value: int, op: str, operand: int) -> int:
 def chain_equations(prompt: str) -> list[Equation]:
     """The equations ``(value, op, operand, result)`` a chain prompt asks for, in order.
 
+    Another prompt raises ``UnjudgeableReference``: the steps cannot be judged without it.
+
     >>> chain_equations("7 +5 *3 -4\\n")
     [(7, '+', 5, 12), (12, '*', 3, 36), (36, '-', 4, 32)]
     """
     match = _PROMPT.match(prompt)
     if match is None:
-        raise ValueError(f"not a chain prompt (start value, then ops like '+5 *3'): {prompt!r}")
+        raise UnjudgeableReference(
+            f"not a chain prompt (start value, then ops like '7 +5 *3'): {prompt!r}; give the "
+            "chain task's prompt to check_step"
+        )
     value, out = int(match.group(1)), []
     for op, text in _OPERATION.findall(match.group(2)):
         operand = int(text)
@@ -144,9 +150,11 @@ class Chain:
         >>> Chain().judge(6, "2+1=3\\n3*2=7\\n=6")
         {'steps_right': 0.5, 'success': 1.0}
         """
+        if type(reference) is not int:
+            raise UnjudgeableReference(f"chain: the reference must be an int, got {reference!r}")
         right, total = check_equations(completion)
         numbers = re.findall(r"-?\d+", completion)
-        success = bool(numbers) and int(numbers[-1]) == int(reference)
+        success = bool(numbers) and int(numbers[-1]) == reference
         return {"steps_right": right / total if total else 0.0, "success": float(success)}
 
     def reward_config(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from rewardkit.errors import UnjudgeableReference
 from rewardkit.registry import Params, reward
 from rewardkit.tasks.base import Problem
 from rewardkit.types import Sample, Score
@@ -143,13 +144,23 @@ def countdown(sample: Sample, p: CountdownParams) -> Score:
 
 
 def _reference(reference: Any) -> dict[str, Any]:
+    """The reference, or ``UnjudgeableReference``: numbers, target and shortest must be integers
+    (a string number would make every expression use a number that is not given)."""
+
+    def integer(x: Any) -> bool:
+        return type(x) is int
+
+    shortest = reference.get("shortest") if isinstance(reference, dict) else None
     if (
         not isinstance(reference, dict)
         or not isinstance(reference.get("numbers"), list)
-        or not isinstance(reference.get("target"), int)
+        or not all(integer(n) and n >= 0 for n in reference["numbers"])
+        or not integer(reference.get("target"))
+        or not (shortest is None or (integer(shortest) and shortest > 0))
     ):
-        raise ValueError(
-            f"countdown: the reference must be {{'numbers': [ints], 'target': int}}, got {reference!r}"
+        raise UnjudgeableReference(
+            "countdown: the reference must be {'numbers': [non-negative ints], 'target': int} "
+            f"with an optional positive int 'shortest', got {reference!r}"
         )
     return reference
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from rewardkit.registry import Params, reward
 from rewardkit.rewards.graphs import load_json, multiset_f1, parse_graph
+from rewardkit.rewards.structure import reference_graph
 from rewardkit.tasks.base import Problem
 from rewardkit.types import Sample, Score
 
@@ -73,11 +74,11 @@ class Workflow:
         >>> Workflow().judge(ref, '{"nodes":[{"id":7,"type":"load"}],"edges":[]}')
         {'node_f1': 1.0, 'success': 1.0}
         """
+        want = reference_graph(reference)  # first: an unreadable reference is not a 0
         try:
             graph = parse_graph(load_json(completion))
         except ValueError:
             return {"node_f1": 0.0, "success": 0.0}
-        want = parse_graph(reference)
         same = graph.nodes == want.nodes and graph.edges == want.edges
         return {"node_f1": multiset_f1(graph.nodes, want.nodes), "success": float(same)}
 
@@ -97,9 +98,12 @@ class Workflow:
 
 @reward("workflow_integrity", params=Params)
 def workflow_integrity(sample: Sample, p: Params) -> Score:
-    """1.0 for a well-formed canonical graph: unique ids, edges between known nodes, acyclic.
+    """1.0 for a well-formed canonical graph: at least one node, unique ids, edges between known
+    nodes, acyclic.
 
-    0.0 with the reason in ``info`` otherwise (invalid JSON included: the model's fault).
+    0.0 with the reason in ``info`` otherwise (invalid JSON included: the model's fault). A graph
+    with no nodes is no workflow: ``{"nodes": []}`` would otherwise earn the integrity tier
+    without any work.
 
     >>> ok = '{"nodes":[{"id":1,"type":"a"},{"id":2,"type":"b"}],"edges":[{"source":1,"target":2}]}'
     >>> workflow_integrity(Sample("0", "g", "", ok), Params()).value
@@ -117,6 +121,8 @@ def workflow_integrity(sample: Sample, p: Params) -> Score:
 def _integrity_problem(graph: Any) -> str | None:
     if not isinstance(graph, dict) or not isinstance(graph.get("nodes"), list):
         return "not an object with a 'nodes' list"
+    if not graph["nodes"]:
+        return "the graph has no nodes"
     ids = [n.get("id") if isinstance(n, dict) else None for n in graph["nodes"]]
     if any(i is None for i in ids) or len(set(map(str, ids))) != len(ids):
         return "node ids missing or repeated"
