@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tests.integrations.trl_setup import TWO_RANK_CONFIG as CONFIG
 
 from rewardkit.program import RewardProgram
@@ -50,20 +51,27 @@ def same(a: float, b: float) -> bool:
     return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
 
 
-def test_two_ranks_share_events_and_gathered_diagnostics(model_dir: str, tmp_path: Path) -> None:
-    rank0, rank1 = run_two_ranks(tmp_path, model_dir)
+@pytest.mark.parametrize("level", ["callback", "subclass"])
+def test_two_ranks_share_events_and_gathered_diagnostics(
+    level: str, model_dir: str, tmp_path: Path
+) -> None:
+    """With the callback each rank scores its half group and the callback gathers them; the
+    subclass gathers before scoring, so each rank scores (and records) the whole group."""
+    rank0, rank1 = run_two_ranks(tmp_path, model_dir, level)
+    per_rank = 4 if level == "callback" else 8
     assert rank0["events"] == rank1["events"]
     assert rank0["state"] == rank1["state"]
     assert len(rank0["steps"]) == len(rank1["steps"]) == 4
     for s0, s1 in zip(rank0["steps"], rank1["steps"], strict=True):
         assert s0["step"] == s1["step"] and s0["state"] == s1["state"]
         assert s0["metrics"] == s1["metrics"]  # the same numbers on both ranks
-        assert len(s0["samples"]) == len(s1["samples"]) == 4  # half of one group each
-        expected = single_process_metrics(s0["state"], s0["samples"] + s1["samples"])
+        assert len(s0["samples"]) == len(s1["samples"]) == per_rank
+        batch = s0["samples"] + s1["samples"] if level == "callback" else s0["samples"]
+        expected = single_process_metrics(s0["state"], batch)
         assert set(expected) == set(s0["metrics"])
         for key, value in expected.items():
             assert same(s0["metrics"][key], value), (s0["step"], key)
-        local = single_process_metrics(s0["state"], s0["samples"])
+        local = single_process_metrics(s0["state"], s0["samples"][:4])
         print(
             f"step {s0['step']}: vowel mean gathered {expected['reward/vowel/mean']:.3f} "
             f"(rank 0 alone {local['reward/vowel/mean']:.3f}), zero_std_frac gathered "

@@ -60,11 +60,15 @@ class ComponentReward:
         completion_ids: Sequence[Sequence[int]] | None = None,
         **kwargs: Any,
     ) -> list[float | None]:
-        scored = self.scorer(prompts, completions, completion_ids, kwargs)
+        column = self.column(self.scorer(prompts, completions, completion_ids, kwargs))
+        return [None if math.isnan(v) else float(v) for v in column]
+
+    def column(self, scored: ScoredBatch) -> np.ndarray:
+        """This function's values on a scored batch (NaN where the node does not apply)."""
         column = scored.values[self.path]
         if self.weight is not None:
             column = column * self.weight.evaluate(self.scorer.program.variables)
-        return [None if math.isnan(v) else float(v) for v in column]
+        return column
 
 
 def reward_funcs(

@@ -1,0 +1,160 @@
+"""``RewardKitGRPOTrainer``: TRL's GRPOTrainer scoring whole gathered groups with rewardkit and
+training on rewardkit's advantages, per token when the program has process (step) rewards.
+
+Reward functions see one rank's slice, which under several processes can hold half a group.
+This subclass overrides two private TRL methods (hence the pinned ``trl`` range):
+
+- ``_calculate_rewards``: gathers every rank's samples, scores the whole batch once with the
+  program (exact groups: TRL's ``num_generations`` consecutive completions), and returns TRL's
+  (N, K) reward matrix from the program's columns;
+- ``_generate_and_score_completions``: replaces TRL's advantages with ``program.advantages`` of
+  that batch, this rank's rows, shaped (B, T) when any sample has per-token advantages (TRL's
+  loss accepts both shapes). TRL's own logged ``advantages`` column stays TRL's.
+
+``last_scored`` holds the latest gathered training batch with its scores.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from rewardkit.integrations.trl import (
+    ComponentReward,
+    RewardKitCallback,
+    all_gather,
+    reward_funcs,
+)
+from rewardkit.integrations.trl_samples import recorder, to_samples
+from rewardkit.program import RewardProgram
+from rewardkit.types import Sample, ScoredBatch, Span
+
+from trl import GRPOTrainer  # isort: skip  (after rewardkit.integrations.trl's require)
+
+
+class RewardKitGRPOTrainer(GRPOTrainer):
+    """A GRPOTrainer whose rewards and advantages come from ``program``.
+
+    Takes GRPOTrainer's arguments except ``reward_funcs``; the program's functions and their
+    ``reward_weights`` are set here, and a ``RewardKitCallback(program)`` is added unless one
+    is passed.
+    """
+
+    def __init__(
+        self,
+        program: RewardProgram,
+        *args: Any,
+        reference_column: str | None = "reference",
+        **kwargs: Any,
+    ):
+        if "reward_funcs" in kwargs:
+            raise TypeError("RewardKitGRPOTrainer builds its reward functions from the program")
+        funcs, weights = reward_funcs(program, reference_column)
+        config = kwargs.get("args")
+        if config is None:
+            raise TypeError("RewardKitGRPOTrainer needs args=GRPOConfig(...)")
+        config.reward_weights = weights
+        callbacks = list(kwargs.pop("callbacks", None) or [])
+        if not any(isinstance(c, RewardKitCallback) and c.program is program for c in callbacks):
+            callbacks.append(RewardKitCallback(program))
+        self.program = program
+        self.reference_column = reference_column
+        self.last_scored: ScoredBatch | None = None
+        kwargs.update(reward_funcs=list(funcs), callbacks=callbacks)
+        super().__init__(*args, **kwargs)
+
+    def _calculate_rewards(
+        self,
+        inputs: list[dict[str, Any]],
+        prompts: list[Any],
+        completions: list[Any],
+        completion_ids_list: list[list[int]],
+    ) -> Any:
+        import torch
+
+        training = bool(getattr(self.model, "training", False))
+        size = int((self.num_generations if training else self.num_generations_eval) or 1)
+        columns = {
+            k: [x[k] for x in inputs]
+            for k in inputs[0]
+            if k not in ("prompt", "completion", "completion_ids")
+        }
+        step = self.state.global_step
+        local = to_samples(
+            prompts, completions, completion_ids_list, columns, self.reference_column, step=step
+        )
+        samples = [
+            dataclasses.replace(s, group=f"{step}:{i // size}")
+            for i, s in enumerate(x for part in all_gather(local) for x in part)
+        ]
+        scored = self.program.score(samples)
+        if training:
+            recorder(self.program).add(scored, gathered=True)
+            self.last_scored = scored
+        matrix = np.stack([_column(f, scored) for f in self.reward_funcs], axis=1)
+        return torch.tensor(matrix, dtype=torch.float32, device=self.accelerator.device)
+
+    def _generate_and_score_completions(self, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+        import torch
+
+        self.last_scored = None
+        output = super()._generate_and_score_completions(inputs)
+        scored = self.last_scored
+        if scored is None:  # evaluation: TRL's advantages are never trained on
+            return output
+        rows, width = output["completion_ids"].shape
+        start = self.accelerator.process_index * rows
+        matrix = local_advantages(self.program, scored, self.processing_class, start, rows, width)
+        output["advantages"] = torch.tensor(
+            matrix, dtype=output["advantages"].dtype, device=output["advantages"].device
+        )
+        return output
+
+
+def _column(func: Any, scored: ScoredBatch) -> np.ndarray:
+    if not isinstance(func, ComponentReward):
+        raise TypeError(
+            f"RewardKitGRPOTrainer scores with its program only; got reward function {func!r} "
+            "(add it to the program as a component instead)"
+        )
+    return func.column(scored)
+
+
+def local_advantages(
+    program: RewardProgram, scored: ScoredBatch, tokenizer: Any, start: int, rows: int, width: int
+) -> np.ndarray:
+    """``program.advantages`` of the gathered batch, rows ``[start, start + rows)``: shape
+    (rows,), or (rows, width) when step rewards give per-token advantages."""
+    from rewardkit.train.update import advantage_matrix  # the one (B, T) layout rule
+
+    if scored.steps:  # step spans are characters: map them onto tokens
+        scored.samples = [with_offsets(s, tokenizer) for s in scored.samples]
+    adv = program.advantages(scored)
+    per_sample = adv.per_sample[start : start + rows]
+    per_token = adv.per_token[start : start + rows] if adv.per_token else []
+    if not any(row is not None for row in per_token):
+        return np.nan_to_num(per_sample.astype(float))
+    return advantage_matrix(per_sample, per_token, width)
+
+
+def with_offsets(sample: Sample, tokenizer: Any) -> Sample:
+    """The sample with the character span of each completion token, when they add up.
+
+    TRL decodes completions with ``skip_special_tokens=True``; decoding token by token the same
+    way gives each token's text. When the pieces do not rebuild the completion (a tokenizer
+    that merges across tokens), the offsets are left out and the sample gets no per-token
+    advantages.
+    """
+    if sample.token_ids is None or sample.token_offsets is not None:
+        return sample
+    pieces = tokenizer.batch_decode([[t] for t in sample.token_ids], skip_special_tokens=True)
+    if "".join(pieces) != sample.completion:
+        return sample
+    offsets: list[Span] = []
+    at = 0
+    for piece in pieces:
+        offsets.append((at, at + len(piece)))
+        at += len(piece)
+    return dataclasses.replace(sample, token_offsets=tuple(offsets))
