@@ -118,6 +118,14 @@ def test_multi_box_iou_matching_is_optimal_not_greedy() -> None:
     assert sorted((i, j) for i, j, _ in result.info["matches"]) == [(0, 1), (1, 0)]
 
 
+def test_multi_box_iou_without_an_answer_is_not_a_true_negative() -> None:
+    """Nothing to find: an answer with no box is right (1.0), no answer at all is not (0.0)."""
+    tag = {"extract": "answer_tag"}
+    assert run("multi_box_iou", "<answer>none</answer>", {"boxes": []}, **tag).value == 1.0
+    missing = run("multi_box_iou", "I will not answer", {"boxes": []}, **tag)
+    assert missing.value == 0.0 and missing.info["reason"] == "no answer"
+
+
 def test_multi_box_iou_malformed_reference_raises() -> None:
     with pytest.raises(UnjudgeableReference, match="give"):
         run("multi_box_iou", "[0,0,1,1]", {"boxes": "x"})

@@ -155,7 +155,9 @@ def match_boxes(preds: list[Box], refs: list[Box]) -> list[tuple[int, int, float
 def multi_box_iou(sample: Sample, p: MultiBoxParams) -> Score:
     """Sum of IoUs of optimally matched boxes / max(#predicted, #reference); unmatched count 0.
 
-    No reference box and no predicted box scores 1.0 (nothing to find, nothing claimed).
+    No reference box and no predicted box scores 1.0 (nothing to find, nothing claimed); but a
+    completion where ``extract`` finds no answer at all (no ``<answer>`` tag) claims nothing
+    either way and scores 0.0, so that skipping the format never pays on an empty image.
 
     >>> s = Sample(id="0", group="g", prompt="", completion="[0,0,1,1] [7,7,8,8]",
     ...            reference={"boxes": [[0, 0, 1, 1]]})
@@ -163,6 +165,8 @@ def multi_box_iou(sample: Sample, p: MultiBoxParams) -> Score:
     0.5
     """
     refs = reference_boxes(sample.reference)
+    if extract_answer(sample.completion, p) is None:
+        return Score(0.0, info={"reason": "no answer", "num_reference": len(refs)})
     preds = predicted_boxes(sample, p)
     matches = match_boxes(preds, refs)
     denominator = max(len(preds), len(refs))
