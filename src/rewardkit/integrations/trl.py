@@ -200,17 +200,24 @@ class RewardKitCallback(TrainerCallback, ExportableState):
     def on_log(
         self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any
     ) -> None:
-        if logs is None or not self._window or any(k.startswith("eval_") for k in logs):
+        if logs is None or any(k.startswith("eval_") for k in logs):
             return
-        extra = {self.prefix + k: v for k, v in window_means(self._window).items()}
+        extra = self.log_record()
+        logs.update(extra)
+        # The Trainer appended a copy of ``logs`` to the history before calling back.
+        if extra and state.log_history and state.log_history[-1].get("step") == state.global_step:
+            state.log_history[-1].update(extra)
+
+    def log_record(self) -> dict[str, Any]:
+        """The logging window's metrics, variables and events (then the window starts afresh)."""
+        if not self._window:
+            return {}
+        extra: dict[str, Any] = {self.prefix + k: v for k, v in window_means(self._window).items()}
         for event in self._window_events:
             extra[f"{self.prefix}event/{event.source}"] = _loggable(event.new)
         extra[f"{self.prefix}events"] = float(len(self._window_events))
         self._window, self._window_events = [], []
-        logs.update(extra)
-        # The Trainer appended a copy of ``logs`` to the history before calling back.
-        if state.log_history and state.log_history[-1].get("step") == state.global_step:
-            state.log_history[-1].update(extra)
+        return extra
 
     # -- checkpoints ---------------------------------------------------------------------------
 

@@ -11,7 +11,8 @@ This subclass overrides two private TRL methods (hence the pinned ``trl`` range)
   that batch, this rank's rows, shaped (B, T) when any sample has per-token advantages (TRL's
   loss accepts both shapes). TRL's own logged ``advantages`` column stays TRL's.
 
-``last_scored`` holds the latest gathered training batch with its scores.
+``last_scored`` holds the latest gathered training batch with its scores; rewardkit's metrics are
+merged into the logs before TRL's ``log`` so every ``report_to`` sink receives them.
 """
 
 from __future__ import annotations
@@ -57,13 +58,22 @@ class RewardKitGRPOTrainer(GRPOTrainer):
             raise TypeError("RewardKitGRPOTrainer needs args=GRPOConfig(...)")
         config.reward_weights = weights
         callbacks = list(kwargs.pop("callbacks", None) or [])
-        if not any(isinstance(c, RewardKitCallback) and c.program is program for c in callbacks):
-            callbacks.append(RewardKitCallback(program))
+        mine = [c for c in callbacks if isinstance(c, RewardKitCallback) and c.program is program]
+        if not mine:
+            mine.append(RewardKitCallback(program))
+            callbacks.append(mine[0])
+        self.rewardkit_callback: RewardKitCallback = mine[0]
         self.program = program
         self.reference_column = reference_column
         self.last_scored: ScoredBatch | None = None
         kwargs.update(reward_funcs=list(funcs), callbacks=callbacks)
         super().__init__(*args, **kwargs)
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        # Merged before TRL's log() so that every report_to sink sees rewardkit's metrics too.
+        if not any(k.startswith("eval_") for k in logs):
+            logs.update(self.rewardkit_callback.log_record())
+        super().log(logs, start_time)
 
     def _calculate_rewards(
         self,
