@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import math
 import random
-import re
 from collections.abc import Callable, Iterable
 from itertools import product
 from typing import Any
@@ -278,7 +277,7 @@ JUDGE_DIFFERS = "correctness: math_equivalent and accuracy_reward differ (see th
 
 def intended_cosine(case: tuple[str, str, int, int]) -> str | None:
     """The length formula is the same; a difference comes only from the correctness verdict,
-    which the accuracy pair below checks against its own list."""
+    which test_trl_accuracy.py checks against its own list."""
     completion, solution, _, _ = case
     return JUDGE_DIFFERS if verdicts_differ(completion, solution) else None
 
@@ -302,71 +301,6 @@ def test_cosine_scaled_reward_vs_cosine_length(record_agreement: Callable[..., N
         mine,
         intended_cosine,
         listed=[JUDGE_DIFFERS],  # \\boxed{x^2+1} against the reference 1+x^2
-    )
-
-
-# ---------------------------------------------------------------- accuracy_reward vs math_equivalent
-
-_GOLDS = ["7", "-3", "0.5", r"\frac{1}{2}", "1/2", "1,000", "1000", r"50\%", "2x+1", r"\sqrt{2}"]
-_GOLDS += [
-    r"\{1, 2\}",
-    "3 cm",
-    "$x^2$",
-    "x^2",
-    "forty-two",
-    "Paris",
-    "N/A",
-    "",
-    r"\frac{1}{",
-    "日本",
-]
-_GIVEN = ["7", "8", "-3", "0.5", r"\frac12", "1000", "1,000", "0.50", r"50\%", "1+2x", r"\sqrt 2"]
-_GIVEN += [r"\{2,1\}", "3", "42", "Pairs", "Paris", "", r"\frac{1}{", "x^{2}", "日本"]
-_WRAPPERS = [
-    r"so \boxed{%s}",
-    "The answer is $%s$.",
-    "%s",
-    r"\boxed{%s} then \boxed{9}",
-    r"<think>\boxed{9}</think> \boxed{%s}",
-    r"\boxed{\boxed{%s}}",
-]
-
-
-def accuracy_cases() -> list[tuple[str, str]]:
-    every = [(w.replace("%s", a), g) for w, a, g in product(_WRAPPERS, _GIVEN, _GOLDS)]
-    return random.Random(5).sample(every, 300)
-
-
-BARE_REFERENCE = "a bare LaTeX reference: TRL skips it, math_equivalent reads it as one expression"
-NOT_BOXED = "no \\boxed{}: math_equivalent reads only \\boxed{} by default, TRL any LaTeX anchor"
-FIRST_OR_LAST = "several \\boxed{}: TRL reads the first, math_equivalent the last"
-PERCENT = "a percentage: math_equivalent reads 50\\% as 0.5, TRL's reference parse as 50"
-ACCURACY_LISTED = [BARE_REFERENCE, NOT_BOXED, FIRST_OR_LAST, PERCENT]
-
-
-def intended_accuracy(case: tuple[str, str]) -> str | None:
-    completion, solution = case
-    math_verify = pytest.importorskip("math_verify")
-    if re.search(r"[\\^]", solution) and not math_verify.parse(solution):
-        return BARE_REFERENCE
-    if "\\boxed{" not in completion:
-        return NOT_BOXED
-    if completion.count("\\boxed{") > 1 and "\\boxed{\\boxed{" not in completion:
-        return FIRST_OR_LAST
-    if "%" in completion + solution:
-        return PERCENT
-    return None
-
-
-def test_accuracy_reward_vs_math_equivalent(record_agreement: Callable[..., None]) -> None:
-    check_pair(
-        record_agreement,
-        "trl accuracy_reward vs math_equivalent",
-        accuracy_cases(),
-        lambda case: trl_rewards.accuracy_reward(conv(case[0]), [case[1]])[0],
-        lambda case: ours("math_equivalent", sample(case[0], reference=case[1])),
-        intended_accuracy,
-        listed=ACCURACY_LISTED,
     )
 
 
