@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from rewardkit.rewards.extract import closing_brace
 from rewardkit.types import JSONValue, Sample
 
 _ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
@@ -128,23 +129,6 @@ def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
-
-
-def closing_brace(text: str, start: int) -> int | None:
-    """Index of the ``}`` that closes a brace opened just before ``start`` (None: unbalanced).
-
-    >>> closing_brace("\\\\boxed{a{b}c} d", 7)
-    12
-    """
-    depth = 1
-    for i in range(start, len(text)):
-        if text[i] == "{":
-            depth += 1
-        elif text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return None
 
 
 def wrong_answer(answer: str) -> str:

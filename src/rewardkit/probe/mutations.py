@@ -22,7 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rewardkit.errors import ConfigError, UnknownNameError
-from rewardkit.probe.answer import Answer, closing_brace
+from rewardkit.probe.answer import Answer
+from rewardkit.rewards.extract import closing_brace
 
 MutationFn = Callable[[Answer], str | None]
 

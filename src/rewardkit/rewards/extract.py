@@ -65,21 +65,31 @@ class ExtractParams(Params):
         return self
 
 
+def closing_brace(text: str, start: int) -> int | None:
+    """Index of the ``}`` that closes a brace opened just before ``start`` (None: unbalanced).
+
+    >>> closing_brace("\\\\boxed{a{b}c} d", 7)
+    12
+    """
+    depth = 1
+    for i in range(start, len(text)):
+        if text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
+
+
 def last_boxed(text: str) -> str | None:
     """Content of the last ``\\boxed{...}`` or ``\\fbox{...}``, with balanced braces."""
     start = max(text.rfind("\\boxed{"), text.rfind("\\fbox{"))
     if start < 0:
         return None
     i = text.index("{", start) + 1
-    depth = 1
-    for j in range(i, len(text)):
-        if text[j] == "{":
-            depth += 1
-        elif text[j] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[i:j].strip()
-    return None
+    end = closing_brace(text, i)
+    return None if end is None else text[i:end].strip()
 
 
 def extract_answer(text: str, params: ExtractParams) -> str | None:
