@@ -155,15 +155,15 @@ def run(variant: str, model_dir: str, n_steps: int, out: str) -> dict[str, float
     callbacks = [TimedCallback(program, clock), step_clock(steps, clock)]
     if variant == "plain":
         config.reward_weights = [1.0, 1.0, 0.2]
-        funcs = [Timed(f, clock) for f in plain_funcs()]
-        trainer = GRPOTrainer(reward_funcs=funcs, callbacks=[step_clock(steps, clock)], **common)
+        plain = [Timed(f, clock) for f in plain_funcs()]
+        trainer = GRPOTrainer(reward_funcs=plain, callbacks=[step_clock(steps, clock)], **common)
     elif variant == "callback":
         funcs, config.reward_weights = reward_funcs(program)
         timed = [Timed(f, clock) for f in funcs]
         trainer = GRPOTrainer(reward_funcs=timed, callbacks=callbacks, **common)
     else:
         trainer = RewardKitGRPOTrainer(program, callbacks=callbacks, **common)
-        trainer._calculate_rewards = Timed(trainer._calculate_rewards, clock)
+        trainer._calculate_rewards = Timed(trainer._calculate_rewards, clock)  # type: ignore[method-assign]
         sub.local_advantages = Timed(ORIGINAL_LOCAL_ADVANTAGES, clock)
     from transformers import PrinterCallback
 
@@ -181,7 +181,7 @@ def check_same_values() -> None:
     program = RewardProgram.from_dict(CONFIG)
     funcs, _ = reward_funcs(program)
     completions = ["12", " 7 ", "abc", "x" * 30, "9" * 40, ""]
-    kwargs = {
+    kwargs: dict[str, Any] = {
         "prompts": ["1+1="] * 6,
         "completions": completions,
         "completion_ids": [list(range(len(c))) for c in completions],
