@@ -186,3 +186,27 @@ def reward_funcs_of(program: RewardProgram) -> Any:
     from rewardkit.integrations.trl import reward_funcs
 
     return reward_funcs(program)
+
+
+def test_a_callback_added_after_construction_is_checkpointed(
+    model_dir: str, tmp_path: Path
+) -> None:
+    import json
+
+    from trl import GRPOTrainer
+
+    from rewardkit.integrations.trl import RewardKitCallback, reward_funcs
+    from rewardkit.tasks.models import load_model
+
+    program = ladder_program(window=1)
+    funcs, weights = reward_funcs(program)
+    config = grpo_config(tmp_path, max_steps=1, save_strategy="steps", save_steps=1)
+    config.reward_weights = weights
+    model, tok = load_model(model_dir)
+    t = GRPOTrainer(
+        model=model, processing_class=tok, reward_funcs=funcs, args=config, train_dataset=dataset()
+    )
+    t.add_callback(RewardKitCallback(program))
+    t.train()
+    saved = json.loads((tmp_path / "checkpoint-1" / "trainer_state.json").read_text())
+    assert saved["stateful_callbacks"]["RewardKitCallback"]["attributes"]["program"]["step"] == 1
