@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import httpx
-
-from conftest import LADDER, TOKEN, Running, thread_server
+from rk_servers import LADDER, TOKEN, Running, thread_server
 
 
 def two(prompt: str = "2+2?") -> list[dict[str, object]]:

@@ -79,6 +79,7 @@ def serve(
     except OSError as exc:
         err.print(f"[red]error:[/red] cannot bind {host}:{port}: {exc}")
         raise typer.Exit(2) from None
+    sock.listen(2048)  # connections made during startup wait in the backlog
     bound = sock.getsockname()[1]
     _announce(host, bound, token, source, settings.workers, state, authority.version)
     app = build_app(Service(authority, settings))
