@@ -124,6 +124,7 @@ def score(
     input: Path = typer.Option(..., "--input", "-i", help="JSONL rollouts, one sample per line"),
     output: Path = typer.Option(..., "--output", "-o", help="where to write scored JSONL"),
     strict: bool = typer.Option(False, help="stop at the first bad input line (exit 2)"),
+    workers: int = typer.Option(0, help="score in N processes, whole groups each (0: here)"),
 ) -> None:
     """Score a JSONL file of rollouts: rewards, every node's value, advantages, errors.
 
@@ -140,7 +141,7 @@ def score(
     if bad and strict:
         raise typer.Exit(2)
     try:
-        scored = program.score(samples)
+        scored = _score(program, samples, workers)
     except RewardkitError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
@@ -156,3 +157,12 @@ def score(
         f"wrote {len(samples)} scored samples to {output}"
         + (f" ({len(bad)} bad lines skipped)" if bad else "")
     )
+
+
+def _score(program: RewardProgram, samples: list[Sample], workers: int) -> ScoredBatch:
+    if workers <= 0:
+        return program.score(samples)
+    from rewardkit.server.pool import ScoringPool  # the server's pool: processes, no FastAPI
+
+    with ScoringPool(program.to_dict(), workers) as pool:
+        return pool.score_many(samples, 0, program.state_dict())
