@@ -70,7 +70,7 @@ def _grouped_logprobs(
         use_cache=True,
         logits_to_keep=1,
     )
-    cache = first.past_key_values
+    cache = first.cache
     cache.batch_repeat_interleave(group_size)
     full_mask = torch.cat(
         [mask.repeat_interleave(group_size, 0), torch.ones_like(completion_ids)], dim=1
@@ -80,7 +80,7 @@ def _grouped_logprobs(
         input_ids=completion_ids,
         attention_mask=full_mask,
         position_ids=positions,
-        past_key_values=cache,
+        cache=cache,
         use_cache=True,
     )
     logits = torch.cat([first.logits.repeat_interleave(group_size, 0), rest.logits[:, :-1]], dim=1)

@@ -67,7 +67,7 @@ def sample_completions(
         out = model(
             input_ids=ids, attention_mask=mask, position_ids=position_ids(mask), use_cache=True
         )
-        cache = out.past_key_values
+        cache = out.cache
         if group_size > 1:
             # One prefill per prompt; its cache is repeated for the prompt's G completions.
             cache.batch_repeat_interleave(group_size)
@@ -96,7 +96,7 @@ def sample_completions(
                 input_ids=nxt[:, None],
                 attention_mask=full_mask,
                 position_ids=position[:, None],
-                past_key_values=cache,
+                cache=cache,
                 use_cache=True,
             )
             logits = step.logits[:, -1]
