@@ -8,14 +8,20 @@ restarted server resumes the exact schedule. See docs/server.md.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sys
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from rewardkit.errors import RewardkitError, require
+
+if TYPE_CHECKING:
+    from rewardkit.server.app import ServerSettings
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -43,14 +49,13 @@ def serve(
     max_body_mb: float = typer.Option(16.0, help="largest request body, in MiB (413 above)"),
     max_samples: int = typer.Option(4096, help="most samples per request (413 above)"),
     queue_limit: int = typer.Option(64, help="scoring requests admitted at once (503 above)"),
-    ray: bool = typer.Option(False, "--ray", help="run on Ray Serve (needs rewardkit[ray])"),
+    ray: bool = typer.Option(
+        False, "--ray", help="run on Ray Serve (pip install 'rewardkit[ray]')"
+    ),
     replicas: int = typer.Option(2, help="Ray Serve replicas (with --ray)"),
 ) -> None:
     """Serve a reward program over HTTP: /v1/score, /get_reward (OpenRLHF), /v1/observe,
     /v1/state, /healthz, /metrics."""
-    if ray:
-        err.print("[red]error:[/red] --ray is not available in this build yet (see docs/server.md)")
-        raise typer.Exit(2)
     try:
         uvicorn = require("uvicorn", "server")
         from rewardkit.program import RewardProgram
@@ -59,7 +64,7 @@ def serve(
         from rewardkit.server.state import ProgramState, StateStore
 
         program = RewardProgram.from_yaml(config)
-        authority = ProgramState(program, StateStore(state))
+        authority = None if ray else ProgramState(program, StateStore(state))
         token, source = (None, "") if insecure_no_auth else resolve_token(token_file)
     except RewardkitError as exc:
         err.print(f"[red]error:[/red] {exc}")
@@ -72,6 +77,10 @@ def serve(
         max_samples=max_samples,
         queue_limit=queue_limit,
     )
+    if ray:
+        _serve_on_ray(config, settings, state, host, port, replicas, token, source)
+        return
+    assert authority is not None
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -107,3 +116,36 @@ def _announce(
     err.print(f"{workers} scoring worker(s); state {state} (version {version})")
     print(f"listening on http://{host}:{port}", flush=True)
     sys.stdout.flush()
+
+
+def _serve_on_ray(
+    config: Path,
+    settings: ServerSettings,
+    state: Path,
+    host: str,
+    port: int,
+    replicas: int,
+    token: str | None,
+    source: str,
+) -> None:
+    """Ray Serve: the state actor and the replicas; runs until SIGTERM or Ctrl-C."""
+    try:
+        ray = require("ray", "ray")
+        from rewardkit.server.ray_serve import run
+        from rewardkit.server.ray_serve import stop as stop_ray
+
+        if port == 0:
+            with socket.socket() as probe:  # Serve takes a port number, not a socket
+                probe.bind((host, 0))
+                port = probe.getsockname()[1]
+        actor = run(config, settings, state, host, port, replicas)
+    except RewardkitError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    _announce(host, port, token, source, replicas, state, ray.get(actor.version.remote()))
+    err.print(f"on Ray Serve: {replicas} replica(s), state actor 'rewardkit_state'")
+    stop.wait()
+    stop_ray(actor)

@@ -1,0 +1,157 @@
+"""``rewardkit serve --ray --replicas N``: the same app on Ray Serve, one named actor owning the state.
+
+The ``rewardkit_state`` actor (namespace ``rewardkit``) holds the ProgramState and its SQLite
+file: every observe and PUT goes to it, so there is one writer. Each replica keeps a copy of the
+program and, before scoring, asks the actor for the state version; when it changed it loads the
+new state, so every replica scores with the variables of one version (the
+``X-Rewardkit-State-Version`` header says which; ``X-Rewardkit-Replica`` says which replica).
+
+Replicas score in their own process (no worker pool inside a replica: scale with ``--replicas``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from rewardkit.errors import require
+from rewardkit.program import RewardProgram
+from rewardkit.server.app import ServerSettings, Service, build_app
+from rewardkit.server.state import Observed, ProgramState, StateStore
+from rewardkit.types import Sample, ScoredBatch
+
+ACTOR_NAME = "rewardkit_state"
+NAMESPACE = "rewardkit"
+
+
+class StateOwner:
+    """The body of the state actor: a ProgramState behind Ray's single-threaded actor."""
+
+    def __init__(self, config: Mapping[str, Any], state_path: str):
+        self.state = ProgramState(RewardProgram.from_dict(config), StateStore(state_path))
+
+    def version(self) -> int:
+        return self.state.version
+
+    def snapshot(self) -> tuple[int, dict[str, Any], dict[str, float]]:
+        return self.state.snapshot()
+
+    def observe(self, step: int, metrics: Mapping[str, float], outcomes: Any) -> Observed:
+        return self.state.observe(step, metrics, outcomes)
+
+    def replace(self, state: Mapping[str, Any], if_version: int | None) -> int:
+        return self.state.replace(state, if_version)
+
+
+class ReplicaState:
+    """What a replica's Service uses as its authority: a local program kept at the actor's
+    version, with writes forwarded to the actor."""
+
+    def __init__(self, config: Mapping[str, Any], actor: Any):
+        self.ray = require("ray", "ray")
+        self.program = RewardProgram.from_dict(config)
+        self.actor = actor
+        self.version = -1
+        self._lock = threading.Lock()
+        self._variables: dict[str, float] = {}
+        self._state: dict[str, Any] = {}
+        self._sync()
+
+    def _sync(self) -> None:
+        version = self.ray.get(self.actor.version.remote())
+        with self._lock:
+            if version == self.version:
+                return
+            version, state, variables = self.ray.get(self.actor.snapshot.remote())
+            self.program.load_state_dict(state)
+            self.version, self._state, self._variables = version, state, variables
+
+    def snapshot(self) -> tuple[int, dict[str, Any], dict[str, float]]:
+        self._sync()
+        return self.version, self._state, self._variables
+
+    def score_here(self, samples: Sequence[Sample]) -> tuple[int, dict[str, float], ScoredBatch]:
+        self._sync()
+        with self._lock:
+            return self.version, self._variables, self.program.score(samples)
+
+    def observe(self, step: int, metrics: Mapping[str, float], outcomes: Any = None) -> Observed:
+        done: Observed = self.ray.get(self.actor.observe.remote(step, dict(metrics), outcomes))
+        self._sync()
+        return done
+
+    def replace(self, state: Mapping[str, Any], if_version: int | None = None) -> int:
+        version: int = self.ray.get(self.actor.replace.remote(dict(state), if_version))
+        self._sync()
+        return version
+
+
+class Replica:
+    """The Serve deployment's body: the rewardkit ASGI app, answering through ``__call__``."""
+
+    def __init__(self, config: Mapping[str, Any], settings: Mapping[str, Any]):
+        ray = require("ray", "ray")
+        actor = ray.get_actor(ACTOR_NAME, namespace=NAMESPACE)
+        authority = ReplicaState(config, actor)
+        self.app = build_app(Service(authority, ServerSettings(**{**settings, "workers": 0})))  # type: ignore[arg-type]
+        self.pid = str(os.getpid()).encode()
+
+    async def __call__(self, request: Any) -> Any:
+        from starlette.responses import Response
+
+        start: dict[str, Any] = {}
+        body: list[bytes] = []
+
+        async def send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                body.append(message.get("body", b""))
+
+        await self.app(request.scope, request.receive, send)
+        response = Response(b"".join(body), status_code=start.get("status", 500))
+        response.raw_headers = [
+            *[(k, v) for k, v in start.get("headers", []) if k != b"content-length"],
+            (b"content-length", str(len(response.body)).encode()),
+            (b"x-rewardkit-replica", self.pid),
+        ]
+        return response
+
+
+def run(
+    config_path: Path, settings: ServerSettings, state: Path, host: str, port: int, replicas: int
+) -> Any:
+    """Start Ray (local, CPU), the state actor and ``replicas`` replicas behind Serve's proxy on
+    ``host:port``; returns the actor (kill it with ``ray.kill`` after ``serve.shutdown``)."""
+    ray = require("ray", "ray")
+    serve = require("ray.serve", "ray")
+    config = RewardProgram.from_yaml(config_path).to_dict()
+    if not ray.is_initialized():
+        ray.init(include_dashboard=False, namespace=NAMESPACE, log_to_driver=False)
+    owner = ray.remote(num_cpus=0)(StateOwner).options(name=ACTOR_NAME, namespace=NAMESPACE)
+    actor = owner.remote(config, str(state.resolve()))
+    ray.get(actor.version.remote())  # raises here when the state file does not fit the config
+    serve.start(http_options={"host": host, "port": port})
+    deployment = serve.deployment(
+        Replica,
+        name="rewardkit",
+        num_replicas=replicas,
+        ray_actor_options={"num_cpus": 0.5},
+        graceful_shutdown_wait_loop_s=0.5,  # drain: replicas finish the requests in flight
+        graceful_shutdown_timeout_s=30,
+    )
+    serve.run(deployment.bind(config, asdict(settings)), name="rewardkit", route_prefix="/")
+    return actor
+
+
+def stop(actor: Any) -> None:
+    """Drain and delete the app (each replica finishes its requests), then stop Ray."""
+    ray = require("ray", "ray")
+    serve = require("ray.serve", "ray")
+    serve.delete("rewardkit")
+    ray.kill(actor)
+    ray.shutdown()  # this process started the local cluster: its controller and proxy go too
