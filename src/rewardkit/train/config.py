@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from rewardkit.config import load_yaml
 from rewardkit.errors import ConfigError, config_error
+from rewardkit.monitor.monitor import MonitorConfig
 
 Sink = Literal["tensorboard", "wandb", "mlflow"]
 
@@ -118,6 +119,9 @@ class TrainConfig(_Frozen):
     keep_checkpoints: int = Field(2, ge=1, description="checkpoints kept (older ones deleted)")
     sinks: tuple[Sink, ...] = Field((), description="extra metric sinks, when installed")
     plots: bool = Field(True, description="write PNG plots and report.html at the end")
+    monitor: MonitorConfig | None = Field(
+        None, description="reward-hacking monitor (docs/monitor.md); None: off, {}: defaults"
+    )
     # -- run -------------------------------------------------------------------------------------
     seed: int = Field(0, description="seed of data, sampling and initialisation")
     device: Literal["auto", "cpu", "cuda", "mps"] = Field("auto", description="torch device")

@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 
 from rewardkit.errors import ConfigError, require
+from rewardkit.monitor.trainer import should_stop, start_monitor, watch_step
 from rewardkit.schedule.watch import unreported
 from rewardkit.train.batch import StepBatch, collect_step
-from rewardkit.train.checkpoint import TrainerState, save_checkpoint
+from rewardkit.train.checkpoint import TrainerState, latest_checkpoint, read_state, save_checkpoint
 from rewardkit.train.config import TrainConfig, load_train_config
 from rewardkit.train.evaluate import evaluate
 from rewardkit.train.setup import Session, Status, build_session, run_folder_path, saved_config
@@ -60,6 +61,8 @@ def train(
         run_dir = run_folder_path(cfg)
     s = build_session(cfg, run_dir, resume is not None, status)
     started = time.perf_counter() - s.elapsed_before
+    saved = read_state(latest_checkpoint(run_dir)).extra.get("monitor") if resume else None
+    monitor = start_monitor(cfg.monitor, saved)
     for step in range(s.start_step, cfg.steps):
         metrics: dict[str, float] = {}
         t0 = time.perf_counter()
@@ -99,15 +102,19 @@ def train(
         metrics.update(s.program.curriculum_metrics())
         metrics.update({f"next/{k}": v for k, v in s.program.variables.items()})
         events += [{"kind": "error", **f.as_dict()} for f in b.scored.failures]
+        events += watch_step(monitor, step, metrics, b.scored, b.correct)
         s.run.log_step(step, metrics)
         s.run.log_events(step, events)
         if silent is not None:
             raise silent
         if on_step is not None:
             on_step(step, metrics)
-        last = step + 1 == cfg.steps
+        last = step + 1 == cfg.steps or should_stop(events)
         if last or (cfg.checkpoint_every and (step + 1) % cfg.checkpoint_every == 0):
-            _checkpoint(s, step + 1, time.perf_counter() - started)
+            extra = {"monitor": monitor.state_dict()} if monitor is not None else {}
+            _checkpoint(s, step + 1, time.perf_counter() - started, extra)
+        if should_stop(events):
+            break
     summary = _finish(s, time.perf_counter() - started, status)
     return RunResult(run_dir=run_dir, summary=summary)
 
@@ -138,12 +145,12 @@ def _evaluate(s: Session, step: int) -> dict[str, float]:
     )
 
 
-def _checkpoint(s: Session, next_step: int, elapsed: float) -> None:
+def _checkpoint(s: Session, next_step: int, elapsed: float, extra: dict[str, Any]) -> None:
     state = TrainerState(
         next_step=next_step,
         data=s.source.state_dict(),
         program=s.program.state_dict(),
-        extra={"init_model": s.init_model, "elapsed": elapsed},
+        extra={"init_model": s.init_model, "elapsed": elapsed, **extra},
     )
     save_checkpoint(
         s.run.checkpoints,
