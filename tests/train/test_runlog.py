@@ -47,3 +47,10 @@ def test_missing_sink_names_its_extra(tmp_path: Path) -> None:
     except ImportError:
         with pytest.raises(ImportError, match="wandb"):
             open_sink("wandb", tmp_path)
+
+
+def test_samples_are_cut_back_on_resume_too(tmp_path: Path) -> None:
+    run = RunFolder(tmp_path)
+    run.log_samples([{"step": 0, "completion": "a"}, {"step": 2, "completion": "b"}])
+    run.truncate(after_step=1)
+    assert read_jsonl(run.samples_path) == [{"step": 0, "completion": "a"}]

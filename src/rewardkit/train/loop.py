@@ -28,7 +28,7 @@ from rewardkit.schedule.watch import unreported
 from rewardkit.train.batch import StepBatch, collect_step
 from rewardkit.train.checkpoint import TrainerState, latest_checkpoint, read_state, save_checkpoint
 from rewardkit.train.config import TrainConfig, load_train_config
-from rewardkit.train.evaluate import evaluate
+from rewardkit.train.evaluate import run_eval, shown_answers
 from rewardkit.train.setup import Session, Status, build_session, run_folder_path, saved_config
 from rewardkit.train.stepstats import batch_step_stats
 from rewardkit.train.update import update_policy
@@ -131,8 +131,9 @@ def _rollout_metrics(b: StepBatch) -> dict[str, float]:
 
 
 def _evaluate(s: Session, step: int) -> dict[str, float]:
+    """Held-out means for the metrics line; a few answers go to ``samples.jsonl`` for the report."""
     cfg = s.cfg
-    return evaluate(
+    result = run_eval(
         s.model,
         s.tokenizer,
         s.task,
@@ -143,6 +144,8 @@ def _evaluate(s: Session, step: int) -> dict[str, float]:
         step,
         cfg.eval_sampled,
     )
+    s.run.log_samples(shown_answers(result, s.eval_set, s.program, cfg.task, step))
+    return result.metrics
 
 
 def _checkpoint(s: Session, next_step: int, elapsed: float, extra: dict[str, Any]) -> None:

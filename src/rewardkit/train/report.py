@@ -1,7 +1,11 @@
 """Plots (PNG) and a self-contained ``report.html`` for a run folder.
 
 ``rewardkit report RUN_DIR`` calls ``build_report``; the images are embedded in the HTML as
-base64, so the report is one file that can be mailed or attached to an issue.
+base64, so the report is one file that can be mailed or attached to an issue. The page opens
+with a headline (held-out success at the start and at the end, with 95% intervals from the
+eval-set size, and whether the change is larger than the noise), then the summary, the curves
+(a checkbox swaps every curve for its smoothed twin), answers from each evaluation with their
+reward per node, data problems, events, the config and what every metric means.
 """
 
 from __future__ import annotations
@@ -9,67 +13,32 @@ from __future__ import annotations
 import base64
 import html
 import json
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rewardkit.errors import require
+from rewardkit.monitor.report import alert_section
+from rewardkit.train.glossary import define
+from rewardkit.train.plots import PANELS, panel_keys, plot_panel, smoothing_width
 from rewardkit.train.runlog import read_jsonl
-from rewardkit.train.summary import series
+from rewardkit.train.summary import read_summary, two_proportion_test, wilson_interval
 
 Rows = Sequence[dict[str, Any]]
+HEADLINE_KEY = "eval/greedy/success"
 
-_NODE_MEAN = re.compile(r"^reward(/[^/]+)*/mean$")
-_NODE_ZERO = re.compile(r"^reward(/[^/]+)*/zero_std_frac$")
-
-
-def _keys(rows: Rows, test: Callable[[str], bool]) -> list[str]:
-    seen: dict[str, None] = {}
-    for row in rows:
-        for key in row:
-            if test(key):
-                seen[key] = None
-    return sorted(seen)
-
-
-PANELS: list[tuple[str, str, Callable[[str], bool]]] = [
-    ("rewards", "reward per node (batch mean)", lambda k: bool(_NODE_MEAN.match(k))),
-    (
-        "zero_variance",
-        "zero-variance group fraction (no GRPO signal)",
-        lambda k: bool(_NODE_ZERO.match(k)) or k == "advantage/zero_frac",
-    ),
-    ("schedule", "schedule values", lambda k: k.startswith("schedule/")),
-    ("eval", "held-out evaluation", lambda k: k.startswith("eval/")),
-    ("training", "policy loss and training signals", lambda k: k.startswith("train/")),
-    ("timing", "seconds per phase", lambda k: k.startswith("time/")),
-]
-
-
-def plot_panel(rows: Rows, keys: Sequence[str], title: str, path: Path, events: Rows = ()) -> None:
-    """One PNG with every key's series against the step (schedule moves as vertical lines)."""
-    matplotlib = require("matplotlib", "train")
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=100)
-    for key in keys:
-        steps, values = series(rows, key)
-        if steps:
-            ax.plot(
-                steps, values, label=key, linewidth=1.4, marker="." if len(steps) < 40 else None
-            )
-    for event in events:
-        ax.axvline(int(event["step"]), color="grey", linestyle=":", linewidth=0.8)
-    ax.set_title(title)
-    ax.set_xlabel("step")
-    ax.grid(alpha=0.3)
-    if keys:
-        ax.legend(fontsize=7, loc="best")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+_STYLE = (
+    "body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;"
+    "font-size:13px;text-align:left;vertical-align:top}img{max-width:100%}"
+    "pre{background:#f6f6f6;padding:8px;font-size:12px;overflow:auto;margin:0}"
+    "#headline{font-size:17px;background:#eef4fb;border-left:5px solid #3973b5;padding:10px 14px}"
+    ".note{color:#555;font-size:13px}body.smooth img.raw{display:none}"
+    "body:not(.smooth) img.smooth{display:none}"
+)
+_TOGGLE = (
+    "<script>document.getElementById('smooth').addEventListener('change',"
+    "function(e){document.body.classList.toggle('smooth',e.target.checked);});</script>"
+)
 
 
 def build_report(run_dir: str | Path) -> Path:
@@ -77,50 +46,187 @@ def build_report(run_dir: str | Path) -> Path:
     run = Path(run_dir)
     rows = read_jsonl(run / "metrics.jsonl")
     events = read_jsonl(run / "events.jsonl")
+    summary = read_summary(run)
+    config = _read_json(run / "config.json")
+    eval_size = config.get("eval_size") if isinstance(config.get("eval_size"), int) else None
+    final = _final_point(summary)
     moves = [e for e in events if e.get("kind") != "error"]
     plots = run / "plots"
     plots.mkdir(exist_ok=True)
-    images: list[tuple[str, Path]] = []
-    for name, title, test in PANELS:
-        keys = _keys(rows, test)
-        if name == "training":
-            keys = [
-                k
-                for k in keys
-                if k.split("/")[1] in ("loss", "grad_norm", "clip_frac", "success", "kl")
-            ]
+    figures: list[tuple[str, list[str], Path, Path]] = []
+    for panel in PANELS:
+        keys = panel_keys(rows, panel)
         if not keys:
             continue
-        path = plots / f"{name}.png"
-        plot_panel(
-            rows, keys, title, path, moves if name in ("rewards", "schedule", "eval") else ()
-        )
-        images.append((title, path))
+        paths = (plots / f"{panel.name}.png", plots / f"{panel.name}-smooth.png")
+        for path, smooth in zip(paths, (False, True), strict=True):
+            plot_panel(
+                rows,
+                keys,
+                panel.title,
+                path,
+                moves if panel.marks_events else (),
+                smooth=smooth,
+                final=final if panel.name == "eval" else None,
+                eval_size=eval_size,
+            )
+        figures.append((panel.title, keys, *paths))
+    page = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>rewardkit run {html.escape(run.name)}</title><style>{_STYLE}</style></head>",
+        f"<body><h1>Run {html.escape(run.name)}</h1>",
+        f"<p id='headline'>{headline(rows, summary, eval_size)}</p>",
+        f"<p class='note'>{html.escape(str(summary.get('status', '')))}; {len(rows)} steps "
+        f"logged, {len(events)} events.</p>",
+        "<h2>Summary</h2>",
+        _summary_table(summary),
+        *_data_problems(rows),
+        *alert_section(run, rows, events),
+        *_curves(figures, len(rows)),
+        *_samples(read_jsonl(run / "samples.jsonl")),
+        *_events(events),
+        "<h2>Config</h2><pre>" + html.escape(json.dumps(config, indent=1)) + "</pre>",
+        *_definitions(rows),
+        _TOGGLE,
+        "</body></html>",
+    ]
     report = run / "report.html"
-    report.write_text(_html(run, rows, events, images), encoding="utf-8")
+    report.write_text("\n".join(page), encoding="utf-8")
     return report
 
 
-def _html(run: Path, rows: Rows, events: Rows, images: Sequence[tuple[str, Path]]) -> str:
-    summary = _read_json(run / "summary.json")
-    config = _read_json(run / "config.json")
+def _final_point(summary: dict[str, Any]) -> dict[str, Any] | None:
+    final = summary.get("final_eval") or {}
+    if not final:
+        return None
+    return {"step": summary.get("steps", 0), **final}
+
+
+def headline(rows: Rows, summary: dict[str, Any], eval_size: int | None) -> str:
+    """One paragraph (HTML): held-out success at the start and the end, and whether it moved.
+
+    The end is the final evaluation (after the last step), or for an interrupted run the last
+    evaluation it logged. The change counts as larger than the noise when a two-proportion
+    test gives p < 0.05.
+    """
+    points = [(int(r["step"]), float(r[HEADLINE_KEY])) for r in rows if _number(r, HEADLINE_KEY)]
+    final = _final_point(summary)
+    if final is not None and _number(final, HEADLINE_KEY):
+        points.append((int(final["step"]), float(final[HEADLINE_KEY])))
+    if not points:
+        return "No held-out evaluation in this run (eval_every: 0), so nothing here says whether the model learned."
+    (s0, p0), (s1, p1) = points[0], points[-1]
+    if len(points) == 1 or not eval_size:
+        return (
+            f"Held-out greedy success: {p0:.1%} at step {s0}; one evaluation, nothing to compare."
+        )
+    lo0, hi0 = wilson_interval(p0 * eval_size, eval_size)
+    lo1, hi1 = wilson_interval(p1 * eval_size, eval_size)
+    z, p = two_proportion_test(p0, p1, eval_size, eval_size)
+    change = p1 - p0
+    if p < 0.05:
+        verdict = (
+            f"larger than the noise (two-proportion z = {z:.2f}, p = {p:.3f}): "
+            f"the model got {'better' if change > 0 else 'worse'} on held-out problems."
+        )
+    else:
+        verdict = (
+            f"within the noise (two-proportion z = {z:.2f}, p = {p:.2f}): this run does not "
+            "show that the model learned or unlearned."
+        )
+    return (
+        f"<b>Held-out greedy success went from {p0:.1%} (95% CI {lo0:.1%}–{hi0:.1%}) at step {s0} "
+        f"to {p1:.1%} ({lo1:.1%}–{hi1:.1%}) at step {s1}</b>, on {eval_size} problems. "
+        f"The change, {change * 100:+.1f} points, is {verdict}"
+    )
+
+
+def _number(row: dict[str, Any], key: str) -> bool:
+    return isinstance(row.get(key), int | float)
+
+
+def _summary_table(summary: dict[str, Any]) -> str:
+    flat = _flatten(summary)
+    cells = "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{_fmt(v)}</td>"
+        f"<td class='note'>{html.escape(define(k, summary=True))}</td></tr>"
+        for k, v in flat.items()
+    )
+    return f"<table>{cells}</table>"
+
+
+def _curves(figures: Sequence[tuple[str, list[str], Path, Path]], steps: int) -> list[str]:
+    width = smoothing_width(steps)
     parts = [
-        "<!doctype html><meta charset='utf-8'>",
-        f"<title>rewardkit run {html.escape(run.name)}</title>",
-        "<style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;"
-        "font-size:13px;text-align:left}img{max-width:100%}pre{background:#f6f6f6;padding:8px;"
-        "font-size:12px;overflow:auto}</style>",
-        f"<h1>Run {html.escape(run.name)}</h1>",
-        f"<p>{len(rows)} steps logged, {len(events)} events.</p>",
-        "<h2>Summary</h2>",
-        _table(_flatten(summary)),
+        "<h2>Curves</h2>",
+        "<p><label><input type='checkbox' id='smooth'> smoothed: trailing mean over about a "
+        f"fifteenth of each curve ({width} steps of per-step metrics)</label></p>",
+        "<p class='note'>Dotted vertical lines: schedule or curriculum moves. Held-out success "
+        "carries its 95% Wilson interval; the star is the final evaluation, after the last "
+        "step. KL is logged only when kl_beta &gt; 0 (a reference model is kept).</p>",
     ]
-    parts += _data_problems(rows)
-    for title, path in images:
-        data = base64.b64encode(path.read_bytes()).decode()
-        parts.append(f"<h2>{html.escape(title)}</h2><img src='data:image/png;base64,{data}'>")
-    parts.append("<h2>Events</h2>")
+    for title, keys, raw, smooth in figures:
+        legend = "".join(
+            f"<li><code>{html.escape(k)}</code>: {html.escape(define(k))}</li>" for k in keys
+        )
+        parts.append(
+            f"<h3>{html.escape(title)}</h3>"
+            f"<img class='raw' alt='{html.escape(title)}' src='{_data_uri(raw)}'>"
+            f"<img class='smooth' alt='{html.escape(title)} (smoothed)' src='{_data_uri(smooth)}'>"
+            f"<ul class='note'>{legend}</ul>"
+        )
+    return parts
+
+
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
+
+
+def _samples(records: Rows) -> list[str]:
+    head = "<h2>Answers at each evaluation</h2>"
+    if not records:
+        return [head, "<p>none saved (a run older than samples.jsonl, or no evaluation).</p>"]
+    steps = sorted({int(r["step"]) for r in records})
+    nodes = list(dict.fromkeys(k for r in records for k in r.get("nodes", {})))
+    parts = [
+        head,
+        "<p class='note'>The first held-out problems at every evaluation: the answer, the "
+        "task's judgement, and the reward the program gives it, node by node (scored for "
+        "display only; evaluation never moves schedules).</p>",
+    ]
+    for step in steps:
+        shown = [r for r in records if int(r["step"]) == step]
+        header = "".join(
+            f"<th>{html.escape(h)}</th>"
+            for h in ("#", "mode", "completion", "reference", "judge", *nodes)
+        )
+        body = "".join(_sample_row(r, nodes) for r in shown)
+        opened = " open" if step == steps[-1] else ""
+        parts.append(
+            f"<details{opened}><summary>step {step}</summary>"
+            f"<table><tr>{header}</tr>{body}</table></details>"
+        )
+    return parts
+
+
+def _sample_row(record: dict[str, Any], nodes: Sequence[str]) -> str:
+    judge = ", ".join(f"{k} {_fmt(v)}" for k, v in record.get("judge", {}).items())
+    prompt = html.escape(str(record.get("prompt", "")))
+    values = record.get("nodes", {})
+    cells = [
+        f"<details><summary>{record.get('problem')}</summary><pre>{prompt}</pre></details>",
+        html.escape(str(record.get("mode"))),
+        f"<code>{html.escape(repr(record.get('completion', '')))}</code>",
+        f"<code>{html.escape(json.dumps(record.get('reference'), default=str))}</code>",
+        html.escape(judge),
+        *(_fmt(values.get(n, "–")) for n in nodes),
+    ]
+    if record.get("error"):
+        cells[-1] = html.escape(str(record["error"]))
+    return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+
+def _events(events: Rows) -> list[str]:
     shown = [
         {
             "step": e.get("step"),
@@ -132,9 +238,16 @@ def _html(run: Path, rows: Rows, events: Rows, images: Sequence[tuple[str, Path]
         }
         for e in events[:300]
     ]
-    parts.append(_rows_table(shown) if shown else "<p>none</p>")
-    parts.append("<h2>Config</h2><pre>" + html.escape(json.dumps(config, indent=1)) + "</pre>")
-    return "\n".join(parts)
+    return ["<h2>Events</h2>", _rows_table(shown) if shown else "<p>none</p>"]
+
+
+def _definitions(rows: Rows) -> list[str]:
+    keys = sorted({k for row in rows for k in row if k != "step"})
+    items = "".join(
+        f"<tr><th><code>{html.escape(k)}</code></th><td>{html.escape(define(k))}</td></tr>"
+        for k in keys
+    )
+    return ["<h2 id='definitions'>What every metric means</h2>", f"<table>{items}</table>"]
 
 
 def _data_problems(rows: Rows) -> list[str]:
@@ -158,10 +271,11 @@ def _data_problems(rows: Rows) -> list[str]:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    if not path.exists():
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return {}
-    loaded: dict[str, Any] = json.loads(path.read_text())
-    return loaded
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -178,13 +292,6 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return html.escape(str(value))
-
-
-def _table(data: dict[str, Any]) -> str:
-    cells = "".join(
-        f"<tr><th>{html.escape(k)}</th><td>{_fmt(v)}</td></tr>" for k, v in data.items()
-    )
-    return f"<table>{cells}</table>"
 
 
 def _rows_table(rows: Sequence[dict[str, Any]]) -> str:

@@ -1,8 +1,8 @@
 """The run folder: resolved config, ``metrics.jsonl``, ``events.jsonl``, and optional sinks.
 
 One metrics line per step (every node's statistics, zero-variance fractions, schedule values,
-timings, eval results); one events line per schedule raise, curriculum move or scoring error.
-On resume both files are cut back to the checkpoint's step, so a resumed run's files read as if
+timings, eval results); one events line per schedule raise, curriculum move or scoring error;
+a few held-out answers per evaluation in ``samples.jsonl``. On resume the files are cut back to the checkpoint's step, so a resumed run's files read as if
 it had never stopped.
 
 >>> import tempfile, json
@@ -31,6 +31,7 @@ class RunFolder:
         self.path.mkdir(parents=True, exist_ok=True)
         self.metrics_path = self.path / "metrics.jsonl"
         self.events_path = self.path / "events.jsonl"
+        self.samples_path = self.path / "samples.jsonl"
         self.checkpoints = self.path / "checkpoints"
         self.sinks = [open_sink(name, self.path) for name in sinks]
 
@@ -51,9 +52,14 @@ class RunFolder:
             body = event.as_dict() if hasattr(event, "as_dict") else dict(event)
             _append(self.events_path, {"step": step, **body})
 
+    def log_samples(self, records: Iterable[Mapping[str, Any]]) -> None:
+        """Append held-out answers shown in the report (each record carries its ``step``)."""
+        for record in records:
+            _append(self.samples_path, record)
+
     def truncate(self, after_step: int) -> None:
         """Drop log lines of steps after ``after_step`` (written before a crash)."""
-        for path in (self.metrics_path, self.events_path):
+        for path in (self.metrics_path, self.events_path, self.samples_path):
             if path.exists():
                 keep = [r for r in read_jsonl(path) if int(r["step"]) <= after_step]
                 path.write_text("".join(json.dumps(r) + "\n" for r in keep))

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -71,3 +73,68 @@ def summarise_run(
         "events": dict(Counter(f"{e.get('source', 'error')}:{e.get('kind')}" for e in events)),
         "final_eval": dict(final_eval),
     }
+
+
+def read_summary(run_dir: str | Path) -> dict[str, Any]:
+    """``summary.json``, or for a run that stopped before its end, one built from its logs.
+
+    An interrupted run has no final evaluation: its summary says ``status: interrupted`` and
+    carries the last evaluation it logged (``last_eval``, at ``last_eval_step``); its wall time
+    is the sum of the logged step and evaluation times.
+    """
+    run = Path(run_dir)
+    path = run / "summary.json"
+    if path.exists():
+        loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return {"status": "finished", **loaded}
+    rows = read_jsonl(run / "metrics.jsonl")
+    wall = sum(sum(series(rows, key)[1]) for key in ("time/step", "time/eval"))
+    summary = summarise_run(run, {}, wall)
+    evals = [r for r in rows if any(k.startswith("eval/") for k in r)]
+    last = evals[-1] if evals else {}
+    planned = _read_json(run / "config.json").get("steps")
+    done = f"{len(rows)} of {planned}" if planned else str(len(rows))
+    summary["status"] = f"interrupted after {done} steps (no final evaluation)"
+    summary["last_eval_step"] = last.get("step")
+    summary["last_eval"] = {k: v for k, v in last.items() if k.startswith("eval/")}
+    return summary
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def wilson_interval(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (95% with the default ``z``).
+
+    >>> [round(x, 3) for x in wilson_interval(30, 128)]
+    [0.169, 0.315]
+    """
+    if n <= 0:
+        return (0.0, 1.0)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def two_proportion_test(p1: float, p2: float, n1: int, n2: int) -> tuple[float, float]:
+    """The pooled two-proportion z statistic of ``p2 - p1`` and its two-sided p-value.
+
+    On the same problems evaluated twice the two proportions are positively correlated, so this
+    test (which assumes independent samples) errs on the side of calling a change noise.
+
+    >>> z, p = two_proportion_test(30 / 128, 19 / 128, 128, 128)
+    >>> round(z, 2), round(p, 3)
+    (-1.75, 0.081)
+    """
+    pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if se == 0:
+        return (0.0, 1.0)
+    z = (p2 - p1) / se
+    return z, math.erfc(abs(z) / math.sqrt(2))
