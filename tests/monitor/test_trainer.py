@@ -15,6 +15,7 @@ from rewardkit.monitor import DETECTORS, Detector, DetectorParams, Finding, Hist
 from rewardkit.train import TrainConfig
 from rewardkit.train.checkpoint import read_state
 from rewardkit.train.loop import train
+from rewardkit.train.report import build_report
 from rewardkit.train.runlog import read_jsonl
 
 
@@ -78,6 +79,8 @@ def test_stop_checkpoints_then_the_run_resumes(tmp_path: Path, fires_at_one: Non
     warned = train(TrainConfig(**options(tmp_path, "warned", "warn"))).run_dir
     assert _alerts(warned) == [(1, "alert", "fires_at_one")]
     assert "monitor/unverified_share" in _metrics(warned)[0]
+    page = build_report(warned).read_text()
+    assert "Reward-hacking monitor" in page and "Step 1: fires_at_one" in page
 
     stopped = train(TrainConfig(**options(tmp_path, "stopped", "stop"))).run_dir
     assert [r["step"] for r in _metrics(stopped)] == [0, 1]
