@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
@@ -35,6 +36,8 @@ from fastapi.responses import JSONResponse, Response  # noqa: E402
 log = logging.getLogger("rewardkit.server")
 M = TypeVar("M", bound=BaseModel)
 VERSION_HEADER = "X-Rewardkit-State-Version"
+Answer = tuple[int, dict[str, float], list[dict[str, Any]], dict[str, float | None]]
+"""What scoring answers: (state version, variables, one row per sample, batch metrics)."""
 
 
 @dataclass(frozen=True)
@@ -98,9 +101,7 @@ class Service:
         if self.pool is not None:
             self.pool.close()
 
-    async def score(
-        self, samples: list[Sample], group_size: int | None = None
-    ) -> tuple[int, dict[str, float], list[dict[str, Any]], dict[str, float]]:
+    async def score(self, samples: list[Sample], group_size: int | None = None) -> Answer:
         """(version, variables, rows, batch metrics) for a batch, through the bounded queue."""
         if self.pending >= self.settings.queue_limit:
             self.metrics.rejected.inc()
@@ -115,9 +116,7 @@ class Service:
         finally:
             self.pending -= 1
 
-    def _score(
-        self, samples: list[Sample], group_size: int | None
-    ) -> tuple[int, dict[str, float], list[dict[str, Any]], dict[str, float]]:
+    def _score(self, samples: list[Sample], group_size: int | None) -> Answer:
         program = self.authority.program
         try:
             if self.pool is None:
@@ -137,18 +136,19 @@ class Service:
         if group_size is None:
             return version, variables, result_rows(scored), {}
         adv = program.advantages(scored)
-        return version, variables, result_rows(scored, adv), {**scored.metrics, **adv.metrics}
+        batch: dict[str, float | None] = {**scored.metrics, **adv.metrics}
+        clean = {k: None if v is None or math.isnan(v) else v for k, v in batch.items()}
+        return version, variables, result_rows(scored, adv), clean
 
 
 async def parse(request: Request, model: type[M]) -> M:
     """The request body as ``model``, or a 422 listing every problem at its field path."""
     try:
-        data = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise HTTPProblem(422, f"the body is not valid JSON: {exc}") from None
-    try:
-        return model.model_validate(data)
+        return model.model_validate_json(await request.body())  # parsed and checked in one pass
     except ValidationError as exc:
+        invalid = [e for e in exc.errors() if e["type"] == "json_invalid"]
+        if invalid:
+            raise HTTPProblem(422, f"the body is not valid JSON: {invalid[0]['msg']}") from None
         problems = config_error(exc, model).problems
         raise HTTPProblem(422, f"invalid {model.__name__}", problems) from None
 
@@ -198,21 +198,21 @@ def create_app(service: Service) -> FastAPI:
         return Response(body, media_type=content_type)
 
     @app.post("/v1/score")
-    async def score(request: Request) -> dict[str, Any]:
+    async def score(request: Request) -> Response:
         req = await parse(request, ScoreRequest)
         too_many(len(req.samples))
         samples = _samples(req)
         _check_groups(samples, req.group_size)
         version, variables, rows, batch = await service.score(samples, req.group_size)
         body = {"state_version": version, "variables": variables, "results": rows}
-        return body if req.group_size is None else {**body, "metrics": batch}
+        return _json(body if req.group_size is None else {**body, "metrics": batch})
 
     @app.post("/get_reward")
-    async def get_reward(request: Request) -> dict[str, Any]:
+    async def get_reward(request: Request) -> Response:
         req = await parse(request, OpenRLHFRequest)
         too_many(len(req.query))
         version, _, rows, _ = await service.score(req.to_samples())
-        return openrlhf_answer(rows, version)
+        return _json(openrlhf_answer(rows, version))
 
     @app.post("/v1/observe")
     async def observe(request: Request) -> dict[str, Any]:
@@ -251,6 +251,11 @@ def create_app(service: Service) -> FastAPI:
         return {"state_version": version, "variables": variables}
 
     return app
+
+
+def _json(body: dict[str, Any]) -> Response:
+    """A JSON response without FastAPI's per-value encoder pass (the rows are plain already)."""
+    return Response(json.dumps(body, allow_nan=False).encode(), media_type="application/json")
 
 
 def _samples(req: ScoreRequest) -> list[Sample]:

@@ -79,7 +79,9 @@ def _worker_main(conn: Connection, config: Mapping[str, Any], path: Any) -> None
         try:
             if state is not None:
                 program.load_state_dict(state)
-            conn.send(("ok", program.score(samples)))
+            scored = program.score(samples)
+            scored.samples = []  # the caller has them: do not send them back
+            conn.send(("ok", scored))
         except Exception as exc:
             conn.send(("error", type(exc).__name__, str(exc)))
 
@@ -130,7 +132,9 @@ class Worker:
             self.version = version
         if reply[0] == "error":
             raise RemoteError(reply[1], reply[2])
-        return reply[1]
+        scored: ScoredBatch = reply[1]
+        scored.samples = list(samples)
+        return scored
 
     def _receive(self, timeout_s: float | None) -> tuple[Any, ...]:
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
