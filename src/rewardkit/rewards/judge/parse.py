@@ -1,0 +1,131 @@
+"""Strict parsing of a judge's answer: a final ``Score:`` line, or one JSON object.
+
+A judge's answer that does not parse is never a 0 and never a pass: ``parse_verdict`` raises
+``JudgeParseError`` with its ``kind``, and the program records it as a failure of the component on
+that sample, with the judge's raw text in the message. The kinds:
+
+- ``empty``: the judge said nothing;
+- ``truncated``: the judge stopped at its token limit (``finish_reason: length``);
+- ``no_verdict``: no final ``Score:`` line / no JSON object;
+- ``ambiguous``: two ``Score:`` lines that disagree;
+- ``malformed_json``: the JSON object does not load;
+- ``schema``: the JSON does not match the schema (missing key, wrong type, wrong count);
+- ``bad_value``: a value that is not a number / not yes or no;
+- ``out_of_range``: a number outside the scale.
+
+>>> parse_verdict("The answer matches.\\nScore: 1", n=1, lo=0, hi=1)
+[1.0]
+>>> parse_verdict('{"scores": [true, false]}', n=2, kind="yes_no", fmt="json")
+[1.0, 0.0]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Literal
+
+from rewardkit.errors import RewardkitError
+
+VerdictFormat = Literal["score_line", "json"]
+ValueKind = Literal["number", "yes_no"]
+PARSE_FAILURES = (
+    "empty",
+    "truncated",
+    "no_verdict",
+    "ambiguous",
+    "malformed_json",
+    "schema",
+    "bad_value",
+    "out_of_range",
+)
+
+_SCORE_LINE = re.compile(r"^\W*score\W*:\s*(.*?)\W*$", re.IGNORECASE)
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
+_YES = {"yes", "y", "true", "1", "pass", "correct"}
+_NO = {"no", "n", "false", "0", "fail", "incorrect"}
+RAW_SHOWN = 300
+
+
+class JudgeParseError(RewardkitError, ValueError):
+    """A judge's answer that does not parse. ``kind`` is one of ``PARSE_FAILURES``; ``raw`` is
+    the judge's text (shown in the message, cut to 300 characters)."""
+
+    def __init__(self, kind: str, detail: str, raw: str):
+        self.kind = kind
+        self.raw = raw
+        shown = raw if len(raw) <= RAW_SHOWN else raw[:RAW_SHOWN] + "..."
+        super().__init__(f"judge answer did not parse ({kind}): {detail}; raw answer: {shown!r}")
+
+
+def parse_verdict(
+    text: str,
+    *,
+    n: int,
+    fmt: VerdictFormat = "score_line",
+    kind: ValueKind = "number",
+    lo: float = 0.0,
+    hi: float = 1.0,
+    finish_reason: str | None = None,
+) -> list[float]:
+    """The ``n`` values of a judge's verdict (yes/no as 1.0/0.0), or JudgeParseError.
+
+    ``score_line``: the last non-empty line is ``Score: v1, v2, ...``. ``json``: one object
+    ``{"scores": [v1, v2, ...]}`` (``{"score": v}`` when n is 1), fenced or bare, at the end.
+    """
+    if not text.strip():
+        raise JudgeParseError("empty", "the judge returned no text", text)
+    if finish_reason == "length":
+        raise JudgeParseError("truncated", "the judge hit its max_tokens before a verdict", text)
+    items = _json_items(text, n) if fmt == "json" else _line_items(text)
+    if len(items) != n:
+        raise JudgeParseError("schema", f"expected {n} value(s), got {len(items)}", text)
+    return [_value(item, kind, lo, hi, text) for item in items]
+
+
+def _line_items(text: str) -> list[Any]:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    verdicts = [m.group(1) for m in map(_SCORE_LINE.match, lines) if m]
+    last = _SCORE_LINE.match(lines[-1])
+    if last is None:
+        raise JudgeParseError("no_verdict", "the last line is not 'Score: ...'", text)
+    if len({v.strip().lower() for v in verdicts}) > 1:
+        raise JudgeParseError("ambiguous", f"{len(verdicts)} different Score lines", text)
+    return [item.strip() for item in last.group(1).split(",")]
+
+
+def _json_items(text: str, n: int) -> list[Any]:
+    fenced = _FENCE.findall(text)
+    body = fenced[-1].strip() if fenced else text.strip()
+    start, end = body.find("{"), body.rfind("}")
+    if start < 0 or end < start:
+        raise JudgeParseError("no_verdict", "no JSON object in the answer", text)
+    try:
+        obj = json.loads(body[start : end + 1])
+    except json.JSONDecodeError as exc:
+        raise JudgeParseError("malformed_json", str(exc), text) from None
+    if not isinstance(obj, dict):
+        raise JudgeParseError("schema", "the JSON is not an object", text)
+    if "scores" in obj and isinstance(obj["scores"], list):
+        return list(obj["scores"])
+    if n == 1 and "score" in obj:
+        return [obj["score"]]
+    want = '"scores": [...]' + (' or "score"' if n == 1 else "")
+    raise JudgeParseError("schema", f"the JSON object has no {want}", text)
+
+
+def _value(item: Any, kind: ValueKind, lo: float, hi: float, text: str) -> float:
+    if kind == "yes_no":
+        word = str(item).strip().strip(".").lower()
+        if isinstance(item, bool) or word in _YES | _NO:
+            return 1.0 if (item is True or word in _YES) else 0.0
+        raise JudgeParseError("bad_value", f"{item!r} is not yes or no", text)
+    if isinstance(item, bool):
+        raise JudgeParseError("bad_value", f"{item!r} is not a number", text)
+    try:
+        value = float(str(item).strip().rstrip("."))
+    except ValueError:
+        raise JudgeParseError("bad_value", f"{item!r} is not a number", text) from None
+    if not lo <= value <= hi:
+        raise JudgeParseError("out_of_range", f"{value:g} is outside [{lo:g}, {hi:g}]", text)
+    return value
