@@ -109,12 +109,44 @@ def parse_config(data: Any) -> ProgramConfig:
         raise config_error(exc, ProgramConfig) from None
 
 
+def read_utf8(path: str | Path, what: str = "file") -> str:
+    """The text of a UTF-8 file (a leading BOM is dropped), or an InputError naming ``file:line``
+    and the byte that is not UTF-8.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.yaml"
+    >>> _ = p.write_bytes(b"a: 1\\nb: \\xe9\\n")
+    >>> try:
+    ...     read_utf8(p)
+    ... except InputError as exc:
+    ...     print(str(exc).split(": ", 1)[1])
+    not UTF-8 text (byte 0xe9 at column 4); save the file as UTF-8
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{what} {str(p)!r} is a directory, not a file")
+    if not p.is_file():
+        raise InputError(f"{what} {str(p)!r} does not exist")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {str(p)!r}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(
+            f"{p}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at column {column}); "
+            "save the file as UTF-8"
+        ) from None
+
+
 def load_yaml(path: str | Path) -> Any:
     """Read a YAML file, with an error that names the file and the line of a syntax error."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"config file {str(p)!r} does not exist")
+    text = read_utf8(p, "config file")
     try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError([(str(p), f"not valid YAML: {exc}")]) from None

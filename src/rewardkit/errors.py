@@ -5,6 +5,7 @@
     │   └── UnknownNameError (KeyError)      unknown component / schedule name, with suggestions
     ├── InputError (ValueError)              a malformed sample, input line or request
     │   └── UnjudgeableReference             a component cannot read a sample's reference
+    ├── OutputError (OSError)                an output path cannot be written (found before any work)
     ├── ComponentError (RuntimeError)        a reward component raised while scoring (on_error=raise)
     └── MissingExtraError (ImportError)      an optional dependency is not installed; names the extra
 
@@ -75,6 +76,13 @@ class UnjudgeableReference(InputError):
     def __init__(self, message: str, wrong_value: float = 0.0):
         self.wrong_value = float(wrong_value)
         super().__init__(message)
+
+
+class OutputError(RewardkitError, OSError):
+    """An output cannot be written: a directory, a missing parent, a read-only place, a full disk."""
+
+    def __str__(self) -> str:  # OSError would otherwise format (errno, strerror)
+        return str(self.args[0]) if self.args else ""
 
 
 class ComponentError(RewardkitError, RuntimeError):

@@ -70,13 +70,13 @@ def test_nothing_applies_gives_null_reward_and_errors_are_listed(tmp_path: Path)
     assert rows["gold-unparseable"]["reward"] is None
 
 
-def test_component_failure_under_raise_exits_1(tmp_path: Path) -> None:
+def test_component_failure_under_raise_exits_2(tmp_path: Path) -> None:
     cfg = write(tmp_path / "c.yaml", "reward: {fn: tests.cli.test_score:explode}\n")
     data = write(tmp_path / "in.jsonl", '{"id": "x", "completion": "a"}\n')
     result = runner.invoke(
         app, ["score", "-c", str(cfg), "-i", str(data), "-o", str(tmp_path / "o.jsonl")]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # every failure is exit 2 (issue 11)
     assert "raised RuntimeError on sample 'x'" in result.output
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from rewardkit import registry
+from rewardkit.cli.inputs import fail
 from rewardkit.compose.describe import describe
 from rewardkit.config import load_yaml
 from rewardkit.errors import ConfigError, RewardkitError
@@ -19,7 +21,9 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def check(
-    config: Path = typer.Argument(..., help="program config (YAML)"),
+    config: Path = typer.Argument(
+        ..., help="program config or train config (YAML), or a training run folder"
+    ),
     samples: Path | None = typer.Option(
         None,
         "--data",
@@ -31,22 +35,20 @@ def check(
 ) -> None:
     """Validate a config: list every problem with its path (exit 2), else print the tree.
 
-    Also prints each variable, its initial value and what its schedule watches. With --data,
+    CONFIG is a program config (it has a `reward` tree), a train config (`rewardkit train
+    CONFIG`: its options and its program, or its task's default program) or a run folder (its
+    config.json). Also prints each variable, its initial value and what its schedule watches. With --data,
     scores the samples and reports component errors and unreadable references (exit 2).
     """
     try:
-        data = load_yaml(config)
-        program = RewardProgram.from_dict(
-            {**data, "on_error": "raise"} if isinstance(data, dict) else data
-        )
+        program = load_checked(config)
     except ConfigError as exc:
-        err.print(f"[red]{config}: {len(exc.problems)} problem(s)[/red]")
+        err.print(f"{config}: {len(exc.problems)} problem(s)", style="red", markup=False)
         for path, message in exc.problems:
-            err.print(f"  [bold]{path or '<root>'}[/bold]: {message}")
+            err.print(f"  {path or '<root>'}: {message}", markup=False, highlight=False)
         raise typer.Exit(2) from None
     except RewardkitError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        fail(str(exc))
     out.print("\n".join(describe(program.tree)), markup=False, highlight=False)
     _print_variables(program)
     if samples is not None:
@@ -58,8 +60,7 @@ def check(
                 raise ConfigError([(f"{samples}:{bad[0][0]}", bad[0][1])])
             scored = program.score(batch)
         except RewardkitError as exc:
-            err.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from None
+            fail(str(exc))
         out.print(f"scored {len(batch)} samples, mean reward {scored.metrics['reward/mean']:.4f}")
         lines = unjudgeable_lines(scored, program.config.on_unjudgeable)
         if lines:
@@ -68,6 +69,40 @@ def check(
             err.print("fix these references, or drop the samples from the data set", markup=False)
             raise typer.Exit(2)
     out.print("[green]ok[/green]")
+
+
+def load_checked(config: Path) -> RewardProgram:
+    """The program a config builds, with every problem of the file in one ConfigError.
+
+    A train config (no top-level ``reward``) or a run folder is validated as a TrainConfig
+    first; its program's problems get the path prefix ``program.``.
+    """
+    if config.is_dir():
+        from rewardkit.train.setup import saved_config
+
+        data: Any = saved_config(config)
+    else:
+        data = load_yaml(config)
+    if data is None:
+        raise ConfigError(f"{config} is empty; a config is a YAML mapping")
+    if not isinstance(data, dict) or "reward" in data:
+        return RewardProgram.from_dict(
+            {**data, "on_error": "raise"} if isinstance(data, dict) else data
+        )
+    from rewardkit.tasks import make_task
+    from rewardkit.train.config import load_train_config
+
+    cfg = load_train_config(data)
+    out.print(f"train config: task {cfg.task}, {cfg.steps} steps", markup=False, highlight=False)
+    if cfg.program is None:
+        out.print(f"program: the {cfg.task} task's default", markup=False, highlight=False)
+        return RewardProgram.from_dict(make_task(cfg.task, cfg.task_options).reward_config())
+    try:
+        return RewardProgram.from_dict({**cfg.program, "on_error": "raise"})
+    except ConfigError as exc:
+        raise ConfigError(
+            [(f"program.{p}" if p else "program", m) for p, m in exc.problems]
+        ) from None
 
 
 def _print_variables(program: RewardProgram) -> None:

@@ -9,7 +9,7 @@ from rewardkit.cli.probe import probe
 from rewardkit.cli.score import score
 from rewardkit.cli.serve import serve
 from rewardkit.cli.simulate import simulate
-from rewardkit.cli.train import compare, report, train
+from rewardkit.cli.train import compare, report, train, train_options_epilog
 
 app = typer.Typer(
     name="rewardkit",
@@ -21,7 +21,26 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.command()(train)
+
+
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import version
+
+        typer.echo(f"rewardkit {version('rewardkit')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="print the version and exit"
+    ),
+) -> None:
+    """Reward signals, composition, schedules and advantages for GRPO-style RL."""
+
+
+app.command(epilog=train_options_epilog())(train)
 app.command()(score)
 app.command()(check)
 app.command()(probe)

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
-from rewardkit.errors import InputError, RewardkitError
+from rewardkit.cli.inputs import check_output_file, fail, write_failed
+from rewardkit.config import load_yaml, read_utf8
+from rewardkit.errors import ConfigError, InputError, RewardkitError, did_you_mean
 from rewardkit.program import Advantages, RewardProgram
 from rewardkit.types import Sample, ScoredBatch
 
@@ -27,8 +32,6 @@ err = Console(stderr=True, soft_wrap=True)
 
 def read_samples(path: Path, strict: bool) -> tuple[list[Sample], list[tuple[int, str]]]:
     """Samples of a JSONL file, and (line number, problem) for every bad line."""
-    if not path.is_file():
-        raise InputError(f"input file {str(path)!r} does not exist")
     samples: list[Sample] = []
     bad: list[tuple[int, str]] = []
     seen: set[str] = set()
@@ -47,10 +50,10 @@ def read_samples(path: Path, strict: bool) -> tuple[list[Sample], list[tuple[int
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if line.strip():
-                yield lineno, line
+    """Non-blank lines with their numbers; a file that is not UTF-8 is an InputError at its line."""
+    for lineno, line in enumerate(read_utf8(path, "input file").split("\n"), 1):
+        if line.strip():
+            yield lineno, line
 
 
 def _num(x: float) -> float | None:
@@ -120,43 +123,219 @@ def unjudgeable_lines(scored: ScoredBatch, policy: str, limit: int = 3) -> list[
 
 
 def score(
-    config: Path = typer.Option(..., "--config", "-c", help="program config (YAML)"),
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="program config (YAML); with --state it defaults to the run's"
+    ),
     input: Path = typer.Option(..., "--input", "-i", help="JSONL rollouts, one sample per line"),
     output: Path = typer.Option(..., "--output", "-o", help="where to write scored JSONL"),
     strict: bool = typer.Option(False, help="stop at the first bad input line (exit 2)"),
     workers: int = typer.Option(0, help="score in N processes, whole groups each (0: here)"),
+    fixed: list[str] = typer.Option(
+        [],
+        "--set",
+        help="NAME=VALUE: score with variable NAME at VALUE, a scheduled one too "
+        "(e.g. --set iou_threshold=0.8); repeat for more",
+    ),
+    state: Path | None = typer.Option(
+        None,
+        "--state",
+        help="a training run folder: score at its newest checkpoint's schedule state, with its "
+        "program unless --config is given",
+    ),
 ) -> None:
     """Score a JSONL file of rollouts: rewards, every node's value, advantages, errors.
 
-    Bad input lines are reported with their line number and skipped unless --strict.
+    Bad input lines are reported with their line number and skipped unless --strict. Output
+    lines are written as each group is scored (a group's lines together, groups in the order
+    they first appear), so a run stopped half-way keeps what it scored.
     """
     try:
-        program = RewardProgram.from_yaml(config)
+        program = load_program(config, state, fixed)
         samples, bad = read_samples(input, strict)
+        check_output_file(output, [input])
     except RewardkitError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        fail(str(exc))
     for lineno, problem in bad:
-        err.print(f"[yellow]{input}:{lineno}:[/yellow] skipped: {problem}")
+        err.print(f"{input}:{lineno}: skipped: {problem}", style="yellow", markup=False)
     if bad and strict:
         raise typer.Exit(2)
-    try:
-        scored = _score(program, samples, workers)
-    except RewardkitError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    adv = program.advantages(scored)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", encoding="utf-8") as f:
-        for row in output_rows(scored, adv):
-            f.write(json.dumps(row) + "\n")
+    if not samples:
+        why = f"all {len(bad)} lines are bad" if bad else "it is empty"
+        fail(f"{input} holds no sample to score ({why}); give a JSONL file, one sample per line")
+    scored = _score_into(program, samples, output, workers)
     err.print(summary_table(scored))
     for line in unjudgeable_lines(scored, program.config.on_unjudgeable):
         err.print(line, markup=False, highlight=False, style="yellow")
     err.print(
         f"wrote {len(samples)} scored samples to {output}"
-        + (f" ({len(bad)} bad lines skipped)" if bad else "")
+        + (f" ({len(bad)} bad lines skipped)" if bad else ""),
+        markup=False,
+        highlight=False,
     )
+
+
+def load_program(config: Path | None, run: Path | None, fixed: Sequence[str]) -> RewardProgram:
+    """The program of ``config`` (or of the run folder ``run``), at ``run``'s saved schedule
+    state when given, with the ``NAME=VALUE`` variables of ``fixed`` held constant."""
+    if config is None and run is None:
+        raise InputError("give the program: --config CONFIG.yaml, or --state RUN_DIR for a run's")
+    saved: dict[str, Any] = {}
+    data: Any = None
+    if run is not None:
+        from rewardkit.train.checkpoint import latest_checkpoint, read_state
+        from rewardkit.train.setup import saved_config
+
+        data = saved_config(run).get("program")
+        saved = read_state(latest_checkpoint(run)).program
+    if config is not None:
+        data = load_yaml(config)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{config or run}: a program config is a mapping with a 'reward' tree")
+    values = _assignments(fixed, data)
+    if values:
+        data = {
+            **data,
+            "variables": {**data.get("variables", {}), **values},
+            "schedules": {k: v for k, v in data.get("schedules", {}).items() if k not in values},
+        }
+        schedules = saved.get("schedules", {})
+        saved = {**saved, "schedules": {k: v for k, v in schedules.items() if k not in values}}
+    program = RewardProgram.from_dict(data)
+    if saved:
+        program.load_state_dict(saved)
+    return program
+
+
+def _assignments(fixed: Sequence[str], data: Mapping[str, Any]) -> dict[str, float]:
+    known = [*data.get("variables", {}), *data.get("schedules", {})]
+    out = {}
+    for item in fixed:
+        name, sep, raw = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise InputError(f"--set {item!r}: write NAME=VALUE, e.g. --set iou_threshold=0.8")
+        if name not in known:
+            hint = did_you_mean(name, known)
+            raise InputError(
+                f"--set {item!r}: the config has no variable {name!r}"
+                + (f" (did you mean {hint}?)" if hint else "")
+                + f"; its variables: {', '.join(known) or 'none'}"
+            )
+        try:
+            out[name] = float(raw)
+        except ValueError:
+            raise InputError(f"--set {item!r}: {raw!r} is not a number") from None
+    return out
+
+
+def _chunks(samples: list[Sample], estimator: str, workers: int) -> list[list[int]]:
+    """Indices to score together: whole groups, about CHUNK samples at a time.
+
+    Estimators that normalise over the whole batch (batch_std, gdpo) and the worker pool score
+    the file as one batch, as before: their numbers depend on every sample.
+    """
+    if workers > 0 or estimator in ("batch_std", "gdpo"):
+        return [list(range(len(samples)))]
+    groups: dict[str, list[int]] = {}
+    for i, sample in enumerate(samples):
+        groups.setdefault(sample.group, []).append(i)
+    chunks: list[list[int]] = [[]]
+    for rows in groups.values():
+        if len(chunks[-1]) >= CHUNK:
+            chunks.append([])
+        chunks[-1].extend(rows)
+    return chunks
+
+
+CHUNK = 64
+"""Samples per scoring call: big enough for batched components, small enough to stream."""
+
+
+def _score_into(
+    program: RewardProgram, samples: list[Sample], output: Path, workers: int
+) -> ScoredBatch:
+    """Score chunk by chunk, writing each chunk's lines as soon as it is scored."""
+    chunks = _chunks(samples, program.config.advantage.estimator, workers)
+    parts: list[ScoredBatch] = []
+    order: list[int] = []
+    try:
+        with output.open("w", encoding="utf-8") as f, ScoreProgress(len(samples), output) as shown:
+            for chunk in chunks:
+                part = [samples[i] for i in chunk]
+                try:
+                    scored = _score(program, part, workers)
+                except RewardkitError as exc:
+                    written = _salvage(program, part, f) + len(order)
+                    fail(f"{exc}\n({written} scored samples before it are in {output})")
+                adv = program.advantages(scored)
+                for row in output_rows(scored, adv):
+                    f.write(json.dumps(row) + "\n")
+                f.flush()
+                parts.append(scored)
+                order += chunk
+                shown.advance(len(chunk))
+    except OSError as exc:
+        fail(str(write_failed(output, exc)))
+    from rewardkit.server.pool import merge
+
+    return merge(parts, order) if len(parts) > 1 else parts[0]
+
+
+def _salvage(program: RewardProgram, part: list[Sample], f: Any) -> int:
+    """Write the groups of a failed chunk that score on their own; the samples written."""
+    groups: dict[str, list[Sample]] = {}
+    for sample in part:
+        groups.setdefault(sample.group, []).append(sample)
+    written = 0
+    for group in groups.values():
+        try:
+            scored = program.score(group)
+        except RewardkitError:
+            break
+        for row in output_rows(scored, program.advantages(scored)):
+            f.write(json.dumps(row) + "\n")
+        written += len(group)
+    f.flush()
+    return written
+
+
+class ScoreProgress:
+    """A progress bar on a terminal; off one (a log file, CI), the output path at the start and
+    a plain line every EVERY samples or SECONDS seconds."""
+
+    EVERY = 1000
+    SECONDS = 10.0
+
+    def __init__(self, total: int, output: Path):
+        self.total, self.output, self.done = total, output, 0
+        self.bar: Progress | None = None
+        self.last_line = (0, time.monotonic())
+
+    def __enter__(self) -> ScoreProgress:
+        if err.is_terminal:
+            self.bar = Progress(console=err, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("scoring", total=self.total)
+        else:
+            err.print(
+                f"scoring {self.total} samples into {self.output}", markup=False, highlight=False
+            )
+        return self
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(self.task, completed=self.done)
+            return
+        count, at = self.last_line
+        now = time.monotonic()
+        if self.done < self.total and (self.done - count >= self.EVERY or now - at >= self.SECONDS):
+            err.print(f"scored {self.done}/{self.total} samples", highlight=False)
+            self.last_line = (self.done, now)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _score(program: RewardProgram, samples: list[Sample], workers: int) -> ScoredBatch:

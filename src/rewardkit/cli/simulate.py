@@ -9,21 +9,23 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from rewardkit.cli.inputs import fail
+from rewardkit.config import read_utf8
 from rewardkit.errors import InputError, RewardkitError
 from rewardkit.program import RewardProgram
 from rewardkit.schedule import simulate as replay
 
 out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 
 def read_stream(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """Per-step metrics from JSONL: ``{"step": 3, "reward/hit/mean": 0.4, ...}`` or
-    ``{"step": 3, "metrics": {...}}`` (a run's metrics.jsonl works as it is)."""
-    if not path.is_file():
-        raise InputError(f"metrics file {str(path)!r} does not exist")
+    ``{"step": 3, "metrics": {...}}`` (a run's metrics.jsonl works as it is; null is "not
+    logged"). A value that is not a number, or a stream without a step, is an InputError."""
+    if path.is_dir():
+        path = path / "metrics.jsonl"
     rows = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for lineno, line in enumerate(read_utf8(path, "metrics file").split("\n"), 1):
         if not line.strip():
             continue
         try:
@@ -33,28 +35,61 @@ def read_stream(path: Path) -> list[tuple[int, dict[str, Any]]]:
         if not isinstance(data, dict) or not isinstance(data.get("step"), int):
             raise InputError(f"{path}:{lineno}: each line needs an integer 'step'")
         metrics = data.get("metrics", {k: v for k, v in data.items() if k != "step"})
+        if not isinstance(metrics, dict):
+            raise InputError(f"{path}:{lineno}: 'metrics' must be a mapping of name -> number")
+        for key, value in metrics.items():
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float)
+            ):
+                raise InputError(
+                    f"{path}:{lineno}: metric {key!r} is {json.dumps(value)}, not a number "
+                    "(write a number, or null when it was not logged)"
+                )
         rows.append((data["step"], metrics))
+    if not rows:
+        raise InputError(f"{path} holds no step to replay (it is empty); give a metrics JSONL")
     return rows
 
 
+def load_config(config: Path) -> RewardProgram:
+    """A program from a YAML config, or from a run folder's ``config.json``."""
+    if config.is_dir():
+        from rewardkit.train.setup import saved_config
+
+        return RewardProgram.from_dict(saved_config(config).get("program") or {})
+    return RewardProgram.from_yaml(config)
+
+
 def simulate(
-    config: Path = typer.Argument(..., help="program config (YAML) with schedules"),
-    metrics: Path = typer.Option(..., "--metrics", "-m", help="JSONL stream of per-step metrics"),
+    config: Path = typer.Argument(
+        ..., help="program config (YAML) with schedules, or a training run folder"
+    ),
+    metrics: Path | None = typer.Option(
+        None,
+        "--metrics",
+        "-m",
+        help="JSONL stream of per-step metrics, or a run folder (default, when CONFIG is a run "
+        "folder: its metrics.jsonl)",
+    ),
     changes_only: bool = typer.Option(False, help="print only the steps where a value changed"),
     json_out: bool = typer.Option(False, "--json", help="print the timeline as JSON"),
 ) -> None:
     """Replay a recorded stream of metrics through the schedules; print values and events.
 
-    Tune a ladder (window, thresholds, refresh) on a recorded run before spending GPU hours.
+    Tune a ladder (window, thresholds, refresh) on a recorded run before spending GPU hours:
+    `rewardkit simulate runs/boxes-... ` replays a run's own stream through its own schedules.
     """
     try:
-        program = RewardProgram.from_yaml(config)
+        if metrics is None:
+            if not config.is_dir():
+                raise InputError("give the metrics stream: --metrics FILE.jsonl (or a run folder)")
+            metrics = config
+        program = load_config(config)
         if not program.schedules:
             raise InputError(f"{config} defines no schedules; nothing to simulate")
         timeline = replay(program.schedules, read_stream(metrics))
     except RewardkitError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        fail(str(exc))
     if json_out:
         out.print(json.dumps(timeline.as_dict()), markup=False, highlight=False)
         return

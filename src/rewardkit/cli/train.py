@@ -6,15 +6,18 @@ warm-started locally, the IoU-threshold ladder) and prints where its run folder 
 
 from __future__ import annotations
 
+import shlex
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from rewardkit.cli.inputs import check_output_dir, check_output_file, fail
 from rewardkit.errors import RewardkitError
 
 err = Console(stderr=True, soft_wrap=True)
@@ -28,10 +31,9 @@ def _progress_line(metrics: dict[str, float]) -> str:
     return f"reward {reward:.3f}" + (f"  {levels}" if levels else "")
 
 
-def _run(config: Any, resume: Path | None, quiet: bool) -> Any:
+def _run(config: Any, resume: Path | None, total: int, quiet: bool) -> Any:
     from rewardkit.train.loop import train as run_training
 
-    total = config.steps if config is not None else None
     columns = (
         TextColumn("[bold]step"),
         MofNCompleteColumn(),
@@ -46,12 +48,11 @@ def _run(config: Any, resume: Path | None, quiet: bool) -> Any:
             progress.update(bar, completed=step + 1, description=_progress_line(metrics))
 
         def status(message: str) -> None:
-            progress.update(bar, description=message)
+            if message.startswith("warning: "):  # worth keeping on screen, not a passing state
+                progress.console.print(message, style="yellow", markup=False, highlight=False)
+            else:
+                progress.update(bar, description=message)
 
-        if resume is not None:
-            from rewardkit.train.setup import saved_config
-
-            progress.update(bar, total=int(saved_config(resume)["steps"]))
         return run_training(config, resume=resume, on_step=on_step, status=status)
 
 
@@ -89,24 +90,42 @@ def train(
     seed: int | None = typer.Option(None, help="override the seed"),
     out_dir: Path | None = typer.Option(None, "--out-dir", help="parent folder of run folders"),
     device: str | None = typer.Option(None, help="auto | cpu | cuda | mps"),
+    name: str | None = typer.Option(
+        None, "--name", help="label of the run in compare and the report (default: its folder)"
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
 ) -> None:
     """Train with GRPO on a built-in task; prints the run folder and a short summary.
 
     With no CONFIG: boxes, a tiny local model (warm-started once, cached) and the IoU ladder.
+    Every key a CONFIG file may hold is listed below with its default.
     """
     from rewardkit.train.config import load_train_config
+    from rewardkit.train.setup import resume_steps, run_folder_path
 
     started = time.perf_counter()
+    run_dir: Path | None = None
     try:
         if resume is not None:
-            if config is not None or steps is not None or seed is not None:
-                err.print(
-                    "[red]error:[/red] --resume continues a run as it was configured; "
-                    "give no CONFIG, --steps or --seed with it"
+            given = [
+                flag
+                for flag, value in (
+                    ("CONFIG", config),
+                    ("--seed", seed),
+                    ("--out-dir", out_dir),
+                    ("--device", device),
+                    ("--name", name),
                 )
-                raise typer.Exit(2)
-            result = _run(None, resume, quiet)
+                if value is not None
+            ]
+            if given:
+                fail(
+                    f"--resume continues {resume} as it was configured; {', '.join(given)} "
+                    "cannot change a run half-way (only --steps can, to extend it): drop "
+                    + ("it" if len(given) == 1 else "them")
+                )
+            total = resume_steps(resume, steps)
+            run_dir, cfg = resume, None
         else:
             overrides: dict[str, Any] = {}
             for key, value in (("steps", steps), ("seed", seed), ("device", device)):
@@ -114,11 +133,59 @@ def train(
                     overrides[key] = value
             if out_dir is not None:
                 overrides["out_dir"] = str(out_dir)
-            result = _run(load_train_config(config, overrides), None, quiet)
+            if name is not None:
+                overrides["name"] = name
+            cfg = load_train_config(config, overrides)
+            check_output_dir(Path(cfg.out_dir), "out_dir")
+            # Fix the folder now, so an interrupt can name it and a resume command can use it.
+            run_dir = run_folder_path(cfg)
+            cfg = cfg.model_copy(update={"run_name": run_dir.name})
+            total = cfg.steps
+        result = _run(cfg, resume, total, quiet)
     except RewardkitError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        fail(str(exc))
+    except KeyboardInterrupt:
+        _interrupted(run_dir, config)
     _print_summary(result.summary, time.perf_counter() - started)
+
+
+def train_options_epilog() -> str:
+    """The CONFIG keys of ``rewardkit train --help``, generated from TrainConfig."""
+    from rewardkit.train.config import options_help
+
+    lines = ["CONFIG keys (a YAML mapping; each shown with its default):", ""]
+    return escape("\n".join(lines + [f"  {line}" for line in options_help()]))
+
+
+def _interrupted(run_dir: Path | None, config: Path | None) -> NoReturn:
+    """Ctrl-C: say where the run is and the exact command that continues it (exit 130)."""
+    from rewardkit.train.checkpoint import list_checkpoints
+
+    err.print()
+    if run_dir is None or not run_dir.exists():
+        again = "rewardkit train" + (f" {shlex.quote(str(config))}" if config else "")
+        err.print(
+            f"interrupted before the run started; nothing was saved. Start again: {again}",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(130)
+    saved = list_checkpoints(run_dir / "checkpoints")
+    err.print(f"interrupted. run folder: {run_dir}", markup=False, highlight=False)
+    if saved:
+        err.print(
+            f"resume from {saved[-1].name} with: rewardkit train --resume {shlex.quote(str(run_dir))}",
+            markup=False,
+            highlight=False,
+        )
+    else:
+        err.print(
+            "no checkpoint was saved yet (see checkpoint_every), so it cannot be resumed; "
+            "start it again",
+            markup=False,
+            highlight=False,
+        )
+    raise typer.Exit(130)
 
 
 def report(run_dir: Path = typer.Argument(..., help="a run folder")) -> None:
@@ -126,10 +193,9 @@ def report(run_dir: Path = typer.Argument(..., help="a run folder")) -> None:
     from rewardkit.train.report import build_report
 
     if not (run_dir / "metrics.jsonl").exists():
-        err.print(f"[red]error:[/red] {str(run_dir)!r} has no metrics.jsonl; is it a run folder?")
-        raise typer.Exit(2)
+        fail(f"{str(run_dir)!r} has no metrics.jsonl; is it a run folder?")
     path = build_report(run_dir)
-    err.print(f"wrote {path} and {run_dir / 'plots'}")
+    err.print(f"wrote {path} and {run_dir / 'plots'}", markup=False, highlight=False)
 
 
 def compare(
@@ -142,21 +208,23 @@ def compare(
     from rewardkit.train.compare import DEFAULT_CURVES, compare_table, plot_compare
 
     try:
+        check_output_file(plot, what="--plot")
         rows = compare_table(runs, metric, target)
     except RewardkitError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    table = Table(title=f"steps until {metric} >= {target}")
+        fail(str(exc))
+    table = Table(title=escape(f"steps until {metric} >= {target} (trailing mean of 3 points)"))
     for column in rows[0]:
-        table.add_column(column)
+        table.add_column(escape(column))
     for row in rows:
         table.add_row(
             *(
-                "-" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)
+                "-" if v is None else f"{v:.4g}" if isinstance(v, float) else escape(str(v))
                 for v in row.values()
             )
         )
     Console().print(table)
+    if metric.startswith("eval/") and any(r[f"final {metric}"] is None for r in rows):
+        err.print("-: no final evaluation (the run stopped before its last step)")
     curves = list(dict.fromkeys([metric, *DEFAULT_CURVES]))
     plot_compare(runs, plot, curves)
-    err.print(f"wrote {plot}")
+    err.print(f"wrote {plot}", markup=False, highlight=False)

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticUndefined
 
 from rewardkit.config import load_yaml
-from rewardkit.errors import ConfigError, config_error
+from rewardkit.errors import ConfigError, _model_in, config_error
 from rewardkit.monitor.monitor import MonitorConfig
 
 Sink = Literal["tensorboard", "wandb", "mlflow"]
@@ -130,12 +131,36 @@ class TrainConfig(_Frozen):
     )
     out_dir: str = Field("runs", description="parent folder of run folders")
     run_name: str | None = Field(None, description="run folder name (default: task-time)")
+    name: str | None = Field(
+        None, description="label of the run in compare and the report (default: its folder name)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> TrainConfig:
         if self.program is not None and "reward" not in self.program:
             raise ValueError("program must hold a 'reward' tree (or leave program out)")
         return self
+
+
+def options_help(model: type[BaseModel] = TrainConfig, prefix: str = "") -> list[str]:
+    """One line per option of ``model`` (nested options as ``tiny.layers``): key, default, doc.
+
+    ``rewardkit train --help`` prints these, so the help and TrainConfig cannot drift apart.
+
+    >>> options_help()[0]
+    "task = 'boxes'  built-in task that supplies prompts and references"
+    """
+    lines = []
+    for key, field in model.model_fields.items():
+        nested = _model_in(field.annotation)
+        if nested is not None and field.default is PydanticUndefined:
+            lines.append(f"{prefix}{key}:  {field.description or ''}")
+            lines += options_help(nested, f"{prefix}{key}.")
+            continue
+        default = field.get_default(call_default_factory=True)
+        shown = default.model_dump() if isinstance(default, BaseModel) else default
+        lines.append(f"{prefix}{key} = {shown!r}  {field.description or ''}".rstrip())
+    return lines
 
 
 def load_train_config(

@@ -6,21 +6,30 @@ so the training loop itself only trains.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shlex
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rewardkit.errors import ConfigError, require
+from rewardkit.config import read_utf8
+from rewardkit.errors import ConfigError, InputError, require
 from rewardkit.program import RewardProgram
 from rewardkit.tasks import make_task
 from rewardkit.tasks.base import Problem, Task
 from rewardkit.tasks.models import TinyModelSpec, load_model
 from rewardkit.tasks.warmstart import WarmStartSpec, warm_start
-from rewardkit.train.checkpoint import latest_checkpoint, read_state, restore_trainer
-from rewardkit.train.config import TrainConfig
+from rewardkit.train.checkpoint import (
+    latest_checkpoint,
+    list_checkpoints,
+    read_state,
+    restore_trainer,
+)
+from rewardkit.train.config import TrainConfig, load_train_config
 from rewardkit.train.data import PromptSource
 from rewardkit.train.evaluate import eval_problems
 from rewardkit.train.runlog import RunFolder
@@ -54,14 +63,42 @@ class Session:
 def pick_device(name: str) -> str:
     """``auto`` is cuda when available, else cpu."""
     torch = require("torch", "train")
-    if name != "auto":
-        return name
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    mps = getattr(torch.backends, "mps", None)
+    available = {
+        "cuda": torch.cuda.is_available(),
+        "mps": bool(mps is not None and mps.is_available()),
+        "cpu": True,
+    }
+    if name == "auto":
+        return "cuda" if available["cuda"] else "cpu"
+    if not available.get(name, False):
+        here = ", ".join(d for d, ok in available.items() if ok)
+        raise ConfigError(
+            [
+                (
+                    "device",
+                    f"{name!r} is not available on this machine (torch sees: {here}); "
+                    "use --device auto or one of those",
+                )
+            ]
+        )
+    return name
 
 
 def resolve_model(cfg: TrainConfig, task: Task, status: Status | None = None) -> str:
     """The model folder to start from: ``cfg.model``, or a cached warm-started tiny model."""
     if cfg.model is not None:
+        if not (Path(cfg.model) / "config.json").is_file():
+            raise ConfigError(
+                [
+                    (
+                        "model",
+                        f"no model at {cfg.model!r}: `model` is a local folder with a "
+                        "transformers config.json and weights (rewardkit downloads nothing); give "
+                        "that folder, or leave model out to train the built-in tiny model",
+                    )
+                ]
+            )
         return cfg.model
     tiny = TinyModelSpec(**cfg.tiny.model_dump())
     ws = cfg.warm_start
@@ -91,7 +128,24 @@ def run_folder_path(cfg: TrainConfig) -> Path:
 def build_session(
     cfg: TrainConfig, run_dir: Path, resume: bool, status: Status | None = None
 ) -> Session:
-    """Live objects for ``cfg`` in ``run_dir``; with ``resume``, restored from its last checkpoint."""
+    """Live objects for ``cfg`` in ``run_dir``; with ``resume``, restored from its last checkpoint.
+
+    A fresh start that fails (no model, no CUDA, Ctrl-C in the warm start) removes the folders it
+    made, so no empty run folder is left behind.
+    """
+    made = [p for p in (run_dir, *run_dir.parents) if not p.exists()]
+    try:
+        return _build_session(cfg, run_dir, resume, status)
+    except BaseException:
+        if not resume and made:
+            shutil.rmtree(made[0], ignore_errors=True)
+            for parent in made[1:]:
+                with contextlib.suppress(OSError):
+                    parent.rmdir()  # only when empty: another run may have started there
+        raise
+
+
+def _build_session(cfg: TrainConfig, run_dir: Path, resume: bool, status: Status | None) -> Session:
     torch = require("torch", "train")
     if cfg.threads is not None:
         torch.set_num_threads(cfg.threads)
@@ -107,10 +161,18 @@ def build_session(
             f"built-in trainer cannot fill (it fills {sorted(TRAINER_META)}); compute them "
             "inside the component, or train with a trainer that provides them"
         )
+    init = None if cfg.model is None else resolve_model(cfg, task)  # "no model at" before any work
     run = RunFolder(run_dir, cfg.sinks)
-    checkpoint = latest_checkpoint(run_dir) if resume else None
+
+    def skipped(path: Path, why: str) -> None:
+        if status is not None:
+            status(f"warning: skipping the damaged checkpoint {path.name} ({why})")
+
+    checkpoint = latest_checkpoint(run_dir, skipped) if resume else None
+    if checkpoint is not None and status is not None and checkpoint.name != _newest_name(run_dir):
+        status(f"warning: resuming from {checkpoint}, the newest intact checkpoint")
     state = read_state(checkpoint) if checkpoint is not None else None
-    init_model = state.extra["init_model"] if state else resolve_model(cfg, task, status)
+    init_model = state.extra["init_model"] if state else init or resolve_model(cfg, task, status)
     model_path = str(checkpoint / "model") if checkpoint is not None else init_model
     model, tokenizer = load_model(model_path, device)
     model.eval()
@@ -131,9 +193,9 @@ def build_session(
         program.load_state_dict(state.program)
         start, elapsed = state.next_step, float(state.extra.get("elapsed", 0.0))
         run.truncate(after_step=start - 1)
-    else:
-        # The resolved config names the program actually used, so the folder alone reruns it.
-        run.write_config({**cfg.model_dump(mode="json"), "program": program_config})
+    # The resolved config names the program actually used, so the folder alone reruns it (on
+    # resume too: ``rewardkit train --resume RUN --steps N`` extends ``steps``).
+    run.write_config({**cfg.model_dump(mode="json"), "program": program_config})
     return Session(
         cfg=cfg,
         run=run,
@@ -152,12 +214,53 @@ def build_session(
     )
 
 
-def saved_config(run_dir: str | Path) -> dict[str, Any]:
-    """The resolved config a run folder was started with."""
-    path = Path(run_dir) / "config.json"
-    if not path.exists():
-        from rewardkit.errors import InputError
+def _newest_name(run_dir: Path) -> str | None:
+    found = list_checkpoints(run_dir / "checkpoints")
+    return found[-1].name if found else None
 
+
+def saved_config(run_dir: str | Path) -> dict[str, Any]:
+    """The resolved config a run folder was started with (InputError naming a damaged file)."""
+    path = Path(run_dir) / "config.json"
+    if not Path(run_dir).is_dir():
+        raise InputError(f"no run folder at {str(run_dir)!r}")
+    if not path.exists():
         raise InputError(f"{str(run_dir)!r} is not a run folder (no config.json)")
-    loaded: dict[str, Any] = json.loads(path.read_text())
+    try:
+        loaded = json.loads(read_utf8(path, "run config"))
+    except ValueError as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(
+            f"{path} is damaged (truncated or edited): {exc}; restore it, or start a new run"
+        ) from None
+    if not isinstance(loaded, dict):
+        raise InputError(f"{path} is damaged: it holds no mapping of options")
     return loaded
+
+
+def resume_steps(run_dir: str | Path, steps: int | None) -> int:
+    """Check that ``run_dir`` has steps left (or that ``steps`` extends it); returns its steps.
+
+    With ``steps``, the run's ``config.json`` is rewritten to train until that step.
+    A finished run without ``steps`` is an InputError that says so.
+    """
+    config = saved_config(run_dir)
+    planned = int(config.get("steps", 0))
+    done = read_state(latest_checkpoint(run_dir)).next_step
+    if steps is None:
+        if done >= planned:
+            raise InputError(
+                f"the run {str(run_dir)!r} is complete ({done} of {planned} steps); "
+                "to train it further, give a larger total: "
+                f"rewardkit train --resume {shlex.quote(str(run_dir))} --steps {2 * planned}"
+            )
+        return planned
+    if steps <= done:
+        raise InputError(
+            f"--steps {steps}: the run {str(run_dir)!r} has already trained {done} steps; "
+            f"give a total above {done}"
+        )
+    load_train_config({**config, "steps": steps})  # the new total is a valid config
+    Path(run_dir, "config.json").write_text(json.dumps({**config, "steps": steps}, indent=1))
+    return steps
