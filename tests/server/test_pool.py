@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from rk_servers import SLOW, Running, cli_server, thread_server
 
 from rewardkit.server.pool import ScoringPool, split_by_group
@@ -126,8 +125,16 @@ def test_score_many_keeps_groups_whole_and_the_input_order() -> None:
         for i in range(9)
     ]
     assert split_by_group(samples, 2) == [[0, 2, 3, 5, 6, 8], [1, 4, 7]]  # g0+g2, g1
+    # 96 samples in 3 interleaved groups: two chunks of whole groups, one per worker
+    many = [
+        Sample(id=str(i), group=f"g{i % 3}", prompt="", completion=str(i % 2), reference="1")
+        for i in range(96)
+    ]
+    assert [len(c) for c in split_by_group(many, 2)] == [64, 32]
     with ScoringPool({"reward": {"fn": "exact_match"}}, workers=2) as pool:
-        merged = pool.score_many(samples)
-    assert [s.id for s in merged.samples] == [str(i) for i in range(9)]
-    assert merged.reward_list() == [float(i % 2) for i in range(9)]
-    assert merged.metrics["reward/mean"] == pytest.approx(4 / 9)
+        merged = pool.score_many(many)
+    assert [s.id for s in merged.samples] == [str(i) for i in range(96)]
+    assert merged.reward_list() == [float(i % 2) for i in range(96)]
+    assert merged.metrics["reward/mean"] == 0.5  # recomputed over the whole batch
+    # g0 holds ids 0, 3, 6...: 16 right answers of 32 in each group, so no zero-variance group
+    assert merged.metrics["reward/zero_std_frac"] == 0.0

@@ -34,6 +34,9 @@ from rewardkit.types import Sample, ScoredBatch
 
 START_TIMEOUT_S = 60.0
 _PATH_BYTES = 256
+MIN_CHUNK = 32
+"""``score_many`` gives each worker at least this many samples: smaller pieces cost more to send
+than they save."""
 
 
 class WorkerDied(RewardkitError, RuntimeError):
@@ -189,6 +192,7 @@ class ScoringPool:
         self._all: list[Worker] = []
         self._lock = threading.Lock()
         self.size = workers
+        self._fan_out = ThreadPoolExecutor(4 * workers, thread_name_prefix="rewardkit-pool")
         started = [Worker(self._ctx, self.config) for _ in range(workers)]
         for worker in started:
             worker.wait_ready()
@@ -245,17 +249,20 @@ class ScoringPool:
         self, samples: Sequence[Sample], version: int = 0, state: Mapping[str, Any] | None = None
     ) -> ScoredBatch:
         """Score a large batch on every worker, whole groups to one worker, merged in order."""
-        chunks = split_by_group(samples, self.size)
+        chunks = split_by_group(samples, min(self.size, len(samples) // MIN_CHUNK))
         if len(chunks) <= 1:
             return self.score(samples, version, state)
-        with ThreadPoolExecutor(len(chunks)) as executor:
-            parts = list(
-                executor.map(lambda c: self.score([samples[i] for i in c], version, state), chunks)
-            )
+
+        def run(chunk: list[int]) -> ScoredBatch:
+            return self.score([samples[i] for i in chunk], version, state)
+
+        rest = [self._fan_out.submit(run, c) for c in chunks[1:]]
+        parts = [run(chunks[0]), *(f.result() for f in rest)]  # this thread takes the first
         return merge(parts, [i for c in chunks for i in c])
 
     def close(self) -> None:
         """Stop every worker (each finishes the batch it is on first)."""
+        self._fan_out.shutdown(wait=True)
         with self._lock:
             workers, self._all = self._all, []
         for worker in workers:
