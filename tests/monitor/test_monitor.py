@@ -112,3 +112,8 @@ def test_judge_probe_hook_is_logged_and_read() -> None:
     alerts = [a for s in range(25) for a in mon.observe(s, {}, samples)]
     assert mon.signals["monitor/judge_probe_accept"] == 0.5
     assert [a.step for a in alerts] == [20]
+
+
+def test_unknown_judge_probe_lists_the_registered() -> None:
+    with pytest.raises(ConfigError, match="unknown judge probe 'opener'"):
+        Monitor({"judge_probe": "opener"})

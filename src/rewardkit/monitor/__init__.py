@@ -26,11 +26,12 @@ from rewardkit.monitor.base import (
     detector,
     detector_names,
 )
-from rewardkit.monitor.monitor import Alert, JudgeProbe, Monitor, MonitorConfig
+from rewardkit.monitor.monitor import PROBES, Alert, JudgeProbe, Monitor, MonitorConfig, judge_probe
 from rewardkit.monitor.signals import StepSamples, from_scored, step_signals
 
 __all__ = [
     "DETECTORS",
+    "PROBES",
     "Alert",
     "Context",
     "Detector",
@@ -44,5 +45,6 @@ __all__ = [
     "detector",
     "detector_names",
     "from_scored",
+    "judge_probe",
     "step_signals",
 ]

@@ -34,6 +34,27 @@ from rewardkit.monitor.signals import StepSamples, step_signals
 JudgeProbe = Callable[[Sequence[str]], float]
 """A judge's master-key probe: the step's completions -> the fraction of variants accepted."""
 
+PROBES: dict[str, JudgeProbe] = {}
+"""Judge probes by name, for configs (``monitor: {judge_probe: NAME}``)."""
+
+
+def judge_probe(name: str) -> Callable[[JudgeProbe], JudgeProbe]:
+    """Register a judge's master-key probe under ``name`` (read by the ``judge_gaming`` detector).
+
+    >>> @judge_probe("never_fooled")
+    ... def never_fooled(completions):
+    ...     return 0.0
+    >>> Monitor({"judge_probe": "never_fooled"}).judge_probe is never_fooled
+    True
+    >>> _ = PROBES.pop("never_fooled")
+    """
+
+    def register(fn: JudgeProbe) -> JudgeProbe:
+        PROBES[name] = fn
+        return fn
+
+    return register
+
 
 class MonitorConfig(BaseModel):
     """The ``monitor:`` section of a train config.
@@ -59,6 +80,9 @@ class MonitorConfig(BaseModel):
     disable: tuple[str, ...] = Field((), description="detectors not run")
     only: tuple[str, ...] | None = Field(None, description="run just these detectors (None: all)")
     examples: int = Field(3, ge=0, description="completions kept with each alert")
+    judge_probe: str | None = Field(
+        None, description="name of a registered judge probe (@judge_probe) run on each step"
+    )
 
 
 @dataclass
@@ -98,6 +122,13 @@ class Monitor:
             except ValidationError as exc:
                 raise config_error(exc, MonitorConfig, "monitor") from None
         self.config = config
+        if judge_probe is None and config.judge_probe is not None:
+            if config.judge_probe not in PROBES:
+                raise ConfigError(
+                    f"unknown judge probe {config.judge_probe!r}; registered: "
+                    f"{', '.join(sorted(PROBES)) or 'none'} (register one with @judge_probe)"
+                )
+            judge_probe = PROBES[config.judge_probe]
         self.judge_probe = judge_probe
         ctx = Context(proxy=config.proxy, verifier=config.verifier)
         names = list(config.only) if config.only is not None else detector_names()
