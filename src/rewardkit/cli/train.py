@@ -6,6 +6,7 @@ warm-started locally, the IoU-threshold ladder) and prints where its run folder 
 
 from __future__ import annotations
 
+import errno
 import shlex
 import time
 from pathlib import Path
@@ -146,6 +147,10 @@ def train(
         fail(str(exc))
     except KeyboardInterrupt:
         _interrupted(run_dir, config)
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        fail(f"no space left on {exc.filename or run_dir}; free some space, then resume the run")
     _print_summary(result.summary, time.perf_counter() - started)
 
 

@@ -78,7 +78,7 @@ def save_checkpoint(
     except BaseException as exc:
         # A full disk or Ctrl-C mid-save leaves no half-written folder behind.
         shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(exc, OSError):
+        if isinstance(exc, OSError) or _no_space(exc):
             raise _write_error(folder, exc) from None
         raise
     if final.exists():
@@ -89,10 +89,16 @@ def save_checkpoint(
     return final
 
 
-def _write_error(folder: Path, exc: OSError) -> OutputError:
-    if exc.errno == errno.ENOSPC:
+def _no_space(exc: BaseException) -> bool:
+    # safetensors reports a full disk as its own error type, errno only in the text.
+    return getattr(exc, "errno", None) == errno.ENOSPC or "os error 28" in str(exc)
+
+
+def _write_error(folder: Path, exc: BaseException) -> OutputError:
+    if _no_space(exc):
         return OutputError(f"no space left on {folder}; free some space, then resume the run")
-    return OutputError(f"cannot write a checkpoint in {str(folder)!r}: {exc.strerror or exc}")
+    reason = getattr(exc, "strerror", None) or exc
+    return OutputError(f"cannot write a checkpoint in {str(folder)!r}: {reason}")
 
 
 def list_checkpoints(folder: Path) -> list[Path]:
