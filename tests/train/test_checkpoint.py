@@ -41,3 +41,63 @@ def test_save_prune_and_restore(tmp_path: Path) -> None:
 def test_resume_without_checkpoint_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="without --resume"):
         latest_checkpoint(tmp_path)
+
+
+def _three_checkpoints(tmp_path: Path) -> Path:
+    model, tok = build_tiny_model(TinyModelSpec(layers=1, hidden=32, heads=2, mlp=64))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    gen = torch.Generator().manual_seed(5)
+    folder = tmp_path / "checkpoints"
+    for step in (1, 2, 3):
+        state = TrainerState(step, {}, {"step": step}, {"init_model": "m"})
+        save_checkpoint(folder, state, model, tok, optimizer, gen, keep=3)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("damage", "why"),
+    [
+        ("state.json", "state.json is damaged (truncated or edited)"),
+        ("trainer.pt", "trainer.pt is missing or cut short"),
+        ("model/model.safetensors", "model.safetensors is cut short"),
+    ],
+)
+def test_a_damaged_newest_checkpoint_is_passed_over(tmp_path: Path, damage: str, why: str) -> None:
+    folder = _three_checkpoints(tmp_path)
+    cut = folder / "step-000003" / damage
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])  # a crash mid-copy
+    heard: list[tuple[str, str]] = []
+    found = latest_checkpoint(tmp_path, lambda path, problem: heard.append((path.name, problem)))
+    assert found.name == "step-000002"
+    assert [name for name, _ in heard] == ["step-000003"] and why in heard[0][1]
+
+
+def test_every_checkpoint_damaged_is_an_error(tmp_path: Path) -> None:
+    folder = _three_checkpoints(tmp_path)
+    for path in folder.glob("step-*/trainer.pt"):
+        path.unlink()
+    with pytest.raises(InputError, match=r"every checkpoint .* is damaged"):
+        latest_checkpoint(tmp_path)
+
+
+def test_full_disk_leaves_no_staging_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import rewardkit.train.checkpoint as checkpoint
+    from rewardkit.errors import OutputError
+
+    def full(model: object, tok: object, path: Path) -> None:
+        path.mkdir(parents=True)
+        (path / "model.safetensors").write_bytes(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(checkpoint, "save_model", full)
+    model, tok = build_tiny_model(TinyModelSpec(layers=1, hidden=32, heads=2, mlp=64))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    folder = tmp_path / "checkpoints"
+    state = TrainerState(1, {}, {}, {})
+    with pytest.raises(OutputError, match=f"no space left on {folder}"):
+        save_checkpoint(folder, state, model, tok, optimizer, torch.Generator(), keep=2)
+    assert list(folder.iterdir()) == []
