@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 from rk_servers import SLOW, Running, cli_server, thread_server
 
-from rewardkit.server.pool import ScoringPool, split_by_group
+from rewardkit.server.batches import split_by_group
+from rewardkit.server.pool import ScoringPool
 from rewardkit.types import Sample
 
 

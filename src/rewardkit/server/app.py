@@ -12,7 +12,6 @@ import asyncio
 import json
 import logging
 import math
-import time
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,10 +21,10 @@ from pydantic import BaseModel, ValidationError
 
 from rewardkit.errors import ConfigError, InputError, RewardkitError, config_error, require
 from rewardkit.server.answers import openrlhf_answer, result_rows, timeout_rows
-from rewardkit.server.metrics import ServerMetrics
+from rewardkit.server.metrics import RequestMetrics, ServerMetrics
 from rewardkit.server.pool import ComponentTimeout, RemoteError, ScoringPool, WorkerDied
 from rewardkit.server.schema import ObserveRequest, OpenRLHFRequest, ScoreRequest, StatePut
-from rewardkit.server.security import ASGIApp, BearerAuth, BodyLimit, Receive, Scope, Send
+from rewardkit.server.security import ASGIApp, BearerAuth, BodyLimit
 from rewardkit.server.state import ProgramState, StaleVersion
 from rewardkit.types import Sample
 
@@ -285,42 +284,10 @@ def _check_groups(samples: Sequence[Sample], size: int | None) -> None:
         raise HTTPProblem(422, "group_size: send whole groups", wrong)
 
 
-class Observed:
-    """Outermost wrapper: request count and latency per endpoint, and the state-version header on
-    every response (401, 413 and 503 included)."""
-
-    def __init__(self, app: ASGIApp, service: Service, endpoints: frozenset[str]):
-        self.app, self.service, self.endpoints = app, service, endpoints
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        endpoint = scope["path"] if scope["path"] in self.endpoints else "other"
-        start, code = time.perf_counter(), 500
-
-        async def tagged(message: Any) -> None:
-            nonlocal code
-            if message["type"] == "http.response.start":
-                code = message["status"]
-                version = str(self.service.authority.version).encode()
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (VERSION_HEADER.lower().encode(), version),
-                ]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tagged)
-        finally:
-            m = self.service.metrics
-            m.requests.labels(endpoint, str(code)).inc()
-            m.latency.labels(endpoint).observe(time.perf_counter() - start)
-
-
 def build_app(service: Service) -> ASGIApp:
     """The app with its guards: version header and metrics, then auth, then the body limit."""
     app = create_app(service)
     endpoints = frozenset(str(getattr(route, "path", "")) for route in app.routes)
     guarded = BearerAuth(BodyLimit(app, service.settings.max_body_bytes), service.settings.token)
-    return Observed(guarded, service, endpoints)
+    version = lambda: service.authority.version  # noqa: E731
+    return RequestMetrics(guarded, service.metrics, version, endpoints, VERSION_HEADER)

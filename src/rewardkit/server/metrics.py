@@ -5,10 +5,12 @@ Each app has its own registry, so two servers in one process (tests) do not shar
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from rewardkit.errors import require
+from rewardkit.server.security import ASGIApp, Receive, Scope, Send
 from rewardkit.types import ScoredBatch
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -74,3 +76,34 @@ class _LiveCollector:
         for key, value in sorted(now["variables"].items()):
             variables.add_metric([key], float(value))
         yield variables
+
+
+class RequestMetrics:
+    """Outermost ASGI wrapper: request count and latency per endpoint, and the state-version
+    header on every response (401, 413 and 503 included)."""
+
+    def __init__(self, app: ASGIApp, metrics: ServerMetrics, version: Callable[[], int],
+                 endpoints: frozenset[str], header: str):  # fmt: skip
+        self.app, self.metrics, self.version, self.endpoints = app, metrics, version, endpoints
+        self.header = header.lower().encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        endpoint = scope["path"] if scope["path"] in self.endpoints else "other"
+        start, code = time.perf_counter(), 500
+
+        async def tagged(message: Any) -> None:
+            nonlocal code
+            if message["type"] == "http.response.start":
+                code = message["status"]
+                tag = (self.header, str(self.version()).encode())
+                message["headers"] = [*message.get("headers", []), tag]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tagged)
+        finally:
+            self.metrics.requests.labels(endpoint, str(code)).inc()
+            self.metrics.latency.labels(endpoint).observe(time.perf_counter() - start)
