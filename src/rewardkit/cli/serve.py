@@ -49,9 +49,7 @@ def serve(
     max_body_mb: float = typer.Option(16.0, help="largest request body, in MiB (413 above)"),
     max_samples: int = typer.Option(4096, help="most samples per request (413 above)"),
     queue_limit: int = typer.Option(64, help="scoring requests admitted at once (503 above)"),
-    ray: bool = typer.Option(
-        False, "--ray", help="run on Ray Serve (pip install 'rewardkit[ray]')"
-    ),
+    ray: bool = typer.Option(False, "--ray", help="run on Ray Serve (needs the 'ray' extra)"),
     replicas: int = typer.Option(2, help="Ray Serve replicas (with --ray)"),
 ) -> None:
     """Serve a reward program over HTTP: /v1/score, /get_reward (OpenRLHF), /v1/observe,
@@ -90,7 +88,15 @@ def serve(
         raise typer.Exit(2) from None
     sock.listen(2048)  # connections made during startup wait in the backlog
     bound = sock.getsockname()[1]
-    _announce(host, bound, token, source, settings.workers, state, authority.version)
+    _announce(
+        host,
+        bound,
+        token,
+        source,
+        f"{settings.workers} scoring worker(s)",
+        state,
+        authority.version,
+    )
     app = build_app(Service(authority, settings))
     server = uvicorn.Server(
         uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=60, access_log=False)
@@ -99,7 +105,7 @@ def serve(
 
 
 def _announce(
-    host: str, port: int, token: str | None, source: str, workers: int, state: Path, version: int
+    host: str, port: int, token: str | None, source: str, work: str, state: Path, version: int
 ) -> None:
     if token is None:
         err.print(
@@ -113,7 +119,7 @@ def _announce(
         err.print(f"bearer token from {source}")
     if host not in ("127.0.0.1", "::1", "localhost"):
         err.print(f"[yellow]warning:[/yellow] listening on {host}, beyond this machine")
-    err.print(f"{workers} scoring worker(s); state {state} (version {version})")
+    err.print(f"{work}; state {state} (version {version})")
     print(f"listening on http://{host}:{port}", flush=True)
     sys.stdout.flush()
 
@@ -145,7 +151,8 @@ def _serve_on_ray(
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    _announce(host, port, token, source, replicas, state, ray.get(actor.version.remote()))
-    err.print(f"on Ray Serve: {replicas} replica(s), state actor 'rewardkit_state'")
+    version = ray.get(actor.version.remote())
+    _announce(host, port, token, source, f"{replicas} Ray Serve replica(s)", state, version)
+    err.print("state actor 'rewardkit_state' (namespace 'rewardkit')")
     stop.wait()
     stop_ray(actor)
