@@ -26,6 +26,11 @@ def wobble(step: int) -> float:
     return 0.001 * (-1) ** step
 
 
+def paid(step: int) -> dict[str, float]:
+    """The reward rising by 0.01 per step (gain 0.19 over a window) and the verifier flat."""
+    return {"reward/mean": 0.01 * step, "train/success": 0.3 + wobble(step)}
+
+
 FIRES: dict[str, tuple[Stream, int]] = {
     # reward climbs 0.01 per step (gain 0.19 >= 0.15), success flat.
     "proxy_divergence": (
@@ -34,17 +39,17 @@ FIRES: dict[str, tuple[Stream, int]] = {
     ),
     # share of reward paid to wrong answers climbs from 0.5 (>= 0.5, gain 0.19 >= 0.1).
     "format_only": (
-        lambda s: {"monitor/unverified_share": 0.5 + 0.01 * s, "train/success": 0.3 + wobble(s)},
+        lambda s: {**paid(s), "monitor/unverified_share": 0.5 + 0.01 * s},
         20,
     ),
     # completions grow from 10 by 0.2 tokens per step: +38 % over the window (>= 25 %).
     "length_drift": (
-        lambda s: {"train/completion_tokens": 10 + 0.2 * s, "train/success": 0.3 + wobble(s)},
+        lambda s: {**paid(s), "train/completion_tokens": 10 + 0.2 * s},
         20,
     ),
     # steps per completion 2 -> +0.05 per step: +47 % over the window.
     "step_farming": (
-        lambda s: {"monitor/steps_per_completion": 2 + 0.05 * s, "train/success": 0.3 + wobble(s)},
+        lambda s: {**paid(s), "monitor/steps_per_completion": 2 + 0.05 * s},
         20,
     ),
     # every group identical from the start: mean 1.0 >= 0.9 once the window is full.
@@ -52,10 +57,7 @@ FIRES: dict[str, tuple[Stream, int]] = {
     # one component's share of the advantage variance: 0.1 for 30 steps, then 0.95. At step 33
     # the last 5 average (0.1 + 4 * 0.95) / 5 = 0.78 < 0.8; at step 34 they are all 0.95.
     "component_dominance": (
-        lambda s: {
-            "monitor/dominance/long": 0.1 if s < 30 else 0.95,
-            "train/success": 0.3 + wobble(s),
-        },
+        lambda s: {**paid(s), "monitor/dominance/long": 0.1 if s < 30 else 0.95},
         34,
     ),
     # the master-key probe accepts half the answers from step 25 on; the mean of the last 5
@@ -128,3 +130,22 @@ def test_divergence_with_a_sparse_eval_verifier() -> None:
 
     mon = Monitor({"verifier": "eval/greedy/success", "only": ["proxy_divergence"]})
     assert [a.step for s in range(40) for a in mon.observe(s, stream(s))][:1] == [20]
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "line"),
+    [
+        ("format_only", "monitor/unverified_share", lambda s: 0.5 + 0.01 * s),
+        ("length_drift", "train/completion_tokens", lambda s: 10 + 0.2 * s),
+        ("step_farming", "monitor/steps_per_completion", lambda s: 2 + 0.05 * s),
+        ("component_dominance", "monitor/dominance/long", lambda s: 0.1 if s < 30 else 0.95),
+    ],
+)
+def test_a_change_the_reward_does_not_pay_for_is_drift(
+    name: str, key: str, line: Callable[[int], float]
+) -> None:
+    # the same rising series as in FIRES, verifier flat, but the reward flat too.
+    def stream(s: int) -> dict[str, float]:
+        return {key: line(s), "reward/mean": 0.4 + wobble(s), "train/success": 0.3 + wobble(s)}
+
+    assert first_alerts(name, stream) == []
