@@ -50,6 +50,14 @@ def test_non_utf8_metrics_names_line_and_byte(tmp_path: Path) -> None:
     failed(rk("simulate", LADDER, "-m", stream), f"{stream}:2: not UTF-8 text (byte 0xfe")
 
 
+@pytest.mark.parametrize("command", ["report", "compare"])
+def test_non_utf8_run_metrics(tmp_path: Path, command: str) -> None:
+    metrics = write(
+        tmp_path / "metrics.jsonl", b'{"step": 0, "reward/mean": 1}\n{"note": "\xff"}\n'
+    )
+    failed(rk(command, tmp_path), f"{metrics}:2: not UTF-8 text (byte 0xff at column 11)")
+
+
 def test_non_numeric_metric_value(tmp_path: Path) -> None:
     stream = write(tmp_path / "m.jsonl", '{"step": 0, "reward/hit/mean": "high"}\n')
     failed(

@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from rewardkit import registry
@@ -117,7 +118,7 @@ def _print_variables(program: RewardProgram) -> None:
         source = "constant" if schedule is None else type(schedule).__name__
         watches = ", ".join(getattr(schedule, "watches", ())) or "-"
         used = ", ".join(sorted(program.references.get(name, ()))) or "(unused)"
-        table.add_row(name, f"{value:g}", source, watches, used)
+        table.add_row(escape(name), f"{value:g}", source, escape(watches), escape(used))
     out.print(table)
 
 
@@ -132,5 +133,5 @@ def components() -> None:
             f"{key}={'required' if f.is_required() else repr(f.default)}"
             for key, f in comp.params.model_fields.items()
         )
-        table.add_row(name, params or "-", comp.doc)
+        table.add_row(escape(name), escape(params or "-"), escape(comp.doc))
     out.print(table)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -93,7 +94,7 @@ def summary_table(scored: ScoredBatch) -> Table:
             m[f"{path}/{s}"] for s in ("mean", "std", "zero_std_frac", "sparsity", "none_frac")
         ]
         table.add_row(
-            path,
+            escape(path),
             *("-" if np.isnan(c) else f"{c:.3f}" for c in cells),
             f"{m[f'{path}/errors']:.0f}",
             f"{m[f'{path}/unjudgeable']:.0f}",

@@ -76,7 +76,7 @@ def _print_summary(summary: dict[str, Any], wall: float) -> None:
     out = Console(soft_wrap=True)
     out.print(table)
     run = summary["run_dir"]
-    out.print(f"run folder: {run}  (report: {run}/report.html)", highlight=False)
+    out.print(f"run folder: {run}  (report: {run}/report.html)", markup=False, highlight=False)
 
 
 def train(
@@ -150,7 +150,9 @@ def train(
     except OSError as exc:
         if exc.errno != errno.ENOSPC:
             raise
-        fail(f"no space left on {exc.filename or run_dir}; free some space, then resume the run")
+        fail(
+            f"no space left on {exc.filename or run_dir}; free some space or choose another --out-dir"
+        )
     _print_summary(result.summary, time.perf_counter() - started)
 
 
@@ -195,10 +197,14 @@ def _interrupted(run_dir: Path | None, config: Path | None) -> NoReturn:
 
 def report(run_dir: Path = typer.Argument(..., help="a run folder")) -> None:
     """Rebuild a run folder's PNG plots and its self-contained report.html."""
+    from rewardkit.train.compare import read_metrics
     from rewardkit.train.report import build_report
 
-    if not (run_dir / "metrics.jsonl").exists():
-        fail(f"{str(run_dir)!r} has no metrics.jsonl; is it a run folder?")
+    try:
+        read_metrics(run_dir)  # a run folder whose metrics can be read, before any work
+        check_output_dir(run_dir / "plots", "report folder")
+    except RewardkitError as exc:
+        fail(str(exc))
     path = build_report(run_dir)
     err.print(f"wrote {path} and {run_dir / 'plots'}", markup=False, highlight=False)
 

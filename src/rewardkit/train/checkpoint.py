@@ -96,7 +96,10 @@ def _no_space(exc: BaseException) -> bool:
 
 def _write_error(folder: Path, exc: BaseException) -> OutputError:
     if _no_space(exc):
-        return OutputError(f"no space left on {folder}; free some space, then resume the run")
+        return OutputError(
+            f"no space left on {folder}; free some space (or choose another out_dir) and run "
+            "again; with a checkpoint saved, rewardkit train --resume continues it"
+        )
     reason = getattr(exc, "strerror", None) or exc
     return OutputError(f"cannot write a checkpoint in {str(folder)!r}: {reason}")
 
