@@ -82,8 +82,9 @@ async def cell(url: str, samples: list[dict[str, Any]], batch: int, concurrency:
     async def client(k: int) -> None:
         nonlocal scored
         async with AsyncRewardClient(url, token=TOKEN, timeout=120) as c:
-            i = k * batch
-            while time.perf_counter() < stop_at:
+            i, first = k * batch, True
+            while first or time.perf_counter() < stop_at:  # each client sends at least once
+                first = False
                 chunk = [samples[(i + j) % len(samples)] for j in range(batch)]
                 chunk = [{**s, "id": f"{k}-{i}-{j}"} for j, s in enumerate(chunk)]
                 t0 = time.perf_counter()

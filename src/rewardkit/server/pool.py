@@ -246,7 +246,8 @@ class ScoringPool:
         self, samples: Sequence[Sample], version: int = 0, state: Mapping[str, Any] | None = None
     ) -> ScoredBatch:
         """Score a large batch on every worker, whole groups to one worker, merged in order."""
-        chunks = split_by_group(samples, min(self.size, len(samples) // MIN_CHUNK))
+        idle = self._idle.qsize()  # under load every worker is busy: splitting only adds work
+        chunks = split_by_group(samples, min(idle, len(samples) // MIN_CHUNK))
         if len(chunks) <= 1:
             return self.score(samples, version, state)
 
