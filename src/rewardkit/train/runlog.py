@@ -2,8 +2,13 @@
 
 One metrics line per step (every node's statistics, zero-variance fractions, schedule values,
 timings, eval results); one events line per schedule raise, curriculum move or scoring error;
-a few held-out answers per evaluation in ``samples.jsonl``. On resume the files are cut back to the checkpoint's step, so a resumed run's files read as if
-it had never stopped.
+a few held-out answers per evaluation in ``samples.jsonl``. On resume the files are cut back
+to the checkpoint's step, so a resumed run's files read as if it had never stopped.
+
+The sinks (``sinks: [tensorboard, mlflow, wandb]`` in a train config) receive every step's
+finite metrics too: TensorBoard event files in ``<run>/tensorboard``; an MLflow run in the
+tracking store MLflow is set to (``MLFLOW_TRACKING_URI``); a W&B run (``WANDB_MODE=offline``
+keeps it in ``<run>/wandb``). Each names the package to install when it is missing.
 
 >>> import tempfile, json
 >>> run = RunFolder(tempfile.mkdtemp())
@@ -14,19 +19,24 @@ it had never stopped.
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
-from collections.abc import Iterable, Mapping
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from rewardkit.errors import require
+from rewardkit.errors import MissingExtraError
 
 
 class RunFolder:
     """Paths and append-only logs of one training run."""
 
     def __init__(self, path: str | Path, sinks: Iterable[str] = ()):
+        sinks = list(sinks)
+        check_sinks(sinks)  # before the folder exists: a failed start leaves nothing behind
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self.metrics_path = self.path / "metrics.jsonl"
@@ -104,52 +114,107 @@ class _Sink:
         return None
 
 
+def _finite_numbers(metrics: Mapping[str, Any]) -> dict[str, float]:
+    return {
+        k: float(v)
+        for k, v in metrics.items()
+        if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    }
+
+
 class _TensorBoard(_Sink):
+    """Event files in ``<run>/tensorboard`` (``tensorboard --logdir runs``)."""
+
     def __init__(self, path: Path):
-        require("tensorboard", "train")
         from torch.utils.tensorboard import SummaryWriter
 
         self.writer = SummaryWriter(str(path / "tensorboard"))
 
     def log(self, step: int, metrics: Mapping[str, float]) -> None:
-        for key, value in metrics.items():
-            if isinstance(value, (int, float)) and math.isfinite(value):
-                self.writer.add_scalar(key, value, step)
+        for key, value in _finite_numbers(metrics).items():
+            self.writer.add_scalar(key, value, step)
+        self.writer.flush()  # a killed run keeps what it logged
 
     def close(self) -> None:
         self.writer.close()
 
 
 class _Wandb(_Sink):
+    """A W&B run named after the run folder, its files in ``<run>/wandb``.
+
+    Project, entity and mode come from W&B's own settings (``WANDB_PROJECT``, default
+    ``rewardkit``; ``WANDB_MODE=offline`` writes locally, ``wandb sync`` uploads later).
+    """
+
     def __init__(self, path: Path):
-        self.wandb = require("wandb", "train")
-        self.run = self.wandb.init(dir=str(path), name=path.name, reinit=True)
+        import wandb
+
+        project = None if os.environ.get("WANDB_PROJECT") else "rewardkit"
+        self.run = wandb.init(
+            dir=str(path), name=path.name, project=project, reinit="finish_previous"
+        )
 
     def log(self, step: int, metrics: Mapping[str, float]) -> None:
-        self.run.log(dict(metrics), step=step)
+        self.run.log(_finite_numbers(metrics), step=step)
 
     def close(self) -> None:
         self.run.finish()
 
 
 class _Mlflow(_Sink):
+    """An MLflow run named after the run folder, in experiment ``rewardkit``.
+
+    The tracking store is MLflow's own setting (``MLFLOW_TRACKING_URI``; unset: MLflow's
+    default). Metric names may not hold ``@``, so ``x@first50`` is logged as ``x_at_first50``.
+    """
+
     def __init__(self, path: Path):
-        self.mlflow = require("mlflow", "train")
-        self.mlflow.start_run(run_name=path.name)
+        from mlflow.tracking import MlflowClient
+
+        self.client = MlflowClient()
+        name = os.environ.get("MLFLOW_EXPERIMENT_NAME", "rewardkit")
+        found = self.client.get_experiment_by_name(name)
+        experiment = found.experiment_id if found else self.client.create_experiment(name)
+        self.run_id = self.client.create_run(experiment, run_name=path.name).info.run_id
 
     def log(self, step: int, metrics: Mapping[str, float]) -> None:
-        finite = {
-            k.replace("@", "_at_"): v
-            for k, v in metrics.items()
-            if isinstance(v, (int, float)) and math.isfinite(v)
-        }
-        self.mlflow.log_metrics(finite, step=step)
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        batch = [
+            Metric(k.replace("@", "_at_"), v, now, step)
+            for k, v in _finite_numbers(metrics).items()
+        ]
+        self.client.log_batch(self.run_id, metrics=batch)
 
     def close(self) -> None:
-        self.mlflow.end_run()
+        self.client.set_terminated(self.run_id)
+
+
+SINKS: dict[str, tuple[str, Callable[[Path], _Sink]]] = {
+    "tensorboard": ("tensorboard", _TensorBoard),
+    "wandb": ("wandb", _Wandb),
+    "mlflow": ("mlflow", _Mlflow),
+}
+"""Sink name -> (the package it needs, its class)."""
+
+
+def check_sinks(names: Iterable[str]) -> None:
+    """Raise MissingExtraError naming the package to install for every sink that lacks it."""
+    missing = []
+    for name in names:
+        package = SINKS[name][0]
+        try:
+            importlib.import_module(package)
+        except ImportError:
+            missing.append(package)
+    if missing:
+        raise MissingExtraError(
+            f"the metric sinks {missing} are not installed: pip install {' '.join(missing)}"
+        )
 
 
 def open_sink(name: str, path: Path) -> _Sink:
     """A metric sink by name: ``tensorboard``, ``wandb`` or ``mlflow`` (each must be installed)."""
-    sinks = {"tensorboard": _TensorBoard, "wandb": _Wandb, "mlflow": _Mlflow}
-    return sinks[name](path)
+    check_sinks([name])
+    return SINKS[name][1](path)
