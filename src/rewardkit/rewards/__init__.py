@@ -5,8 +5,9 @@ The registry imports it through rewardkit's own ``rewardkit.rewards`` entry poin
 imports nothing from here.
 
 Each module holds one family: format, answers, math, geometry, structure, text, length, process,
-prm, implicit_prm, code. Components are pure functions of (sample, params) except where noted; the
-model-based step scorers (prm, implicit_prm) import torch and transformers only when used.
+prm, implicit_prm, code, judge (LLM judges), reward_model (classifier reward models). Components
+are pure functions of (sample, params) except where noted; the model-based scorers (prm,
+implicit_prm, reward_model) import torch and transformers only when used, the judges httpx.
 """
 
 from rewardkit.rewards import (  # noqa: F401  (imported to register)
@@ -20,6 +21,7 @@ from rewardkit.rewards import (  # noqa: F401  (imported to register)
     math,
     prm,
     process,
+    reward_model,
     structure,
     text,
 )
