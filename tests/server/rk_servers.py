@@ -106,9 +106,13 @@ class CLIServer:
     token: str | None
     output: list[str]
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30, group: bool = False) -> int:
+        """Signal the server (``group``: and its workers, as systemd or Ctrl-C would)."""
         if self.process.poll() is None:
-            self.process.send_signal(sig)
+            if group:
+                os.killpg(self.process.pid, sig)
+            else:
+                self.process.send_signal(sig)
         return self.process.wait(timeout)
 
 
@@ -128,6 +132,7 @@ def cli_server(
         text=True,
         cwd=tmp_path,
         env=full_env,
+        start_new_session=True,  # its own process group: a group signal reaches only it
     )
     assert process.stdout is not None
     lines: list[str] = []

@@ -99,7 +99,7 @@ def test_a_full_queue_answers_503_with_retry_after() -> None:
         assert "rewardkit_rejected_total 1.0" in text
 
 
-def test_sigterm_drains_the_request_in_flight(tmp_path: Path) -> None:
+def test_sigterm_to_the_process_group_drains_the_request_in_flight(tmp_path: Path) -> None:
     server = cli_server(
         tmp_path,
         SLOW,
@@ -115,7 +115,8 @@ def test_sigterm_drains_the_request_in_flight(tmp_path: Path) -> None:
     wait_until(
         lambda: "rewardkit_queue_depth 1.0" in httpx.get(metrics, headers=running.headers).text
     )
-    assert server.stop(signal.SIGTERM) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal
+    # to the whole process group, workers included (systemd's stop): they leave it to the server
+    assert server.stop(signal.SIGTERM, group=True) in (0, -signal.SIGTERM)  # uvicorn re-raises
     thread.join(30)
     assert answers[0].status_code == 200 and answers[0].json()["results"][0]["reward"] == 0.75
 

@@ -18,6 +18,7 @@ import contextlib
 import multiprocessing as mp
 import os
 import queue
+import signal
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -63,6 +64,10 @@ def _worker_main(conn: Connection, config: Mapping[str, Any], path: Any) -> None
     """The loop of one scoring process: (version, state, samples) in, ScoredBatch out."""
     from rewardkit.program import RewardProgram
 
+    # Ctrl-C and a SIGTERM sent to the whole process group are the server's to handle: it drains
+    # the batches in flight, then closes the pipe (EOF) or sends None, and the worker exits.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     program = RewardProgram.from_dict(config)
     for leaf in program.leaves():  # record the running component, for a timeout's message
         if leaf.scorer is not None:
