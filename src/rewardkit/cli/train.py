@@ -35,6 +35,11 @@ def _progress_line(metrics: dict[str, float]) -> str:
 def _run(config: Any, resume: Path | None, total: int, quiet: bool) -> Any:
     from rewardkit.train.loop import train as run_training
 
+    if not quiet and not err.is_terminal:  # a log file, CI, SLURM: plain lines, no bar
+        from rewardkit.train.progress import PlainProgress
+
+        plain = PlainProgress(total)
+        return run_training(config, resume=resume, on_step=plain.step, status=plain.status)
     columns = (
         TextColumn("[bold]step"),
         MofNCompleteColumn(),
@@ -49,7 +54,7 @@ def _run(config: Any, resume: Path | None, total: int, quiet: bool) -> Any:
             progress.update(bar, completed=step + 1, description=_progress_line(metrics))
 
         def status(message: str) -> None:
-            if message.startswith("warning: "):  # worth keeping on screen, not a passing state
+            if message.startswith(("warning: ", "run folder: ")):  # kept on screen
                 progress.console.print(message, style="yellow", markup=False, highlight=False)
             else:
                 progress.update(bar, description=message)

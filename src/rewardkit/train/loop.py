@@ -59,6 +59,8 @@ def train(
     else:
         cfg = config or TrainConfig()
         run_dir = run_folder_path(cfg)
+    if status is not None:
+        status(f"run folder: {run_dir}")
     s = build_session(cfg, run_dir, resume is not None, status)
     started = time.perf_counter() - s.elapsed_before
     saved = read_state(latest_checkpoint(run_dir)).extra.get("monitor") if resume else None
