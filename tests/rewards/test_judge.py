@@ -6,6 +6,7 @@ a function of the request body. It counts the requests and keeps the headers it 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -298,3 +299,14 @@ def test_missing_reference_or_checklist_is_unjudgeable(stub: Any, tmp_path: Path
         scored = program.score([Sample("a", "g", "q", "an answer")])
         assert scored.unjudgeable and scored.unjudgeable[0].error_type == "UnjudgeableReference"
     assert s.bodies == []
+
+
+def test_scoring_from_inside_a_running_event_loop(stub: Any, tmp_path: Path) -> None:
+    # e.g. a program scored in an async server handler: the judge runs on a helper thread's loop
+    s = stub(lambda body: (200, "Score: 1", "stop"))
+    program = RewardProgram.from_dict({"reward": {"fn": "judge_reference", **_ep(s.url, tmp_path)}})
+
+    async def handler() -> float:
+        return float(program.score([Sample("a", "g", "2+2?", "4", reference="4")]).rewards[0])
+
+    assert asyncio.run(handler()) == 1.0
