@@ -176,6 +176,17 @@ class Worker:
             self.conn.close()
 
 
+def _context() -> Any:
+    """Forkserver where it exists: each worker is forked from a clean, single-threaded process
+    that has already imported rewardkit, so a replacement starts in ~0.1 s instead of the ~1 s
+    of a spawn. Plain fork would copy the server's threads and locks."""
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["rewardkit.program"])
+    return ctx
+
+
 class ScoringPool:
     """``workers`` scoring processes; ``score`` blocks until one is free.
 
@@ -189,7 +200,7 @@ class ScoringPool:
         self.config = dict(config)
         self.timeout_s = timeout_s
         self.replaced = 0
-        self._ctx = mp.get_context("spawn")  # fork would copy the server's threads and locks
+        self._ctx = _context()
         self._idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()
         self._all: list[Worker] = []
         self._lock = threading.Lock()
