@@ -108,7 +108,10 @@ def test_output_parent_missing(tmp_path: Path) -> None:
 
 
 def test_output_under_proc() -> None:
-    failed(_score_to("/proc/scored.jsonl"), "cannot write output '/proc/scored.jsonl'")
+    failed(
+        _score_to("/proc/scored.jsonl"),
+        "cannot write output '/proc/scored.jsonl': that folder takes no new files",
+    )
 
 
 def test_output_is_the_input(tmp_path: Path) -> None:

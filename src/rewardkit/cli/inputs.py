@@ -96,6 +96,7 @@ def _cannot_write(what: str, path: Path, exc: OSError) -> str:
         errno.EROFS: "it is on a read-only filesystem",
         errno.EACCES: "permission denied",
         errno.EPERM: "permission denied",
+        errno.ENOENT: "that folder takes no new files",  # /proc, /sys
     }.get(exc.errno or 0, exc.strerror or str(exc))
     return f"cannot write {what} {str(path)!r}: {reason}; choose another path"
 
