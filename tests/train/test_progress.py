@@ -33,7 +33,8 @@ def test_a_line_every_n_steps_or_seconds() -> None:
 
 def test_train_to_a_log_file(tiny: Callable[..., dict[str, Any]], tmp_path: Path) -> None:
     config = tmp_path / "tiny.yaml"
-    config.write_text(yaml.safe_dump(tiny(steps=3, eval_every=2)))
+    warm = {"steps": 50, "batch": 2, "cache_dir": str(tmp_path / "warm")}  # not cached yet
+    config.write_text(yaml.safe_dump(tiny(steps=3, eval_every=2, warm_start=warm)))
     log = tmp_path / "train.log"
     env = {**os.environ, "COLUMNS": "200", "PYTHONWARNINGS": "default"}
     with log.open("w") as out:
@@ -47,7 +48,8 @@ def test_train_to_a_log_file(tiny: Callable[..., dict[str, Any]], tmp_path: Path
         )
     lines = log.read_text().splitlines()
     assert lines[0].startswith("[rewardkit] run folder: ") and str(tmp_path) in lines[0]
-    assert any(line.startswith("[rewardkit] warm start") for line in lines)
+    assert lines[1].startswith("[rewardkit] warm start: building the tiny model")
+    assert lines[2].startswith("[rewardkit] warm start 50/50 (loss ")
     steps = [line for line in lines if line.startswith("[rewardkit] step ")]
     assert [s.split()[2] for s in steps] == ["1/3", "2/3", "3/3"]  # every step: 3 // 10 -> 1
     assert "eval/greedy/success" in steps[0] and "iou_threshold=" in steps[0]
