@@ -13,6 +13,7 @@ import json
 import logging
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -80,6 +81,9 @@ class Service:
         self.pool: ScoringPool | None = None
         self.pending = 0
         self.metrics = ServerMetrics(self.live)
+        # Scoring threads of their own: requests waiting for a worker never hold up observe,
+        # state and metrics, which run on asyncio's default threads.
+        self._threads = ThreadPoolExecutor(settings.queue_limit, thread_name_prefix="rk-score")
 
     def live(self) -> dict[str, Any]:
         version, _, variables = self.authority.snapshot()
@@ -97,6 +101,7 @@ class Service:
             self.pool = ScoringPool(config, self.settings.workers, self.settings.timeout_s)
 
     def stop(self) -> None:
+        self._threads.shutdown(wait=True)
         if self.pool is not None:
             self.pool.close()
 
@@ -111,7 +116,8 @@ class Service:
             )
         self.pending += 1
         try:
-            return await asyncio.to_thread(self._score, samples, group_size)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._threads, self._score, samples, group_size)
         finally:
             self.pending -= 1
 
@@ -134,7 +140,7 @@ class Service:
         self.metrics.count_batch(scored)
         if group_size is None:
             return version, variables, result_rows(scored), {}
-        adv = program.advantages(scored)
+        adv = self.authority.advantages(scored)
         batch: dict[str, float | None] = {**scored.metrics, **adv.metrics}
         clean = {k: None if v is None or math.isnan(v) else v for k, v in batch.items()}
         return version, variables, result_rows(scored, adv), clean

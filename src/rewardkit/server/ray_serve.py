@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rewardkit.errors import require
-from rewardkit.program import RewardProgram
+from rewardkit.program import Advantages, RewardProgram
 from rewardkit.server.app import ServerSettings, Service, build_app
 from rewardkit.server.state import Observed, ProgramState, StateStore
 from rewardkit.types import Sample, ScoredBatch
@@ -78,6 +78,10 @@ class ReplicaState:
         self._sync()
         with self._lock:
             return self.version, self._variables, self.program.score(samples)
+
+    def advantages(self, scored: ScoredBatch) -> Advantages:
+        with self._lock:
+            return self.program.advantages(scored)
 
     def observe(self, step: int, metrics: Mapping[str, float], outcomes: Any = None) -> Observed:
         done: Observed = self.ray.get(self.actor.observe.remote(step, dict(metrics), outcomes))

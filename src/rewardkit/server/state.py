@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from rewardkit.errors import ConfigError, InputError
-from rewardkit.program import RewardProgram
+from rewardkit.program import Advantages, RewardProgram
 from rewardkit.types import Sample, ScoredBatch
 
 _SCHEMA = """
@@ -141,6 +141,12 @@ class ProgramState:
         """Score in this process with the current state: (version, variables, scored)."""
         with self._lock:
             return self.version, self.program.variables, self.program.score(samples)
+
+    def advantages(self, scored: ScoredBatch) -> Advantages:
+        """The program's advantages of a scored batch, read under the lock (an observe may be
+        changing a variable they use)."""
+        with self._lock:
+            return self.program.advantages(scored)
 
     def observe(
         self, step: int, metrics: Mapping[str, float], outcomes: Sequence[Any] | None = None
