@@ -303,7 +303,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--clean-tasks", nargs="+", default=["countdown", "chain"])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    p.add_argument("--holes", nargs="+", default=list(HOLES), choices=list(HOLES))
+    p.add_argument("--holes", nargs="*", default=list(HOLES), choices=list(HOLES))
     p.add_argument("--hole-seed", type=int, default=0)
     p.add_argument(
         "--chain-warm-steps",

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +22,9 @@ from rewardkit.train.checkpoint import read_state
 from rewardkit.train.loop import train
 from rewardkit.train.report import build_report
 from rewardkit.train.runlog import read_jsonl
+
+TRAIN_TESTS = Path(__file__).parents[1] / "train"
+SRC = Path(__file__).parents[2] / "src"
 
 
 @pytest.fixture
@@ -93,3 +101,32 @@ def test_stop_checkpoints_then_the_run_resumes(tmp_path: Path, fires_at_one: Non
     # resumed: the same steps, metrics and alerts as the run that only warned (plus the stop).
     assert _metrics(stopped) == _metrics(warned)
     assert _alerts(stopped) == [(1, "alert", "fires_at_one"), (1, "stop", "monitor")]
+
+
+def test_a_run_killed_and_resumed_gives_the_same_alerts(tmp_path: Path) -> None:
+    # degeneration with max_identical 0 fires whenever its 3-step window is full: steps 2, 4, 6
+    # (cooldown 2). The kill lands after step 4, the resume starts from the checkpoint at 3.
+    monitor = {
+        "only": ["degeneration"],
+        "detectors": {
+            "degeneration": {"warmup": 0, "window": 3, "cooldown": 2, "max_identical": 0.0}
+        },
+    }
+    base = {**options(tmp_path, "whole", "warn"), "steps": 7, "checkpoint_every": 3}
+    base["monitor"] = monitor
+    whole = train(TrainConfig(**base)).run_dir
+    assert [a[0] for a in _alerts(whole)] == [2, 4, 6]
+    killed = {**base, "run_name": "killed"}
+    env = {**os.environ, "PYTHONPATH": str(SRC), "KILL_AT": "4"}
+    proc = subprocess.run(
+        [sys.executable, str(TRAIN_TESTS / "resume_worker.py"), json.dumps(killed)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    run = tmp_path / "runs" / "killed"
+    train(resume=run)
+    assert _alerts(run) == _alerts(whole)
+    assert _metrics(run) == _metrics(whole)
