@@ -233,6 +233,22 @@ def test_missing_model_folder_and_no_empty_run_folder(tmp_path: Path) -> None:
     assert not out.exists()  # a failed start leaves no (empty) run folder
 
 
+def test_a_reward_that_fails_at_the_first_step_leaves_no_run_folder(
+    tmp_path: Path, warm_cache: Path
+) -> None:
+    pytest.importorskip("torch")
+    (tmp_path / "broken.py").write_text("def reward(sample, params):\n    raise KeyError('box')\n")
+    program = {"reward": {"fn": "broken:reward"}}
+    config = tiny_train_config(tmp_path, warm_cache, program=program, eval_every=0)
+    out = tmp_path / "runs"
+    failed(
+        rk("train", config, "--out-dir", out, cwd=tmp_path),
+        "reward component 'reward' raised KeyError",
+        "set on_error: score",
+    )
+    assert not out.exists() or not any(out.iterdir())
+
+
 def test_cuda_without_cuda_names_the_device_there(tmp_path: Path) -> None:
     torch = pytest.importorskip("torch")
     if torch.cuda.is_available():

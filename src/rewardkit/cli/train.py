@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import shlex
+import shutil
 import time
 from pathlib import Path
 from typing import Any, NoReturn
@@ -149,8 +150,10 @@ def train(
             total = cfg.steps
         result = _run(cfg, resume, total, quiet)
     except RewardkitError as exc:
+        _drop_if_no_step(run_dir, resume)
         fail(str(exc))
     except KeyboardInterrupt:
+        _drop_if_no_step(run_dir, resume)
         _interrupted(run_dir, config)
     except OSError as exc:
         if exc.errno != errno.ENOSPC:
@@ -167,6 +170,13 @@ def train_options_epilog() -> str:
 
     lines = ["CONFIG keys (a YAML mapping; each shown with its default):", ""]
     return escape("\n".join(lines + [f"  {line}" for line in options_help()]))
+
+
+def _drop_if_no_step(run_dir: Path | None, resume: Path | None) -> None:
+    """A fresh run that stopped before logging a step leaves no folder (only a config in it)."""
+    fresh = resume is None and run_dir is not None and run_dir.is_dir()
+    if fresh and run_dir is not None and not (run_dir / "metrics.jsonl").exists():
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def _interrupted(run_dir: Path | None, config: Path | None) -> NoReturn:
