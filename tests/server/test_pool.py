@@ -63,8 +63,20 @@ def test_kill_9_of_a_worker_mid_request_is_answered_and_serving_goes_on() -> Non
         assert again.json()["results"][0]["reward"] == 1.0
 
 
+TWO = {
+    "reward": {
+        "weighted": [
+            {"name": "quick", "fn": "rk_server_components:explode"},
+            {"name": "hung", "fn": "rk_server_components:slow"},
+        ]
+    },
+    "on_error": "score",
+}
+"""A quick component, then one that sleeps for ``meta["sleep"]`` seconds."""
+
+
 def test_a_hung_component_is_a_counted_error_not_a_hung_request() -> None:
-    with thread_server(SLOW, workers=1, timeout_s=0.5) as s:
+    with thread_server(TWO, workers=1, timeout_s=0.5) as s:
         r = httpx.post(
             f"{s.url}/v1/score",
             json={"samples": [slow_sample("h", 60.0)]},
@@ -73,16 +85,17 @@ def test_a_hung_component_is_a_counted_error_not_a_hung_request() -> None:
         )
         assert r.status_code == 200
         (row,) = r.json()["results"]
-        # on_error: score -> the error value, with the component named
+        # on_error: score -> the error value, with the hung component named (not the quick one)
         assert row["reward"] == 0.0 and row["errors"][0]["type"] == "ComponentTimeout"
-        assert row["errors"][0]["path"] == "reward"
+        assert row["errors"][0]["path"] == "reward/hung"
         text = httpx.get(f"{s.url}/metrics", headers=s.headers).text
-        assert 'rewardkit_component_errors_total{path="reward",type="ComponentTimeout"} 1.0' in text
+        counted = 'rewardkit_component_errors_total{path="reward/hung",type="ComponentTimeout"} 1.0'
+        assert counted in text
         assert "rewardkit_workers_replaced 1.0" in text
         ok = httpx.post(
             f"{s.url}/v1/score", json={"samples": [slow_sample("q", 0.0, 0.5)]}, headers=s.headers
         )
-        assert ok.json()["results"][0]["reward"] == 0.5
+        assert ok.json()["results"][0]["components"] == {"reward/quick": 1.0, "reward/hung": 0.5}
 
 
 def test_a_full_queue_answers_503_with_retry_after() -> None:
