@@ -161,7 +161,8 @@ def _build_session(cfg: TrainConfig, run_dir: Path, resume: bool, status: Status
             f"built-in trainer cannot fill (it fills {sorted(TRAINER_META)}); compute them "
             "inside the component, or train with a trainer that provides them"
         )
-    init = None if cfg.model is None else resolve_model(cfg, task)  # "no model at" before any work
+    # "no model at" before any work; a resumed run starts from its checkpoint's model instead.
+    init = None if cfg.model is None or resume else resolve_model(cfg, task)
     run = RunFolder(run_dir, cfg.sinks)
 
     def skipped(path: Path, why: str) -> None:
