@@ -69,6 +69,12 @@ def test_plots_and_self_contained_html(tmp_path: Path) -> None:
     assert "iou_threshold" in text and "raise" in text
     assert "src='plots/" not in text  # nothing outside the file is referenced
     assert "id='smooth'" in text and "classList.toggle('smooth'" in text
+    # a schedule's steps are not smoothed into ramps: its twin is the same picture
+    schedule = run / "plots" / "schedule.png"
+    assert schedule.read_bytes() == (run / "plots" / "schedule-smooth.png").read_bytes()
+    assert (run / "plots" / "rewards.png").read_bytes() != (
+        run / "plots" / "rewards-smooth.png"
+    ).read_bytes()
 
 
 def test_headline_with_intervals_and_a_verdict(tmp_path: Path) -> None:

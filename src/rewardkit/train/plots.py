@@ -26,12 +26,14 @@ _NODE_ZERO = re.compile(r"^reward(/[^/]+)*/zero_std_frac$")
 
 @dataclass(frozen=True)
 class Panel:
-    """One figure: the metrics it draws, and whether schedule moves are marked on it."""
+    """One figure: the metrics it draws, whether schedule moves are marked on it, and whether
+    smoothing applies (a schedule's steps would read as ramps)."""
 
     name: str
     title: str
     test: Callable[[str], bool]
     marks_events: bool = False
+    smooths: bool = True
 
 
 PANELS: list[Panel] = [
@@ -42,7 +44,7 @@ PANELS: list[Panel] = [
         "zero-variance group fraction (no GRPO signal)",
         lambda k: bool(_NODE_ZERO.match(k)) or k == "advantage/zero_frac",
     ),
-    Panel("schedule", "schedule values", lambda k: k.startswith("schedule/"), True),
+    Panel("schedule", "schedule values", lambda k: k.startswith("schedule/"), True, False),
     Panel("kl", "KL divergence from the starting model", lambda k: k == "train/kl"),
     Panel("entropy", "policy entropy (estimate)", lambda k: k == "train/entropy_proxy"),
     Panel("length", "completion length (tokens)", lambda k: k == "train/completion_tokens"),

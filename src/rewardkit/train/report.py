@@ -66,7 +66,7 @@ def build_report(run_dir: str | Path) -> Path:
                 panel.title,
                 path,
                 moves if panel.marks_events else (),
-                smooth=smooth,
+                smooth=smooth and panel.smooths,
                 final=final if panel.name == "eval" else None,
                 eval_size=eval_size,
             )
