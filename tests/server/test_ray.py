@@ -10,9 +10,6 @@ import pytest
 from rk_servers import LADDER, cli_server
 
 pytest.importorskip("ray.serve", reason="pip install 'rewardkit[ray]'")
-pytestmark = (
-    pytest.mark.slow
-)  # a Ray cluster and Serve: ~15 s; test_ray_replicas.py is the fast check
 
 
 def test_both_replicas_score_with_the_variables_of_the_last_observe(tmp_path: Path) -> None:
