@@ -71,11 +71,9 @@ def test_train_report_compare(tmp_path: Path) -> None:
     assert "steps_to_target" in shown.output and plot.exists()
 
     again = runner.invoke(app, ["train", "--resume", str(run), "-q"])
-    assert again.exit_code == 2 and "is complete (2 of 2 steps)" in again.output  # says so
-
-    longer = runner.invoke(app, ["train", "--resume", str(run), "--steps", "3", "-q"])
-    assert longer.exit_code == 0, longer.output  # --steps extends the finished run
-    assert [json.loads(line)["step"] for line in (run / "metrics.jsonl").open()] == [0, 1, 2]
+    assert (
+        again.exit_code == 2 and "is complete (2 of 2 steps)" in again.output
+    )  # says so  # --steps extends it: tests/cli/test_failures.py
 
 
 @pytest.mark.parametrize(
