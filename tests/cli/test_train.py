@@ -71,9 +71,8 @@ def test_train_report_compare(tmp_path: Path) -> None:
     assert "steps_to_target" in shown.output and plot.exists()
 
     again = runner.invoke(app, ["train", "--resume", str(run), "-q"])
-    assert (
-        again.exit_code == 2 and "is complete (2 of 2 steps)" in again.output
-    )  # says so  # --steps extends it: tests/cli/test_failures.py
+    # a finished run says so (and --steps extends it: tests/cli/test_failures.py)
+    assert again.exit_code == 2 and "is complete (2 of 2 steps)" in again.output
 
 
 @pytest.mark.parametrize(
