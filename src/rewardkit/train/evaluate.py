@@ -102,8 +102,9 @@ def shown_answers(
     that training reads. A program that cannot score them (it needs the trainer's log-probs,
     or a component raised) gives the error in ``error`` instead of node values.
     """
-    copy = RewardProgram.from_dict(program.to_dict())
-    copy.load_state_dict(program.state_dict())
+    copy = None if program.needs else RewardProgram.from_dict(program.to_dict())
+    if copy is not None:
+        copy.load_state_dict(program.state_dict())
     records = []
     for mode, answers in result.answers.items():
         chosen = list(zip(problems, answers, strict=False))[:keep]
@@ -138,10 +139,10 @@ def shown_answers(
 
 
 def _node_values(
-    program: RewardProgram, samples: list[Sample]
+    program: RewardProgram | None, samples: list[Sample]
 ) -> tuple[list[dict[str, float | None]], str | None]:
-    if program.needs:
-        return [], f"not scored: the program needs {sorted(program.needs)} from the trainer"
+    if program is None:
+        return [], "not scored: the program reads the trainer's logprobs (sample meta)"
     try:
         scored = program.score(samples)
     except Exception as exc:  # shown on the report page, never fed to training
