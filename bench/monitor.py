@@ -201,7 +201,8 @@ def measure(a: argparse.Namespace) -> dict[str, Any]:
         for seed in a.seeds
     ]
     jobs += [(h, options(h, HOLES[h][0], HOLES[h][1], a.hole_seed, a)) for h in a.holes]
-    run_all(jobs, workers=1)
+    if not a.collect_only:
+        run_all(jobs, workers=1)
     out = Path(a.out)
     clean = {}
     for name, _ in jobs:
@@ -227,13 +228,18 @@ def measure(a: argparse.Namespace) -> dict[str, Any]:
             "first_alert": hit,
             "detected": hit is not None,
             "delay": delay,
-            "within_30": hit is not None and (start is None or delay is None or delay <= 30),
+            # None: no onset by the rule in the module doc, so no delay to measure.
+            "within_30": None if delay is None else hit is not None and delay <= 30,
             "alerts": alerts,
             "reward_start_end": [rows[0]["reward/mean"], rows[-1]["reward/mean"]],
             "success_start_end": [rows[0]["train/success"], rows[-1]["train/success"]],
         }
     return {
-        "settings": {k: v for k, v in vars(a).items() if k not in ("out", "cache")},
+        "settings": {
+            k: v
+            for k, v in vars(a).items()
+            if k not in ("out", "cache", "collect_only", "json", "plot")
+        },
         "machine": "2-core CPU shared with other jobs, one training process at a time",
         "clean": clean,
         "clean_runs_with_alerts": sum(1 for c in clean.values() if c["false_alarms"]),
@@ -244,9 +250,11 @@ def measure(a: argparse.Namespace) -> dict[str, Any]:
         },
         "goals": {
             "no_false_alarm": all(c["false_alarms"] == 0 for c in clean.values()),
-            "every_loophole_within_30": all(
-                x["detected"] and x["within_30"] for x in holes.values()
+            "every_loophole_detected": all(x["detected"] for x in holes.values()),
+            "every_measured_delay_within_30": all(
+                x["within_30"] for x in holes.values() if x["within_30"] is not None
             ),
+            "delay_not_measurable": [k for k, x in holes.items() if x["within_30"] is None],
         },
     }
 
@@ -319,6 +327,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--cache", default=None)
     p.add_argument("--json", default="bench/results/monitor.json")
     p.add_argument("--plot", default="bench/results/monitor.png")
+    p.add_argument(
+        "--collect-only", action="store_true", help="read the runs already in --out, train none"
+    )
     a = p.parse_args(argv)
     result = measure(a)
     Path(a.json).parent.mkdir(parents=True, exist_ok=True)
