@@ -168,3 +168,26 @@ def test_a_tiny_run_saves_answers_and_reports_them(tiny: Any) -> None:
     text = (run / "report.html").read_text()
     assert "Held-out greedy success went from" in text and "at step 2</b>" in text
     assert "<summary>step 2</summary>" in text
+
+
+def test_report_of_a_run_stopped_mid_way(tiny: Any) -> None:
+    """A run stopped after its 2nd of 4 steps (as by Ctrl-C) has no summary.json; its report's
+    summary is built from the logs, and the KL panel says why it is empty (kl_beta 0)."""
+    from rewardkit.train import TrainConfig
+    from rewardkit.train.loop import train
+
+    def stop(step: int, metrics: dict[str, float]) -> None:
+        if step == 1:
+            raise KeyboardInterrupt
+
+    config = TrainConfig(**tiny(steps=4, eval_every=1, eval_size=3))
+    with pytest.raises(KeyboardInterrupt):
+        train(config, on_step=stop)
+    (run,) = (Path(config.out_dir)).iterdir()
+    assert not (run / "summary.json").exists()
+    text = build_report(run).read_text()
+    summary = text.split("<h2>Summary</h2>")[1].split("<h2>")[0]
+    assert "interrupted after 2 of 4 steps (no final evaluation)" in summary
+    assert "<th>steps</th><td>2</td>" in summary and "<th>last_eval_step</th><td>1</td>" in summary
+    assert "at step 1</b>" in text  # the headline ends at the last evaluation logged
+    assert "not measured in this run" in text

@@ -21,7 +21,7 @@ from rewardkit.monitor.report import alert_section
 from rewardkit.train.glossary import define
 from rewardkit.train.plots import PANELS, panel_keys, plot_panel, smoothing_width
 from rewardkit.train.runlog import read_jsonl
-from rewardkit.train.summary import read_summary, two_proportion_test, wilson_interval
+from rewardkit.train.summary import read_json, read_summary, two_proportion_test, wilson_interval
 
 Rows = Sequence[dict[str, Any]]
 HEADLINE_KEY = "eval/greedy/success"
@@ -47,30 +47,10 @@ def build_report(run_dir: str | Path) -> Path:
     rows = read_jsonl(run / "metrics.jsonl")
     events = read_jsonl(run / "events.jsonl")
     summary = read_summary(run)
-    config = _read_json(run / "config.json")
+    config = read_json(run / "config.json")
     eval_size = config.get("eval_size") if isinstance(config.get("eval_size"), int) else None
     final = _final_point(summary)
-    moves = [e for e in events if e.get("kind") != "error"]
-    plots = run / "plots"
-    plots.mkdir(exist_ok=True)
-    figures: list[tuple[str, list[str], Path, Path]] = []
-    for panel in PANELS:
-        keys = panel_keys(rows, panel)
-        if not keys:
-            continue
-        paths = (plots / f"{panel.name}.png", plots / f"{panel.name}-smooth.png")
-        for path, smooth in zip(paths, (False, True), strict=True):
-            plot_panel(
-                rows,
-                keys,
-                panel.title,
-                path,
-                moves if panel.marks_events else (),
-                smooth=smooth and panel.smooths,
-                final=final if panel.name == "eval" else None,
-                eval_size=eval_size,
-            )
-        figures.append((panel.title, keys, *paths))
+    figures = _figures(run / "plots", rows, events, final, eval_size)
     page = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>rewardkit run {html.escape(run.name)}</title><style>{_STYLE}</style></head>",
@@ -93,6 +73,36 @@ def build_report(run_dir: str | Path) -> Path:
     report = run / "report.html"
     report.write_text("\n".join(page), encoding="utf-8")
     return report
+
+
+Figure = tuple[str, list[str], Path, Path]
+
+
+def _figures(
+    plots: Path, rows: Rows, events: Rows, final: dict[str, Any] | None, eval_size: int | None
+) -> list[Figure]:
+    """Each panel that has data, drawn raw and smoothed: (title, keys, raw PNG, smoothed PNG)."""
+    moves = [e for e in events if e.get("kind") != "error"]
+    plots.mkdir(exist_ok=True)
+    figures: list[Figure] = []
+    for panel in PANELS:
+        keys = panel_keys(rows, panel)
+        if not keys:
+            continue
+        paths = (plots / f"{panel.name}.png", plots / f"{panel.name}-smooth.png")
+        for path, smooth in zip(paths, (False, True), strict=True):
+            plot_panel(
+                rows,
+                keys,
+                panel.title,
+                path,
+                moves if panel.marks_events else (),
+                smooth=smooth and panel.smooths,
+                final=final if panel.name == "eval" else None,
+                eval_size=eval_size,
+            )
+        figures.append((panel.title, keys, *paths))
+    return figures
 
 
 def _final_point(summary: dict[str, Any]) -> dict[str, Any] | None:
@@ -155,7 +165,7 @@ def _summary_table(summary: dict[str, Any]) -> str:
     return f"<table>{cells}</table>"
 
 
-def _curves(figures: Sequence[tuple[str, list[str], Path, Path]], steps: int) -> list[str]:
+def _curves(figures: Sequence[Figure], steps: int) -> list[str]:
     width = smoothing_width(steps)
     parts = [
         "<h2>Curves</h2>",
@@ -163,7 +173,7 @@ def _curves(figures: Sequence[tuple[str, list[str], Path, Path]], steps: int) ->
         f"fifteenth of each curve ({width} steps of per-step metrics)</label></p>",
         "<p class='note'>Dotted vertical lines: schedule or curriculum moves. Held-out success "
         "carries its 95% Wilson interval; the star is the final evaluation, after the last "
-        "step. KL is logged only when kl_beta &gt; 0 (a reference model is kept).</p>",
+        "step.</p>",
     ]
     for title, keys, raw, smooth in figures:
         legend = "".join(
@@ -174,6 +184,12 @@ def _curves(figures: Sequence[tuple[str, list[str], Path, Path]], steps: int) ->
             f"<img class='raw' alt='{html.escape(title)}' src='{_data_uri(raw)}'>"
             f"<img class='smooth' alt='{html.escape(title)} (smoothed)' src='{_data_uri(smooth)}'>"
             f"<ul class='note'>{legend}</ul>"
+        )
+    if not any("train/kl" in keys for _, keys, _, _ in figures):
+        parts.append(
+            "<h3>KL divergence from the starting model</h3><p class='note'>not measured in "
+            "this run: with <code>kl_beta: 0</code> no reference model is kept. Set "
+            "<code>kl_beta</code> above 0 to log <code>train/kl</code>.</p>"
         )
     return parts
 
@@ -268,14 +284,6 @@ def _data_problems(rows: Rows) -> list[str]:
     )
     table = [{"node/kind": k, "total over the run": int(v)} for k, v in sorted(found.items())]
     return [head, note, _rows_table(table)]
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:

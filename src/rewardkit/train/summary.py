@@ -92,7 +92,7 @@ def read_summary(run_dir: str | Path) -> dict[str, Any]:
     summary = summarise_run(run, {}, wall)
     evals = [r for r in rows if any(k.startswith("eval/") for k in r)]
     last = evals[-1] if evals else {}
-    planned = _read_json(run / "config.json").get("steps")
+    planned = read_json(run / "config.json").get("steps")
     done = f"{len(rows)} of {planned}" if planned else str(len(rows))
     summary["status"] = f"interrupted after {done} steps (no final evaluation)"
     summary["last_eval_step"] = last.get("step")
@@ -100,7 +100,8 @@ def read_summary(run_dir: str | Path) -> dict[str, Any]:
     return summary
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from ``path``; ``{}`` when it is missing, unreadable or not an object."""
     try:
         loaded = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
