@@ -149,11 +149,12 @@ class Service:
 async def parse(request: Request, model: type[M]) -> M:
     """The request body as ``model``, or a 422 listing every problem at its field path."""
     try:
-        return model.model_validate_json(await request.body())  # parsed and checked in one pass
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise HTTPProblem(422, f"the body is not valid JSON: {exc}") from None
+    try:
+        return model.model_validate(body)
     except ValidationError as exc:
-        invalid = [e for e in exc.errors() if e["type"] == "json_invalid"]
-        if invalid:
-            raise HTTPProblem(422, f"the body is not valid JSON: {invalid[0]['msg']}") from None
         problems = config_error(exc, model).problems
         raise HTTPProblem(422, f"invalid {model.__name__}", problems) from None
 
