@@ -15,6 +15,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from rewardkit.train.compare import smoothed, smoothed_steps_to_target
 from rewardkit.train.runlog import read_jsonl
 from rewardkit.train.summary import series
 
@@ -71,26 +72,16 @@ def warm_starts(task: str, seeds: Sequence[int], cache_dir: str | None, steps: i
         warm_start(make_task(task), TinyModelSpec(), spec, cache_dir)
 
 
-def smoothed(values: Sequence[float], width: int = 3) -> list[float]:
-    """Trailing moving average (evaluations are noisy; one lucky eval is not a milestone)."""
-    out = []
-    for i in range(len(values)):
-        window = values[max(0, i - width + 1) : i + 1]
-        out.append(sum(window) / len(window))
-    return out
-
-
 def curve(run_dir: Path, key: str) -> tuple[list[int], list[float]]:
     """Steps and values of ``key`` in a run folder's metrics."""
     return series(read_jsonl(run_dir / "metrics.jsonl"), key)
 
 
 def first_reaching(steps: Sequence[int], values: Sequence[float], target: float) -> int | None:
-    """The first step whose smoothed value reaches ``target`` (None: never)."""
-    for step, value in zip(steps, smoothed(values), strict=True):
-        if value >= target:
-            return step
-    return None
+    """The first step whose smoothed value reaches ``target`` (None: never): the rule of
+    ``rewardkit compare``."""
+    rows = [{"step": s, "value": v} for s, v in zip(steps, values, strict=True)]
+    return smoothed_steps_to_target(rows, "value", target)
 
 
 def dump(data: Any, path: Path) -> None:
