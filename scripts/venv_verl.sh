@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Create or reuse .venv-verl: verl 0.9.1 for the advantage conformance tests (tests/conformance).
+# Create or reuse .venv-verl: verl 0.9.1 for the advantage conformance tests (tests/conformance) and
+# the verl integration tests (tests/integrations/test_verl*.py: verl's reward loop on Ray, its
+# compute_advantage), which also need rewardkit itself in this venv (--no-deps -e, its core deps).
 # verl pins transformers < 5.11 (rewardkit's .venv has a newer one), so it lives in its own venv.
 # torch is pinned and installed first (an unpinned torch pulls a multi-GB CUDA build); verl goes in
 # with --no-deps (a resolving `pip install verl` backtracks for many minutes) plus the short list of
@@ -33,6 +35,15 @@ pip_install "torch==2.13.0" "numpy>=2"
 pip_install --no-deps "verl==0.9.1"
 pip_install "torch==2.13.0" "numpy>=2" packaging omegaconf codetiming orjson \
   "tensordict==0.10.0" "transformers>=5.5.3,<5.11,!=5.6.0" "ray==2.60.0"
+# verl's reward loop (RewardLoopManager) and ray_trainer.compute_advantage import these
+pip_install "torch==2.13.0" "numpy>=2" hydra-core dill pylatexenc pandas "pyarrow>=19" \
+  torchdata datasets peft accelerate pillow cachetools aiohttp uvicorn fastapi
+# rewardkit itself, editable, with its core dependencies and the client's httpx
+pip_install --no-deps -e "$root"
+pip_install "torch==2.13.0" "numpy>=2" scipy "pydantic>=2.5" pyyaml typer rich sacrebleu \
+  "jsonschema>=4.18" httpx
 "$venv/bin/python" -c "import verl.trainer.ppo.core_algos" >&2
+"$venv/bin/python" -c "import verl.trainer.ppo.ray_trainer, verl.experimental.reward_loop" >&2
+"$venv/bin/python" -c "import rewardkit.integrations.verl" >&2
 echo "$want" > "$stamp"
 echo "[rewardkit] $venv ready in $((SECONDS - start)) s" >&2

@@ -1,0 +1,26 @@
+"""A process-reward component for the verl tests, importable in verl's Ray workers and in a test
+server as ``rk_verl_components:lines`` (the tests put this folder on the path)."""
+
+from __future__ import annotations
+
+from rewardkit.registry import Params
+from rewardkit.types import Sample, Score
+
+
+def lines(sample: Sample, p: Params) -> Score:
+    """One step per line: 0.1 * (k + 1), plus 0.5 when the line contains "ok"; value: their mean.
+
+    >>> lines(Sample(id="a", group="g", prompt="", completion="ok x\\nyy"), {}).steps
+    (0.6, 0.2)
+    """
+    spans, at = [], 0
+    for line in sample.completion.split("\n"):
+        spans.append((at, at + len(line) + 1))
+        at += len(line) + 1
+    spans[-1] = (spans[-1][0], len(sample.completion))
+    text = sample.completion
+    steps = tuple(
+        round(0.1 * (k + 1) + (0.5 if "ok" in text[a:b] else 0.0), 6)
+        for k, (a, b) in enumerate(spans)
+    )
+    return Score(sum(steps) / len(steps), steps=steps, info={"spans": spans})

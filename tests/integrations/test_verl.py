@@ -1,0 +1,212 @@
+"""rewardkit inside verl 0.9.1's own code: the reward loop on Ray, the reward manager, the estimator.
+
+verl lives in ``.venv-verl`` (scripts/venv_verl.sh); this test starts a real rewardkit server on
+127.0.0.1 in this process, writes the module a verl user points at, and runs
+``verl_side_reward_loop.py`` in that venv: verl's ``RewardLoopManager`` with 2 ``RewardLoopWorker``
+actors on Ray (2 CPUs). Without .venv-verl it skips, except under CI (``CI=true``), where it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+VERL_PYTHON = ROOT / ".venv-verl" / "bin" / "python"
+SIDE = HERE / "verl_side_reward_loop.py"
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from rewardkit.integrations.verl import make_compute_score  # noqa: E402
+from rewardkit.program import RewardProgram  # noqa: E402
+from rewardkit.types import Sample  # noqa: E402
+
+CONFIG: dict[str, Any] = {
+    "reward": {
+        "weighted": [
+            {"name": "exact", "fn": "exact_match", "weight": "${w}"},
+            {"name": "steps", "fn": "rk_verl_components:lines", "weight": 1.0},
+        ]
+    },
+    "schedules": {
+        "w": {
+            "ladder": [0.5, 1.0, 2.0],
+            "watch": "reward/exact/mean",
+            "window": 2,
+            "raise_when": {"mean_at_least": 0.5},
+        }
+    },
+    "advantage": {"estimator": "grpo", "steps_from": "reward/steps", "step_weight": 0.5},
+    "on_error": "raise",
+}
+"""exact_match weighted by a laddered ``w`` (0.5 -> 1 after two steps averaging >= 0.5), plus a
+process reward with one step per line."""
+
+# (uid, response, ground truth): two groups of three; in each, the first is exact. Every step has
+# two tokens or more (one character is one token): the dense layout's one condition that a
+# one-token response breaks (docs/verl.md).
+BATCH = [
+    ("g0", "42", "42"),
+    ("g0", "ok 4", "42"),
+    ("g0", "ab\nok cd\nxyz", "42"),
+    ("g1", "42", "42"),
+    ("g1", "ok\nab", "42"),
+    ("g1", "ok xy\nok zz\nqq", "42"),
+]
+
+MODULE = """
+import os
+from rewardkit.integrations.verl import make_compute_score, reward_manager
+
+CONFIG = {config!r}
+_score = make_compute_score(CONFIG, server={url})
+
+
+def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs):
+    return {{**_score(data_source, solution_str, ground_truth, extra_info), "pid": os.getpid()}}
+
+
+def __getattr__(name):  # verl resolves the manager in its trainer process only
+    if name == "RewardManager":
+        return reward_manager(CONFIG, server={url})
+    raise AttributeError(name)
+"""
+
+
+def _samples() -> list[Sample]:
+    return [
+        Sample(
+            id=str(i),
+            group=uid,
+            prompt="",
+            completion=text,
+            reference=truth,
+            token_ids=tuple(range(len(text))),
+            token_offsets=tuple((t, t + 1) for t in range(len(text))),
+        )
+        for i, (uid, text, truth) in enumerate(BATCH)
+    ]
+
+
+@pytest.fixture(scope="module")
+def verl_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    if not VERL_PYTHON.exists():
+        reason = f"{VERL_PYTHON.parent.parent} is absent: run scripts/venv_verl.sh"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the verl integration must run in CI: {reason}")
+        pytest.skip(reason)
+    sys.path.insert(0, str(ROOT / "tests" / "server"))
+    from rk_servers import TOKEN, thread_server
+
+    work = tmp_path_factory.mktemp("verl")
+    rows = [{"uid": u, "text": t, "ground_truth": g} for u, t, g in BATCH]
+    (work / "batch.json").write_text(json.dumps(rows))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT / "src")])}
+    with thread_server(CONFIG) as server:
+        url = 'os.environ["RK_SERVER"]'
+        (work / "reward_module.py").write_text(MODULE.format(config=CONFIG, url=url))
+        (work / "reward_down.py").write_text(
+            MODULE.format(config=CONFIG, url=repr("http://127.0.0.1:9"))
+        )
+        out = work / "out.json"
+        run = subprocess.run(
+            [str(VERL_PYTHON), str(SIDE), str(work), server.url, TOKEN, str(out)],
+            capture_output=True,
+            text=True,
+            timeout=240,
+            env=env,
+        )
+        assert run.returncode == 0, run.stderr[-6000:]
+        state = server.service.authority.snapshot()
+    result = json.loads(out.read_text())
+    result["server_state"] = state[1]
+    print(
+        f"  verl {result['verl']}: ray.init {result['ray_init_s']:.1f} s, "
+        f"all {result['total_s']:.1f} s"
+    )
+    return result
+
+
+def test_compute_score_keeps_one_key_set_without_verl() -> None:
+    score = make_compute_score(CONFIG)
+    one, two = score("d", "42", "42"), score("d", "ab\ncd", "42", {"uid": "g"})
+    assert one.keys() == two.keys()
+    assert one["score"] == 0.5 + 0.1 and one["reward/exact"] == 1.0  # w=0.5 * 1 + one step 0.1
+    assert two["reward/steps"] == pytest.approx((0.1 + 0.2) / 2)
+
+
+def test_reward_loop_workers_see_the_raised_ladder(verl_run: dict[str, Any]) -> None:
+    before, after = verl_run["naive"]["calls"]
+    exact = np.array([1.0, 0, 0, 1.0, 0, 0])
+    steps = np.array([s.steps and np.mean(s.steps) for s in _steps()])
+    for call, w in ((before, 0.5), (after, 1.0)):
+        score = np.array(call["extra"]["score"])
+        np.testing.assert_allclose(score, w * exact + steps, atol=1e-6)
+        rm = np.array(call["rm_scores"])  # verl's naive manager: the score on the last token
+        lengths = [len(t) for _, t, _ in BATCH]
+        np.testing.assert_allclose(rm.sum(axis=1), score, atol=1e-6)
+        assert all(rm[i, n - 1] == pytest.approx(score[i], abs=1e-6) for i, n in enumerate(lengths))
+    pids = set(before["extra"]["pid"]) | set(after["extra"]["pid"])
+    assert len(pids) == 2, f"scored in {len(pids)} worker processes"
+    print(
+        f"  workers {sorted(pids)}; first call {before['seconds']:.2f} s, "
+        f"second {after['seconds']:.2f} s"
+    )
+
+
+def _steps() -> list[Any]:
+    return [__import__("rk_verl_components").lines(s, {}) for s in _samples()]
+
+
+def _program_after_observe(state: dict[str, Any]) -> RewardProgram:
+    program = RewardProgram.from_dict(CONFIG)
+    program.load_state_dict(state)
+    assert program.variables["w"] == 1.0
+    return program
+
+
+def test_reward_manager_writes_dense_group_rewards(verl_run: dict[str, Any]) -> None:
+    program = _program_after_observe(verl_run["server_state"])
+    scored = program.score(_samples())
+    rm = np.array(verl_run["rewardkit"]["rm_scores"])
+    for i, sample in enumerate(scored.samples):
+        n = len(sample.completion)
+        steps, spans = scored.steps["reward/steps"][i], scored.info["reward/steps"][i]["spans"]
+        want = np.zeros(rm.shape[1])
+        for value, (a, b) in zip(steps, spans, strict=True):
+            want[a:b] = value
+        want[n - 1] = scored.rewards[i]
+        want[n:] = 0.0
+        np.testing.assert_allclose(rm[i], want, atol=1e-6)
+
+
+def test_registered_estimator_equals_program_advantages(verl_run: dict[str, Any]) -> None:
+    program = _program_after_observe(verl_run["server_state"])
+    scored = program.score(_samples())
+    ours = program.advantages(scored).per_token
+    theirs = np.array(verl_run["rewardkit"]["advantages"])
+    worst = 0.0
+    for i, row in enumerate(ours):
+        assert row is not None
+        worst = max(worst, float(np.abs(theirs[i, : len(row)] - row).max()))
+        assert not theirs[i, len(row) :].any()
+    print(
+        f"  rewardkit_dual through verl's compute_advantage vs program.advantages: "
+        f"max |diff| {worst:.2e} over {sum(len(r) for r in ours if r is not None)} tokens"
+    )
+    assert worst < 1e-5
+
+
+def test_unreachable_server_fails_in_verls_worker(verl_run: dict[str, Any]) -> None:
+    down = verl_run["down"]
+    assert down["raised"] is not None, f"a number came back: {down.get('rm_scores')}"
+    assert "StateUnreachable" in down["message"]
+    assert "rewardkit could not read the shared schedule state" in down["message"]
