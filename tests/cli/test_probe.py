@@ -116,3 +116,14 @@ def test_help_answers_what_it_does() -> None:
     assert result.returncode == 0
     for words in ("exploit", "Exit codes", "wrong_answer", "--allow", "--json"):
         assert words in result.stdout
+
+
+def test_master_keys_run_by_default_and_can_be_left_out(tmp_path: Path) -> None:
+    cfg, data = files(tmp_path, CORRECT, TAGGED)
+    out = tmp_path / "probe.json"
+    assert run(cfg, "-i", data, "--json", str(out)).returncode == 0
+    names = {m["name"] for m in json.loads(out.read_text())["mutations"]}
+    assert {"master_key_colon", "master_key_thought_process_in_answer"} <= names
+    assert run(cfg, "-i", data, "--no-master-keys", "--json", str(out)).returncode == 0
+    names = {m["name"] for m in json.loads(out.read_text())["mutations"]}
+    assert not any(n.startswith("master_key") for n in names) and "wrong_answer" in names

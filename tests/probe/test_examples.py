@@ -15,6 +15,7 @@ import pytest
 from rewardkit.cli.probe import load_program
 from rewardkit.cli.score import read_samples
 from rewardkit.probe import MUTATIONS, probe
+from rewardkit.probe.master_keys import register_master_keys, unregister_master_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = sorted((ROOT / "examples" / "configs").glob("*.yaml"))
@@ -48,7 +49,11 @@ def test_every_config_has_probe_data() -> None:
 def test_example_config_passes_the_probe_or_declares_what_it_pays(path: Path) -> None:
     samples, bad = read_samples(ROOT / "examples" / "data" / PROBE_DATA[path.name], strict=True)
     assert not bad
-    report = probe(load_program(path), samples)
+    names = [*MUTATIONS, *register_master_keys()]  # as `rewardkit probe` runs by default
+    try:
+        report = probe(load_program(path), samples, names)
+    finally:
+        unregister_master_keys()
     assert report.unjudged == [], "every correct completion must get a reward"
     finding, why = FINDINGS.get(path.name, (set(), ""))
     assert {r.name for r in report.failing()} == declared(path) | finding

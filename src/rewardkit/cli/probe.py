@@ -17,6 +17,7 @@ from rewardkit.config import load_yaml
 from rewardkit.errors import ConfigError, InputError, RewardkitError
 from rewardkit.probe import MUTATIONS, ProbeReport, get_mutations
 from rewardkit.probe import probe as run_probe
+from rewardkit.probe.master_keys import register_master_keys
 from rewardkit.program import RewardProgram
 
 out = Console(soft_wrap=True)
@@ -51,6 +52,12 @@ def probe(
     json_path: Path | None = typer.Option(
         None, "--json", help="also write the results as JSON to this path"
     ),
+    master_keys: bool = typer.Option(
+        True,
+        "--master-keys/--no-master-keys",
+        help="also run the judge master keys (':', '.', 'Thought process:', openers in 12 "
+        "languages), as the whole completion and in the answer's place",
+    ),
 ) -> None:
     """Probe a reward config with known exploits of correct answers (exit 1 if one pays).
 
@@ -74,6 +81,8 @@ def probe(
     Exit codes: 0 no mutation pays or escapes; 1 one does on some sample (or scoring raised);
     2 bad config, input or option.
     """
+    if master_keys:
+        register_master_keys()
     chosen, allowed = _names(mutations, module), _split(allow)
     try:
         program = load_program(config)
