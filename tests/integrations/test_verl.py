@@ -210,3 +210,20 @@ def test_unreachable_server_fails_in_verls_worker(verl_run: dict[str, Any]) -> N
     assert down["raised"] is not None, f"a number came back: {down.get('rm_scores')}"
     assert "StateUnreachable" in down["message"]
     assert "rewardkit could not read the shared schedule state" in down["message"]
+
+
+def test_step_metrics_from_verls_extra_info_raise_the_ladder(verl_run: dict[str, Any]) -> None:
+    from rk_servers import thread_server
+
+    from rewardkit.integrations.verl_steps import observe_step, reward_metrics
+
+    columns = {**verl_run["naive"]["calls"][0]["extra"], "uid": [u for u, _, _ in BATCH]}
+    metrics = reward_metrics(columns)
+    assert metrics["reward/exact/mean"] == pytest.approx(2 / 6)  # "42" twice in six
+    assert metrics["reward/steps/mean"] == pytest.approx(np.mean([s.value for s in _steps()]))
+    good = {**columns, "reward/exact": [1.0] * 6}
+    with thread_server(CONFIG) as server:
+        sent = observe_step(0, good, server=server.url, token=server.headers["Authorization"][7:])
+        observe_step(1, good, server=server.url, token=server.headers["Authorization"][7:])
+        assert server.service.authority.snapshot()[2]["w"] == 1.0
+    assert sent["rewardkit/reward/exact/mean"] == 1.0
