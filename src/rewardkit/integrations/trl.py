@@ -29,7 +29,9 @@ import numpy as np
 from rewardkit.compose import nodes as n
 from rewardkit.compose.refs import Ref
 from rewardkit.errors import require
+from rewardkit.integrations.trl_monitor import MonitorSpec, StepWatch
 from rewardkit.integrations.trl_samples import BatchScorer, recorder
+from rewardkit.monitor import Alert
 from rewardkit.program import RewardProgram
 from rewardkit.types import ScoredBatch
 
@@ -125,15 +127,18 @@ def gathered_batch(pending: Sequence[tuple[ScoredBatch, bool]]) -> list[ScoredBa
     return whole + [scored for part in all_gather(local) for scored in part]
 
 
-def step_metrics(program: RewardProgram, parts: Sequence[ScoredBatch]) -> tuple[dict, Any]:
-    """Diagnostics of the whole step (every node, advantages) and the curricula's outcomes."""
+def step_metrics(
+    program: RewardProgram, parts: Sequence[ScoredBatch]
+) -> tuple[dict, Any, ScoredBatch | None]:
+    """Diagnostics of the whole step (every node, advantages), the curricula's outcomes and the
+    merged batch (None when the step scored nothing)."""
     from rewardkit.train.batch import merge_scored  # the one rule for joining scored batches
 
     if not parts:
-        return {f"schedule/{k}": v for k, v in program.variables.items()}, None
+        return {f"schedule/{k}": v for k, v in program.variables.items()}, None, None
     merged = merge_scored(parts)
     adv = program.advantages(merged)
-    return {**merged.metrics, **adv.metrics}, program.outcomes(merged, adv)
+    return {**merged.metrics, **adv.metrics}, program.outcomes(merged, adv), merged
 
 
 class RewardKitCallback(TrainerCallback, ExportableState):
@@ -146,16 +151,27 @@ class RewardKitCallback(TrainerCallback, ExportableState):
     - ``on_evaluate`` / ``on_predict``: drops what the reward functions scored during evaluation,
       so evaluation batches never move a schedule or curriculum.
     - ``on_log``: adds ``rewardkit/<metric>`` (averaged over the logging window), the schedule
-      variables and ``rewardkit/event/<schedule>`` to the log record.
-    - The program state is saved in every checkpoint's ``trainer_state.json`` and restored on
-      ``trainer.train(resume_from_checkpoint=...)``. ``events`` lists this run's events.
+      variables, ``rewardkit/event/<schedule>`` and ``rewardkit/alert/<detector>`` to the record.
+    - ``monitor``: a ``monitor:`` section (``MonitorConfig``) turns on the reward-hacking monitor,
+      fed the same gathered metrics and samples; its alerts join ``events``, and with
+      ``on_alert: stop`` an alert makes the Trainer save a checkpoint and stop.
+    - The program and monitor state is saved in every checkpoint's ``trainer_state.json`` and
+      restored on ``trainer.train(resume_from_checkpoint=...)``. ``events`` lists this run's
+      schedule events and monitor ``Alert``s.
+    - A watched metric the first scored step does not report is a ConfigError (the schedule
+      would never move).
 
     >>> program = RewardProgram.from_dict({"reward": {"fn": "exact_match"}})
     >>> RewardKitCallback(program).state()["attributes"]["program"]["step"]
     0
     """
 
-    def __init__(self, program: RewardProgram | None = None, prefix: str = "rewardkit/"):
+    def __init__(
+        self,
+        program: RewardProgram | None = None,
+        prefix: str = "rewardkit/",
+        monitor: MonitorSpec = None,
+    ):
         if program is None:
             raise TypeError(
                 "RewardKitCallback(program) needs the RewardProgram; it restores the program "
@@ -163,6 +179,7 @@ class RewardKitCallback(TrainerCallback, ExportableState):
             )
         self.program = program
         self.prefix = prefix
+        self.watch = StepWatch(program, monitor)
         self.events: list[Any] = []
         self.last_metrics: dict[str, float] = {}
         self._window: list[dict[str, float]] = []
@@ -180,12 +197,19 @@ class RewardKitCallback(TrainerCallback, ExportableState):
                 saved = saved[0]
             if saved is not None:
                 self.program.load_state_dict(saved["attributes"]["program"])
+                monitor = saved["attributes"].get("monitor")
+                if self.watch.monitor is not None and monitor is not None:
+                    self.watch.monitor.load_state_dict(monitor)
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         step = state.global_step - 1  # global_step already counts the step that just ended
         parts = gathered_batch(self._recorder.take())
-        metrics, outcomes = step_metrics(self.program, parts)
+        metrics, outcomes, merged = step_metrics(self.program, parts)
+        self.watch.check_reported(step, metrics, merged)
         events = self.program.observe(step, metrics, outcomes)
+        events += self.watch.step(step, metrics, merged)
+        if self.watch.stop:  # on_alert: stop; the Trainer saves (our state included), then ends
+            control.should_save = control.should_training_stop = True
         self.last_metrics = metrics
         self.events += events
         self._window.append(metrics)
@@ -214,7 +238,11 @@ class RewardKitCallback(TrainerCallback, ExportableState):
             return {}
         extra: dict[str, Any] = {self.prefix + k: v for k, v in window_means(self._window).items()}
         for event in self._window_events:
-            extra[f"{self.prefix}event/{event.source}"] = _loggable(event.new)
+            if isinstance(event, Alert):
+                key = f"{self.prefix}alert/{event.detector}"
+                extra[key] = extra.get(key, 0.0) + 1.0
+            else:
+                extra[f"{self.prefix}event/{event.source}"] = _loggable(event.new)
         extra[f"{self.prefix}events"] = float(len(self._window_events))
         self._window, self._window_events = [], []
         return extra
@@ -222,8 +250,11 @@ class RewardKitCallback(TrainerCallback, ExportableState):
     # -- checkpoints ---------------------------------------------------------------------------
 
     def state(self) -> dict[str, Any]:
-        """What ``trainer_state.json`` stores for this callback: the program state."""
-        return {"args": {}, "attributes": {"program": self.program.state_dict()}}
+        """What ``trainer_state.json`` stores for this callback: the program (and monitor) state."""
+        attributes: dict[str, Any] = {"program": self.program.state_dict()}
+        if self.watch.monitor is not None:
+            attributes["monitor"] = self.watch.monitor.state_dict()
+        return {"args": {}, "attributes": attributes}
 
 
 def window_means(window: Sequence[Mapping[str, float]]) -> dict[str, float | None]:
