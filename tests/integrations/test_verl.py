@@ -67,7 +67,7 @@ import os
 from rewardkit.integrations.verl import make_compute_score, reward_manager
 
 CONFIG = {config!r}
-_score = make_compute_score(CONFIG, server={url})
+_score = make_compute_score(CONFIG, {where})
 
 
 def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs):
@@ -76,7 +76,7 @@ def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kw
 
 def __getattr__(name):  # verl resolves the manager in its trainer process only
     if name == "RewardManager":
-        return reward_manager(CONFIG, server={url})
+        return reward_manager(CONFIG, {where})
     raise AttributeError(name)
 """
 
@@ -111,11 +111,13 @@ def verl_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (work / "batch.json").write_text(json.dumps(rows))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT / "src")])}
     with thread_server(CONFIG) as server:
-        url = 'os.environ["RK_SERVER"]'
-        (work / "reward_module.py").write_text(MODULE.format(config=CONFIG, url=url))
-        (work / "reward_down.py").write_text(
-            MODULE.format(config=CONFIG, url=repr("http://127.0.0.1:9"))
-        )
+        for name, where in (
+            ("reward_module.py", 'server=os.environ["RK_SERVER"]'),
+            ("reward_down.py", 'server="http://127.0.0.1:9"'),  # nothing listens on port 9
+            ("reward_actor.py", "actor=True"),
+        ):
+            (work / name).write_text(MODULE.format(config=CONFIG, where=where))
+        (work / "config.json").write_text(json.dumps(CONFIG))
         out = work / "out.json"
         run = subprocess.run(
             [str(VERL_PYTHON), str(SIDE), str(work), server.url, TOKEN, str(out)],
@@ -160,6 +162,15 @@ def test_reward_loop_workers_see_the_raised_ladder(verl_run: dict[str, Any]) -> 
         f"  workers {sorted(pids)}; first call {before['seconds']:.2f} s, "
         f"second {after['seconds']:.2f} s"
     )
+
+
+def test_reward_loop_workers_read_the_ray_actor(verl_run: dict[str, Any]) -> None:
+    before, after = verl_run["actor"]["calls"]
+    exact = np.array([1.0, 0, 0, 1.0, 0, 0])
+    steps = np.array([s.value for s in _steps()])
+    np.testing.assert_allclose(before["extra"]["score"], 0.5 * exact + steps, atol=1e-6)
+    np.testing.assert_allclose(after["extra"]["score"], 1.0 * exact + steps, atol=1e-6)
+    assert len(set(before["extra"]["pid"]) | set(after["extra"]["pid"])) == 2
 
 
 def _steps() -> list[Any]:

@@ -11,6 +11,8 @@ responses, token ids of a character tokenizer, with uids and ground truths). It 
   again; writes each call's rm_scores, reward_extra_info and the pids of the scoring workers.
 - ``rewardkit`` (1 worker): rewardkit's group-aware manager (``source=importlib``): its dense rm_scores;
   then verl's ``compute_advantage`` with ``adv_estimator=rewardkit_dual`` on those rewards.
+- ``actor`` (2 workers): the same as ``naive`` with the state in rewardkit's named Ray actor
+  (``rewardkit_state``), created here, observed through the actor instead of the server.
 - ``down`` (1 worker): ``compute_score`` pointed at a closed port; what verl's driver raises.
 Imports verl inside functions: pytest's doctest collection imports this file in rewardkit's venv.
 """
@@ -142,6 +144,28 @@ def run_rewardkit(work: Path) -> dict[str, Any]:
     }
 
 
+def run_actor(work: Path) -> dict[str, Any]:
+    import ray
+    from verl.experimental.reward_loop.reward_loop import RewardLoopManager
+
+    from rewardkit.server.ray_serve import ACTOR_NAME, NAMESPACE, StateOwner
+
+    config = json.loads((work / "config.json").read_text())
+    owner = ray.remote(num_cpus=0)(StateOwner).options(name=ACTOR_NAME, namespace=NAMESPACE)
+    actor = owner.remote(config, str(work / "actor_state.db"))
+    manager = RewardLoopManager(_config(work, "naive", "reward_actor.py"))
+    data = _batch(work)
+    calls = []
+    for phase in ("before", "after"):
+        out = manager.compute_rm_score(data)
+        calls.append({"phase": phase, "extra": _extra(out)})
+        if phase == "before":
+            for step in (0, 1):
+                ray.get(actor.observe.remote(step, {"reward/exact/mean": 1.0}, None))
+    ray.kill(actor)
+    return {"calls": calls}
+
+
 def run_down(work: Path) -> dict[str, Any]:
     from verl.experimental.reward_loop.reward_loop import RewardLoopManager
 
@@ -180,6 +204,8 @@ def main(work: str, url: str, token: str, out_path: str) -> None:
             result["naive"] = run_naive(folder, url, token)
         if mode in ("all", "rewardkit"):
             result["rewardkit"] = run_rewardkit(folder)
+        if mode in ("all", "actor"):
+            result["actor"] = run_actor(folder)
         if mode in ("all", "down"):
             result["down"] = run_down(folder)
     finally:
