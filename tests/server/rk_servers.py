@@ -33,6 +33,7 @@ if str(HERE) not in sys.path:  # spawned workers inherit sys.path: they find rk_
 import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 
+from rewardkit.monitor import Monitor  # noqa: E402
 from rewardkit.program import RewardProgram  # noqa: E402
 from rewardkit.server.app import ServerSettings, Service, build_app  # noqa: E402
 from rewardkit.server.state import ProgramState, StateStore  # noqa: E402
@@ -68,12 +69,15 @@ class Running:
 def thread_server(
     config: Mapping[str, Any] = LADDER,
     state: str | Path = ":memory:",
+    monitor: Mapping[str, Any] | None = None,
     **settings: Any,
 ) -> Iterator[Running]:
-    """A server in a thread of this process, on a free port of 127.0.0.1."""
+    """A server in a thread of this process, on a free port of 127.0.0.1 (with a reward-hacking
+    monitor when ``monitor`` is a monitor section)."""
     settings.setdefault("token", TOKEN)
+    watcher = None if monitor is None else Monitor(monitor)
     service = Service(
-        ProgramState(RewardProgram.from_dict(config), StateStore(state)),
+        ProgramState(RewardProgram.from_dict(config), StateStore(state), watcher),
         ServerSettings(**settings),
     )
     sock = socket.socket()

@@ -13,7 +13,7 @@ import socket
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -51,18 +51,26 @@ def serve(
     queue_limit: int = typer.Option(64, help="scoring requests admitted at once (503 above)"),
     ray: bool = typer.Option(False, "--ray", help="run on Ray Serve (needs the 'ray' extra)"),
     replicas: int = typer.Option(2, help="Ray Serve replicas (with --ray)"),
+    monitor: Path | None = typer.Option(
+        None,
+        help="YAML file of a reward-hacking monitor section (the keys of a train config's "
+        "`monitor:`), fed by /v1/observe",
+    ),
 ) -> None:
     """Serve a reward program over HTTP: /v1/score, /get_reward (OpenRLHF), /v1/observe,
     /v1/state, /healthz, /metrics."""
     try:
         uvicorn = require("uvicorn", "server")
+        from rewardkit.monitor import Monitor
         from rewardkit.program import RewardProgram
         from rewardkit.server.app import ServerSettings, Service, build_app
         from rewardkit.server.security import resolve_token
         from rewardkit.server.state import ProgramState, StateStore
 
         program = RewardProgram.from_yaml(config)
-        authority = None if ray else ProgramState(program, StateStore(state))
+        section = _monitor_section(monitor)
+        watcher = None if section is None else Monitor(section)
+        authority = None if ray else ProgramState(program, StateStore(state), watcher)
         token, source = (None, "") if insecure_no_auth else resolve_token(token_file)
     except RewardkitError as exc:
         err.print(f"[red]error:[/red] {exc}")
@@ -76,7 +84,7 @@ def serve(
         queue_limit=queue_limit,
     )
     if ray:
-        _serve_on_ray(config, settings, state, host, port, replicas, token, source)
+        _serve_on_ray(config, settings, state, host, port, replicas, token, source, section)
         return
     assert authority is not None
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
@@ -102,6 +110,25 @@ def serve(
         uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=60, access_log=False)
     )
     server.run(sockets=[sock])
+
+
+def _monitor_section(path: Path | None) -> dict[str, Any] | None:
+    """The monitor section in the YAML file ``path`` (None without one)."""
+    if path is None:
+        return None
+    import yaml
+
+    from rewardkit.errors import ConfigError
+
+    try:
+        section = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError([(f"--monitor {path}", f"cannot read it: {exc}")]) from None
+    if not isinstance(section, dict):
+        raise ConfigError(
+            [(f"--monitor {path}", "expected a mapping of monitor options (on_alert: warn, ...)")]
+        )
+    return section
 
 
 def _announce(
@@ -133,6 +160,7 @@ def _serve_on_ray(
     replicas: int,
     token: str | None,
     source: str,
+    monitor: dict[str, Any] | None,
 ) -> None:
     """Ray Serve: the state actor and the replicas; runs until SIGTERM or Ctrl-C."""
     try:
@@ -144,7 +172,7 @@ def _serve_on_ray(
             with socket.socket() as probe:  # Serve takes a port number, not a socket
                 probe.bind((host, 0))
                 port = probe.getsockname()[1]
-        actor = run(config, settings, state, host, port, replicas)
+        actor = run(config, settings, state, host, port, replicas, monitor)
     except RewardkitError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

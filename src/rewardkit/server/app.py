@@ -224,17 +224,23 @@ def create_app(service: Service) -> FastAPI:
     async def observe(request: Request) -> dict[str, Any]:
         req = await parse(request, ObserveRequest)
         try:
+            samples = None if req.samples is None else req.samples.to_step_samples()
             done = await asyncio.to_thread(
-                service.authority.observe, req.step, req.metrics, req.outcomes
+                service.authority.observe, req.step, req.metrics, req.outcomes, samples
             )
         except (ConfigError, InputError, KeyError, TypeError, ValueError) as exc:
             raise HTTPProblem(422, f"observe failed: {exc}") from None
+        if not done.replayed:
+            for alert in done.alerts:
+                service.metrics.alerts.labels(alert["source"]).inc()
         _, _, variables = service.authority.snapshot()
         return {
             "state_version": done.version,
             "events": done.events,
             "replayed": done.replayed,
             "variables": variables,
+            "alerts": done.alerts,
+            "stop": done.stop,
         }
 
     @app.get("/v1/state")

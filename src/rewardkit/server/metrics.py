@@ -44,6 +44,12 @@ class ServerMetrics:
         self.rejected = prom.Counter(
             "rewardkit_rejected", "requests refused because the queue was full", registry=r
         )
+        self.alerts = prom.Counter(
+            "rewardkit_monitor_alerts",
+            "reward-hacking monitor alerts raised by observe, per detector",
+            ["detector"],
+            registry=r,
+        )
         r.register(_LiveCollector(live))
 
     def count_batch(self, scored: ScoredBatch) -> None:

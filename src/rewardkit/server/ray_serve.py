@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rewardkit.errors import require
+from rewardkit.monitor import Monitor
 from rewardkit.program import Advantages, RewardProgram
 from rewardkit.server.app import ServerSettings, Service, build_app
 from rewardkit.server.state import Observed, ProgramState, StateStore
@@ -31,8 +32,11 @@ NAMESPACE = "rewardkit"
 class StateOwner:
     """The body of the state actor: a ProgramState behind Ray's single-threaded actor."""
 
-    def __init__(self, config: Mapping[str, Any], state_path: str):
-        self.state = ProgramState(RewardProgram.from_dict(config), StateStore(state_path))
+    def __init__(
+        self, config: Mapping[str, Any], state_path: str, monitor: Mapping[str, Any] | None = None
+    ):
+        watcher = None if monitor is None else Monitor(monitor)
+        self.state = ProgramState(RewardProgram.from_dict(config), StateStore(state_path), watcher)
 
     def version(self) -> int:
         return self.state.version
@@ -40,8 +44,10 @@ class StateOwner:
     def snapshot(self) -> tuple[int, dict[str, Any], dict[str, float]]:
         return self.state.snapshot()
 
-    def observe(self, step: int, metrics: Mapping[str, float], outcomes: Any) -> Observed:
-        return self.state.observe(step, metrics, outcomes)
+    def observe(
+        self, step: int, metrics: Mapping[str, float], outcomes: Any, samples: Any = None
+    ) -> Observed:
+        return self.state.observe(step, metrics, outcomes, samples)
 
     def replace(self, state: Mapping[str, Any], if_version: int | None) -> int:
         return self.state.replace(state, if_version)
@@ -83,8 +89,11 @@ class ReplicaState:
         with self._lock:
             return self.program.advantages(scored)
 
-    def observe(self, step: int, metrics: Mapping[str, float], outcomes: Any = None) -> Observed:
-        done: Observed = self.ray.get(self.actor.observe.remote(step, dict(metrics), outcomes))
+    def observe(
+        self, step: int, metrics: Mapping[str, float], outcomes: Any = None, samples: Any = None
+    ) -> Observed:
+        remote = self.actor.observe.remote(step, dict(metrics), outcomes, samples)
+        done: Observed = self.ray.get(remote)
         self._sync()
         return done
 
@@ -127,17 +136,24 @@ class Replica:
 
 
 def run(
-    config_path: Path, settings: ServerSettings, state: Path, host: str, port: int, replicas: int
+    config_path: Path,
+    settings: ServerSettings,
+    state: Path,
+    host: str,
+    port: int,
+    replicas: int,
+    monitor: Mapping[str, Any] | None = None,
 ) -> Any:
-    """Start Ray (local, CPU), the state actor and ``replicas`` replicas behind Serve's proxy on
-    ``host:port``; returns the actor (kill it with ``ray.kill`` after ``serve.shutdown``)."""
+    """Start Ray (local, CPU), the state actor (with the ``monitor`` section, if any) and
+    ``replicas`` replicas behind Serve's proxy on ``host:port``; returns the actor (kill it with
+    ``ray.kill`` after ``serve.shutdown``)."""
     ray = require("ray", "ray")
     serve = require("ray.serve", "ray")
     config = RewardProgram.from_yaml(config_path).to_dict()
     if not ray.is_initialized():
         ray.init(include_dashboard=False, namespace=NAMESPACE, log_to_driver=False)
     owner = ray.remote(num_cpus=0)(StateOwner).options(name=ACTOR_NAME, namespace=NAMESPACE)
-    actor = owner.remote(config, str(state.resolve()))
+    actor = owner.remote(config, str(state.resolve()), None if monitor is None else dict(monitor))
     ray.get(actor.version.remote())  # raises here when the state file does not fit the config
     serve.start(http_options={"host": host, "port": port})
     deployment = serve.deployment(

@@ -12,12 +12,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictFloat,
     StrictInt,
     StrictStr,
     model_validator,
 )
 
+from rewardkit.monitor import StepSamples
 from rewardkit.types import Sample
 
 Number = StrictFloat | StrictInt
@@ -76,6 +78,46 @@ class ScoreRequest(_Strict):
         return self
 
 
+class StepSamplesIn(_Strict):
+    """The step's completions for the monitor (``rewardkit.monitor.StepSamples``), one entry
+    per completion in every list; ``null`` rewards and component values are "did not apply"."""
+
+    completions: list[StrictStr] = Field(min_length=1)
+    groups: list[StrictStr]
+    rewards: list[Number | None]
+    correct: list[StrictBool] | None = Field(None, description="the verifier's verdicts")
+    components: dict[str, list[Number | None]] = Field(
+        default_factory=dict, description="top-level component name -> value per completion"
+    )
+
+    @model_validator(mode="after")
+    def _one_length(self) -> StepSamplesIn:
+        n = len(self.completions)
+        lists: dict[str, list[Any] | None] = {
+            "groups": self.groups,
+            "rewards": self.rewards,
+            "correct": self.correct,
+        }
+        lists.update({f"components.{k}": v for k, v in self.components.items()})
+        wrong = [f"{k} has {len(v)}" for k, v in lists.items() if v is not None and len(v) != n]
+        if wrong:
+            raise ValueError(f"{n} completions, but {', '.join(wrong)}; give one per completion")
+        return self
+
+    def to_step_samples(self) -> StepSamples:
+        """The monitor's StepSamples (None as NaN)."""
+        nan = float("nan")
+        return StepSamples(
+            completions=list(self.completions),
+            groups=list(self.groups),
+            rewards=[nan if r is None else float(r) for r in self.rewards],
+            correct=None if self.correct is None else list(self.correct),
+            components={
+                k: [nan if x is None else float(x) for x in v] for k, v in self.components.items()
+            },
+        )
+
+
 class ObserveRequest(_Strict):
     """``POST /v1/observe``: the metrics of finished step ``step`` (the same for every rank)."""
 
@@ -83,6 +125,9 @@ class ObserveRequest(_Strict):
     metrics: dict[str, Number]
     outcomes: list[dict[str, Any]] | None = Field(
         None, description="per-sample outcome records for the curricula (RewardProgram.outcomes)"
+    )
+    samples: StepSamplesIn | None = Field(
+        None, description="the step's completions, for the monitor's detectors that read them"
     )
 
 

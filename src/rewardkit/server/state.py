@@ -22,11 +22,12 @@ import json
 import sqlite3
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rewardkit.errors import ConfigError, InputError
+from rewardkit.monitor import Monitor, StepSamples
 from rewardkit.program import Advantages, RewardProgram
 from rewardkit.types import Sample, ScoredBatch
 
@@ -36,6 +37,9 @@ CREATE TABLE IF NOT EXISTS program_state (
     config TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS observed_steps (
     step INTEGER PRIMARY KEY, version INTEGER NOT NULL, events TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS monitor_state (
+    id INTEGER PRIMARY KEY CHECK (id = 0), state TEXT NOT NULL, config TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS monitor_alerts (step INTEGER PRIMARY KEY, alerts TEXT NOT NULL);
 """
 
 
@@ -63,6 +67,17 @@ class StateStore:
         ).fetchone()
         return None if row is None else (int(row[0]), json.loads(row[1]))
 
+    def load_monitor(self) -> tuple[dict[str, Any], str] | None:
+        """(state, config JSON) of the monitor at the last write, or None (never monitored)."""
+        row = self._db.execute("SELECT state, config FROM monitor_state").fetchone()
+        return None if row is None else (json.loads(row[0]), str(row[1]))
+
+    def recorded_alerts(self, step: int) -> list[dict[str, Any]]:
+        """The monitor's alerts recorded when ``step`` was first observed ([] if none)."""
+        row = self._db.execute("SELECT alerts FROM monitor_alerts WHERE step = ?", (step,))
+        found = row.fetchone()
+        return [] if found is None else list(json.loads(found[0]))
+
     def write(
         self,
         version: int,
@@ -71,8 +86,11 @@ class StateStore:
         step: int | None = None,
         events: Sequence[Mapping[str, Any]] = (),
         forget_from: int | None = None,
+        monitor: tuple[Mapping[str, Any], str] | None = None,
+        alerts: Sequence[Mapping[str, Any]] = (),
     ) -> None:
-        """Write a new state (and the step that produced it) in one transaction."""
+        """Write a new state (and the step that produced it, and the monitor's state and alerts
+        after it) in one transaction."""
         with self._db:  # BEGIN ... COMMIT, or ROLLBACK on an exception
             self._db.execute("BEGIN")
             self._db.execute(
@@ -81,11 +99,22 @@ class StateStore:
             )
             if forget_from is not None:
                 self._db.execute("DELETE FROM observed_steps WHERE step >= ?", (forget_from,))
+                self._db.execute("DELETE FROM monitor_alerts WHERE step >= ?", (forget_from,))
             if step is not None:
                 self._db.execute(
                     "INSERT INTO observed_steps VALUES (?, ?, ?)",
                     (step, version, json.dumps(list(events))),
                 )
+            if monitor is not None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO monitor_state VALUES (0, ?, ?)",
+                    (json.dumps(monitor[0]), monitor[1]),
+                )
+                if step is not None and alerts:
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO monitor_alerts VALUES (?, ?)",
+                        (step, json.dumps(list(alerts))),
+                    )
 
     def close(self) -> None:
         self._db.close()
@@ -99,14 +128,22 @@ class Observed:
     events: list[dict[str, Any]]
     version: int
     replayed: bool
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    """The monitor's alerts of the step (``{"step", "kind": "alert", "source", ...}``)."""
+    stop: bool = False
+    """Whether the alerts ask the trainer to stop (``on_alert: stop``)."""
 
 
 class ProgramState:
-    """The program that owns the schedule state, behind a lock, persisted in a StateStore."""
+    """The program that owns the schedule state, behind a lock, persisted in a StateStore; and,
+    when given, the reward-hacking monitor fed by the same observed steps, persisted with it."""
 
-    def __init__(self, program: RewardProgram, store: StateStore):
+    def __init__(self, program: RewardProgram, store: StateStore, monitor: Monitor | None = None):
         self.program = program
         self.store = store
+        self.monitor = monitor
+        self._monitor_config = "" if monitor is None else monitor.config.model_dump_json()
+        self._load_monitor()
         self._lock = threading.Lock()
         self._snapshot: tuple[int, dict[str, Any], dict[str, float]] | None = None
         self._config = json.dumps(program.to_dict(), sort_keys=True, default=str)
@@ -129,6 +166,29 @@ class ProgramState:
         program.load_state_dict(state)
         self.version = version
 
+    def _load_monitor(self) -> None:
+        """Resume the monitor from the file (a file written without one starts it afresh)."""
+        saved = self.store.load_monitor()
+        if self.monitor is None or saved is None:
+            return
+        state, config = saved
+        if config != self._monitor_config:
+            raise ConfigError(
+                [
+                    (
+                        f"--state {self.store.path}",
+                        "this state file holds a monitor with another monitor config; serve "
+                        "the monitor config it was written with, or point --state at a new file",
+                    )
+                ]
+            )
+        self.monitor.load_state_dict(state)
+
+    def _monitor_state(self) -> tuple[dict[str, Any], str] | None:
+        if self.monitor is None:
+            return None
+        return self.monitor.state_dict(), self._monitor_config
+
     def snapshot(self) -> tuple[int, dict[str, Any], dict[str, float]]:
         """(version, state_dict, variables), read together."""
         with self._lock:
@@ -149,19 +209,40 @@ class ProgramState:
             return self.program.advantages(scored)
 
     def observe(
-        self, step: int, metrics: Mapping[str, float], outcomes: Sequence[Any] | None = None
+        self,
+        step: int,
+        metrics: Mapping[str, float],
+        outcomes: Sequence[Any] | None = None,
+        samples: StepSamples | None = None,
     ) -> Observed:
-        """Advance the program with finished step ``step``; a step seen before is a replay."""
+        """Advance the program (and feed the monitor) with finished step ``step``; a step seen
+        before is a replay, answered with its recorded events and alerts."""
         with self._lock:
             recorded = self.store.recorded(step)
             if recorded is not None:
-                return Observed(recorded[1], self.version, True)
+                alerts = self.store.recorded_alerts(step)
+                return Observed(recorded[1], self.version, True, alerts, self._stops(alerts))
             if step < self.program.step:  # before a loaded checkpoint: already in its state
                 return Observed([], self.version, True)
             events = [e.as_dict() for e in self.program.observe(step, metrics, outcomes)]
+            alerts = []
+            if self.monitor is not None:
+                found = self.monitor.observe(step, metrics, samples)
+                alerts = [{"step": a.step, **a.as_dict()} for a in found]
             self.version += 1
-            self.store.write(self.version, self.program.state_dict(), self._config, step, events)
-            return Observed(events, self.version, False)
+            self.store.write(
+                self.version,
+                self.program.state_dict(),
+                self._config,
+                step,
+                events,
+                monitor=self._monitor_state(),
+                alerts=alerts,
+            )
+            return Observed(events, self.version, False, alerts, self._stops(alerts))
+
+    def _stops(self, alerts: Sequence[Any]) -> bool:
+        return bool(alerts) and self.monitor is not None and self.monitor.config.on_alert == "stop"
 
     def replace(self, state: Mapping[str, Any], if_version: int | None = None) -> int:
         """Load a whole state (a checkpoint's); returns the new version.
