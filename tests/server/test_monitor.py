@@ -8,13 +8,16 @@ a perfect fit over steps 1-5 and fires at step 5; with cooldown 3 again at 8 and
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import yaml
-from rk_servers import LADDER, cli_server, thread_server
+from rk_servers import LADDER, ROOT, cli_server, thread_server
 
 from rewardkit.errors import ConfigError
 from rewardkit.monitor import Monitor
@@ -127,3 +130,28 @@ def test_samples_of_uneven_length_are_422() -> None:
         r = httpx.post(f"{s.url}/v1/observe", headers=s.headers, json=body)
         assert r.status_code == 422
         assert "2 completions, but groups has 1" in r.text
+
+
+def test_a_bad_monitor_file_stops_serve_at_start(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(LADDER), encoding="utf-8")
+    section = tmp_path / "monitor.yaml"
+    section.write_text("on_alert: halt\n", encoding="utf-8")
+    serve = [sys.executable, "-m", "rewardkit.cli.main", "serve", str(config), "--port", "0"]
+    done = subprocess.run(
+        [
+            *serve,
+            "--insecure-no-auth",
+            "--state",
+            str(tmp_path / "s.db"),
+            "--monitor",
+            str(section),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    assert done.returncode == 2
+    assert "monitor.on_alert" in done.stderr and "'warn' or 'stop'" in done.stderr
