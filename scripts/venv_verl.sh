@@ -42,8 +42,12 @@ pip_install "torch==2.13.0" "numpy>=2" hydra-core dill pylatexenc pandas "pyarro
 pip_install --no-deps -e "$root"
 pip_install "torch==2.13.0" "numpy>=2" scipy "pydantic>=2.5" pyyaml typer rich sacrebleu \
   "jsonschema>=4.18" httpx
+# verifiers 0.4 (tests/integrations/test_verl_verifiers.py), held to what is installed so that it
+# never moves verl's pins (unconstrained, it brings a transformers newer than verl allows)
+"$venv/bin/pip" freeze --exclude-editable | grep -v " @ " > "$venv/constraints.txt"
+pip_install -c "$venv/constraints.txt" "verifiers==0.4.0"
 "$venv/bin/python" -c "import verl.trainer.ppo.core_algos" >&2
-"$venv/bin/python" -c "import verl.trainer.ppo.ray_trainer, verl.experimental.reward_loop" >&2
-"$venv/bin/python" -c "import rewardkit.integrations.verl" >&2
+"$venv/bin/python" -W ignore -c "import verl.trainer.ppo.ray_trainer, verl.experimental.reward_loop" >&2
+"$venv/bin/python" -c "import rewardkit.integrations.verl, verifiers.v1" >&2
 echo "$want" > "$stamp"
 echo "[rewardkit] $venv ready in $((SECONDS - start)) s" >&2

@@ -24,3 +24,14 @@ def lines(sample: Sample, p: Params) -> Score:
         for k, (a, b) in enumerate(spans)
     )
     return Score(sum(steps) / len(steps), steps=steps, info={"spans": spans})
+
+
+def judged(sample: Sample, p: Params) -> float | None:
+    """1.0 when the completion is the reference, 0.0 when not, None without a reference.
+
+    >>> judged(Sample(id="a", group="g", prompt="", completion="4"), {}) is None
+    True
+    """
+    if sample.reference is None:
+        return None
+    return float(sample.completion.strip() == str(sample.reference))
