@@ -197,6 +197,8 @@ def test_reward_manager_writes_dense_group_rewards(verl_run: dict[str, Any]) -> 
         want[n - 1] = scored.rewards[i]
         want[n:] = 0.0
         np.testing.assert_allclose(rm[i], want, atol=1e-6)
+    # dense_batch_rewards (a trainer hook, no workers) gives exactly the manager's rm_scores
+    assert verl_run["rewardkit"]["hook_rm_scores"] == verl_run["rewardkit"]["rm_scores"]
 
 
 def test_registered_estimator_equals_program_advantages(verl_run: dict[str, Any]) -> None:

@@ -135,10 +135,19 @@ def run_rewardkit(work: Path) -> dict[str, Any]:
     data = _batch(work)
     out = manager.compute_rm_score(data)
     rm = out.batch["rm_scores"]
+    # the same batch scored in this process, as a trainer hook would (no reward workers)
+    from rewardkit.integrations.verl import SharedState
+    from rewardkit.integrations.verl_manager import dense_batch_rewards
+    from rewardkit.program import RewardProgram
+
+    config = json.loads((work / "config.json").read_text())
+    state = SharedState(RewardProgram.from_dict(config), server=os.environ["RK_SERVER"])
+    hook = dense_batch_rewards(state, data, _tokenizer(work))
     data.batch["token_level_rewards"] = rm.clone()
     adv = compute_advantage(data, adv_estimator="rewardkit_dual", config={})
     return {
         "rm_scores": rm.tolist(),
+        "hook_rm_scores": hook.tolist(),
         "extra": _extra(out),
         "advantages": adv.batch["advantages"].to(torch.float64).tolist(),
     }

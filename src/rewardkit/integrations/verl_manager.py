@@ -91,6 +91,42 @@ def group_scores(
     return out
 
 
+def batch_records(data: Any, tokenizer: Any) -> list[dict[str, Any]]:
+    """The records ``group_scores`` reads, from a whole verl batch (``DataProto`` with
+    ``responses``, ``attention_mask``, ``uid``, ``reward_model``), decoded with ``tokenizer``."""
+    width = data.batch["responses"].shape[-1]
+    lengths = data.batch["attention_mask"][:, -width:].sum(dim=1).tolist()
+    nt = data.non_tensor_batch
+    records = []
+    for i, n in enumerate(lengths):
+        ids = [int(t) for t in data.batch["responses"][i, : int(n)].tolist()]
+        text, offsets = _decode(tokenizer, ids)
+        source = str(nt["data_source"][i]) if "data_source" in nt else ""
+        records.append(
+            {
+                "uid": str(nt["uid"][i]),
+                "text": text,
+                "ids": ids,
+                "offsets": offsets,
+                "ground_truth": nt["reward_model"][i]["ground_truth"],
+                "meta": {"data_source": source},
+            }
+        )
+    return records
+
+
+def dense_batch_rewards(state: SharedState, data: Any, tokenizer: Any) -> Any:
+    """Dense token rewards (float32 tensor, like ``rm_scores``) for a whole verl batch, scored in
+    this process by groups with the shared state's variables: for a trainer hook where verl's own
+    trainer never hands the reward manager a whole batch (docs/verl.md)."""
+    import torch
+
+    state.sync()
+    width = data.batch["responses"].shape[-1]
+    dense = group_scores(state.program, batch_records(data, tokenizer), width)
+    return torch.as_tensor(dense, dtype=torch.float32)
+
+
 def build_manager(
     config: RewardProgram | Mapping[str, Any] | str | Path,
     server: str | None = None,
