@@ -253,17 +253,26 @@ def _runs(row: np.ndarray) -> list[tuple[float, int, int]]:
     return out
 
 
-_PROGRAMS: dict[str, RewardProgram] = {}
+_ESTIMATOR_STATE: dict[str, SharedState] = {}
 
 
-def register_estimators(config: RewardProgram | Mapping[str, Any] | str | Path) -> list[str]:
-    """Register ``rewardkit_dual`` with verl's ``register_adv_est`` in this process (verl's
-    trainer runs in the TaskRunner actor: call this there, e.g. from the module that verl's config
-    loads). Returns the registered names. Needs verl and torch."""
+def register_estimators(
+    config: SharedState | RewardProgram | Mapping[str, Any] | str | Path,
+    server: str | None = None,
+    token: str | None = None,
+    actor: bool | str = False,
+) -> list[str]:
+    """Register ``rewardkit_dual`` with verl's ``register_adv_est`` in this process. verl's
+    trainer runs in the TaskRunner actor: call this there (loading rewardkit's reward manager does).
+    The estimator syncs the shared state before each batch (a scheduled ``step_weight``). Returns
+    the registered names. Needs verl and torch."""
     import torch
     from verl.trainer.ppo.core_algos import ADV_ESTIMATOR_REGISTRY, register_adv_est
 
-    _PROGRAMS["rewardkit_dual"] = _program(config)
+    state = config if isinstance(config, SharedState) else None
+    if state is None:
+        state = SharedState(_program(config), server, token, actor)  # type: ignore[arg-type]
+    _ESTIMATOR_STATE["rewardkit_dual"] = state
     if "rewardkit_dual" not in ADV_ESTIMATOR_REGISTRY:
 
         @register_adv_est("rewardkit_dual")
@@ -274,10 +283,11 @@ def register_estimators(config: RewardProgram | Mapping[str, Any] | str | Path) 
             index: Any = None,
             **kwargs: Any,
         ) -> tuple[Any, Any]:
-            program = _PROGRAMS["rewardkit_dual"]
+            shared = _ESTIMATOR_STATE["rewardkit_dual"]
+            shared.sync()
             rewards = token_level_rewards.detach().cpu().double().numpy()
             mask = response_mask.detach().cpu().numpy()
-            adv = dual_advantages(program, rewards, mask, list(index))
+            adv = dual_advantages(shared.program, rewards, mask, list(index))
             out = torch.as_tensor(adv, dtype=token_level_rewards.dtype)
             return out, out.clone()
 

@@ -140,7 +140,7 @@ def build_manager(
     driver = SharedState(_program(config), server, token, actor)
     # verl resolves this class in its trainer process (the TaskRunner actor), where the estimator
     # must be registered too: loading the manager registers it
-    register_estimators(driver.program)
+    register_estimators(driver)
 
     class RewardkitManager(RewardManagerBase):
         """Scores each sample in verl's workers; whole groups, densely, in ``assemble_rm_scores``."""
