@@ -35,3 +35,18 @@ def judged(sample: Sample, p: Params) -> float | None:
     if sample.reference is None:
         return None
     return float(sample.completion.strip() == str(sample.reference))
+
+
+def flat(sample: Sample, p: Params) -> Score:
+    """One step per line, every step worth the number of lines (adjacent steps are equal).
+
+    >>> flat(Sample(id="a", group="g", prompt="", completion="a\\nb"), {}).steps
+    (2.0, 2.0)
+    """
+    spans, at = [], 0
+    for line in sample.completion.split("\n"):
+        spans.append((at, at + len(line) + 1))
+        at += len(line) + 1
+    spans[-1] = (spans[-1][0], len(sample.completion))
+    steps = tuple(float(len(spans)) for _ in spans)
+    return Score(steps[0], steps=steps, info={"spans": spans})

@@ -240,3 +240,73 @@ def test_step_metrics_from_verls_extra_info_raise_the_ladder(verl_run: dict[str,
         observe_step(1, good, server=server.url, token=server.headers["Authorization"][7:])
         assert server.service.authority.snapshot()[2]["w"] == 1.0
     assert sent["rewardkit/reward/exact/mean"] == 1.0
+
+
+def _layout(program: RewardProgram, batch: list[tuple[str, str, str]]) -> tuple[Any, Any, Any]:
+    from rewardkit.integrations.verl_manager import group_scores
+
+    records = [
+        {
+            "uid": u,
+            "text": t,
+            "ids": list(range(len(t))),
+            "offsets": [(i, i + 1) for i in range(len(t))],
+            "ground_truth": g,
+            "meta": {},
+        }
+        for u, t, g in batch
+    ]
+    width = max(len(t) for _, t, _ in batch)
+    dense = group_scores(program, records, width)
+    mask = np.array([[1.0] * len(t) + [0.0] * (width - len(t)) for _, t, _ in batch])
+    return dense, mask, [u for u, _, _ in batch]
+
+
+def test_dense_layout_round_trips_to_program_advantages_without_verl() -> None:
+    from rewardkit.integrations.verl import dual_advantages
+
+    program = RewardProgram.from_dict(CONFIG)
+    dense, mask, uids = _layout(program, BATCH)
+    ours = program.advantages(program.score(_samples())).per_token
+    theirs = dual_advantages(program, dense, mask, uids)
+    for i, row in enumerate(ours):
+        assert row is not None
+        np.testing.assert_allclose(theirs[i, : len(row)], row, atol=1e-12)
+
+
+def test_dense_layout_merges_adjacent_equal_steps_as_documented() -> None:
+    from rewardkit.integrations.verl import dual_advantages
+
+    # every step of a response worth its number of lines: adjacent steps are equal, so the layout
+    # reads one step where the program has two or three (docs/verl.md lists this condition)
+    program = RewardProgram.from_dict(
+        {
+            "reward": {"weighted": [{"name": "steps", "fn": "rk_verl_components:flat"}]},
+            "advantage": {"estimator": "grpo", "steps_from": "reward/steps"},
+        }
+    )
+    batch = [("g", "ab\ncd", "x"), ("g", "abc\nd\nef", "x")]
+    dense, mask, uids = _layout(program, batch)
+    samples = [
+        Sample(
+            id=str(i),
+            group=u,
+            prompt="",
+            completion=t,
+            reference=g,
+            token_ids=tuple(range(len(t))),
+            token_offsets=tuple((k, k + 1) for k in range(len(t))),
+        )
+        for i, (u, t, g) in enumerate(batch)
+    ]
+    ours = program.advantages(program.score(samples)).per_token
+    theirs = dual_advantages(program, dense, mask, uids)
+    assert not all(np.allclose(theirs[i, : len(r)], r) for i, r in enumerate(ours) if r is not None)
+
+
+def test_unreachable_server_raises_without_verl() -> None:
+    from rewardkit.integrations.verl import StateUnreachable
+
+    score = make_compute_score(CONFIG, server="http://127.0.0.1:9", token="x")
+    with pytest.raises(StateUnreachable, match="could not read the shared schedule state"):
+        score("d", "42", "42")
