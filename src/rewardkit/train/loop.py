@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from rewardkit.diagnostics import training_step_stats
 from rewardkit.errors import ConfigError, require
 from rewardkit.monitor.trainer import should_stop, start_monitor, watch_step
 from rewardkit.schedule.watch import unreported
@@ -30,7 +29,6 @@ from rewardkit.train.checkpoint import TrainerState, latest_checkpoint, read_sta
 from rewardkit.train.config import TrainConfig, load_train_config
 from rewardkit.train.evaluate import run_eval, shown_answers
 from rewardkit.train.setup import Session, Status, build_session, run_folder_path, saved_config
-from rewardkit.train.stepstats import batch_step_stats
 from rewardkit.train.update import update_policy
 
 StepHook = Callable[[int, dict[str, float]], None]
@@ -83,8 +81,7 @@ def train(
         metrics.update(b.adv.metrics)
         metrics.update({f"train/{k}": v for k, v in loss_stats.items()})
         metrics.update(b.judged)
-        metrics.update(_rollout_metrics(b))
-        metrics.update(batch_step_stats(b.scored, b.adv, s.program.config.advantage.steps_from))
+        metrics.update(_step_stats(s, b))
         metrics.update(b.data)
         metrics["data/position"] = float(s.source.position)
         metrics.update(
@@ -121,15 +118,13 @@ def train(
     return RunResult(run_dir=run_dir, summary=summary)
 
 
-def _rollout_metrics(b: StepBatch) -> dict[str, float]:
-    """Completion lengths and truncation over every rollout of the step."""
+def _step_stats(s: Session, b: StepBatch) -> dict[str, float]:
+    """Completion lengths, truncation and process-reward steps over every rollout of the step."""
     torch = require("torch", "train")
-    lengths = torch.cat([r.rollouts.completion_mask.sum(1).float() for r in b.rounds])
+    lengths = torch.cat([r.rollouts.completion_mask.sum(1) for r in b.rounds]).cpu().numpy()
     truncated = [t for r in b.rounds for t in r.rollouts.truncated]
-    return {
-        "train/completion_tokens": float(lengths.mean()),
-        "train/truncated_frac": float(np.mean(truncated)),
-    }
+    steps_from = s.program.config.advantage.steps_from
+    return training_step_stats(b.scored, b.adv, steps_from, lengths, truncated)
 
 
 def _evaluate(s: Session, step: int) -> dict[str, float]:

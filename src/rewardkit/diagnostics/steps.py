@@ -1,8 +1,14 @@
-"""Per-step statistics of process rewards: how many steps, how many judged, what they earned.
+"""Per training step statistics beyond the reward tree's: completions and process-reward steps.
+
+``training_step_stats`` is what the trainer logs for a step, in one call (over every rollout of
+the step, refill rounds and dropped groups included):
+
+- ``train/completion_tokens``: mean completion length in tokens (eos included);
+- ``train/truncated_frac``: fraction of completions that hit ``max_new_tokens`` without eos;
+- the ``steps/*`` metrics of ``batch_step_stats`` (none without process rewards).
 
 A scored batch carries step values per sample (``ScoredBatch.steps[path]``: a tuple per sample, NaN
-where a step was not judged, None where the node gave no steps). The trainer logs, per training
-step:
+where a step was not judged, None where the node gave no steps). ``step_stats`` gives:
 
 - ``steps/mean_reward``: mean of the judged step values;
 - ``steps/per_completion``: mean number of steps per completion (None counts as 0 steps);
@@ -21,11 +27,50 @@ step:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rewardkit.program import Advantages
-from rewardkit.types import ScoredBatch
+if TYPE_CHECKING:  # rewardkit.program imports this package
+    from rewardkit.program import Advantages
+    from rewardkit.types import ScoredBatch
+
+
+def training_step_stats(
+    scored: ScoredBatch,
+    adv: Advantages,
+    steps_from: str | None,
+    lengths: np.ndarray,
+    truncated: Sequence[bool],
+) -> dict[str, float]:
+    """Everything the trainer logs about a step's rollouts beyond the tree (module doc).
+
+    ``lengths``: completion tokens of every rollout; ``truncated``: whether each ran out of tokens.
+
+    >>> from rewardkit.program import Advantages
+    >>> from rewardkit.types import Sample, ScoredBatch
+    >>> s = [Sample("0", "g", "", ""), Sample("1", "g", "", "")]
+    >>> scored = ScoredBatch(s, {"reward": np.ones(2)}, {"reward": [(1.0,), None]}, {}, [])
+    >>> m = training_step_stats(scored, Advantages(np.zeros(2)), None, np.array([3, 4]), [0, 1])
+    >>> m["train/completion_tokens"], m["train/truncated_frac"], m["steps/per_completion"]
+    (3.5, 0.5, 0.5)
+    """
+    return {**rollout_stats(lengths, truncated), **batch_step_stats(scored, adv, steps_from)}
+
+
+def rollout_stats(lengths: np.ndarray, truncated: Sequence[bool]) -> dict[str, float]:
+    """Mean completion length and truncated fraction.
+
+    The mean is taken in float32, as the trainer has always logged it (the lengths are token
+    counts, so the float32 sum is exact and only the division rounds).
+
+    >>> rollout_stats(np.array([11, 11, 12, 11, 11]), [True, False, True, False, False])
+    {'train/completion_tokens': 11.199999809265137, 'train/truncated_frac': 0.4}
+    """
+    return {
+        "train/completion_tokens": float(np.asarray(lengths, dtype=np.float32).mean()),
+        "train/truncated_frac": float(np.mean(truncated)),
+    }
 
 
 def step_stats(
@@ -65,7 +110,8 @@ def batch_step_stats(
 ) -> dict[str, float]:
     """``step_stats`` of a scored batch's step path (none: no metrics, as without process rewards).
 
-    >>> from rewardkit.types import Sample
+    >>> from rewardkit.program import Advantages
+    >>> from rewardkit.types import Sample, ScoredBatch
     >>> s = [Sample("0", "g", "", "")]
     >>> scored = ScoredBatch(s, {"reward": np.ones(1)}, {"reward": [(1.0, 0.0)]}, {}, [])
     >>> batch_step_stats(scored, Advantages(np.zeros(1)), None)["steps/mean_reward"]

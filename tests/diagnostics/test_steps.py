@@ -1,12 +1,17 @@
-"""Per-step statistics of process rewards, checked by hand."""
+"""Per training step statistics (completions, process-reward steps), checked by hand."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from rewardkit.diagnostics.steps import (
+    batch_step_stats,
+    rollout_stats,
+    step_stats,
+    training_step_stats,
+)
 from rewardkit.program import RewardProgram
 from rewardkit.tasks import make_task, problem
-from rewardkit.train.stepstats import batch_step_stats, step_stats
 from rewardkit.types import Sample
 
 NAN = float("nan")
@@ -43,3 +48,26 @@ def test_stats_of_a_scored_chain_batch() -> None:
     assert m["steps/mean_reward"] == 0.8
     assert m["steps/per_completion"] == 3.0  # 5 steps and 1
     assert m["steps/scored_frac"] == 5 / 6  # the final "=20" line is not judged
+
+
+def test_rollout_stats_take_the_float32_mean_of_lengths() -> None:
+    m = rollout_stats(np.array([11, 11, 12, 11, 11]), [True, False, True, False, False])
+    assert m["train/completion_tokens"] == float(np.float32(56) / np.float32(5))
+    assert m["train/completion_tokens"] != 56 / 5  # float32, as logged before the move
+    assert m["train/truncated_frac"] == 0.4
+
+
+def test_training_step_stats_are_rollout_then_step_stats() -> None:
+    task = make_task("chain")
+    p = problem(task, 0, "train", 0)
+    program = RewardProgram.from_dict(task.reward_config())
+    samples = [Sample(str(i), "g", p.prompt, t, reference=p.reference) for i, t in enumerate("ab")]
+    scored = program.score(samples)
+    adv = program.advantages(scored)
+    m = training_step_stats(scored, adv, "reward/process", np.array([2, 3]), [False, True])
+    expected = {
+        **rollout_stats(np.array([2, 3]), [False, True]),
+        **batch_step_stats(scored, adv, "reward/process"),
+    }
+    assert list(m) == list(expected) and m == expected
+    assert "steps/mean_reward" in m and m["train/completion_tokens"] == 2.5
