@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
 from rewardkit.program import RewardProgram  # noqa: E402
-from rewardkit.train.batch import merge_advantages, merge_scored  # noqa: E402
+from rewardkit.train.batch import (  # noqa: E402
+    MAX_REFILL_ROUNDS,
+    merge_advantages,
+    merge_scored,
+    missing_groups,
+)
 from rewardkit.train.rollout import Rollouts, merge_rollouts  # noqa: E402
 from rewardkit.types import Sample  # noqa: E402
 
@@ -52,3 +60,15 @@ def test_merged_scores_and_advantages_match_one_batch() -> None:
     expected = program.advantages(whole)
     assert np.allclose(adv.per_sample, expected.per_sample)
     assert adv.metrics == pytest.approx(expected.metrics, nan_ok=True)
+
+
+def test_missing_groups_counts_kept_groups_until_the_refills_run_out() -> None:
+    def rounds(*keeps: list[bool]) -> list[Any]:
+        return [SimpleNamespace(keep=np.array(k)) for k in keeps]
+
+    # group_size 2: round 0 kept 1 group of 2, round 1 kept none.
+    assert missing_groups(rounds([True, True, False, False]), 3, 2) == 2
+    assert missing_groups(rounds([True, True, True, True]), 2, 2) == 0
+    assert missing_groups(rounds([True, True], [False, False]), 2, 2) == 1
+    spent = rounds(*[[False, False]] * (MAX_REFILL_ROUNDS + 1))
+    assert missing_groups(spent, 2, 2) == 0  # the extra rounds are spent

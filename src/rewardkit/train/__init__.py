@@ -3,6 +3,7 @@
 - ``config``: ``TrainConfig``, every option with its default;
 - ``loop``: ``train()``, the algorithm top to bottom;
 - ``rollout`` (KV-cached sampling), ``loss`` (clipped surrogate, KL, aggregation), ``update``;
+- ``samples`` (rollouts as Samples, scored and judged), ``batch`` (a step's refill rounds, merged);
 - ``data`` (prompts and curricula), ``evaluate`` (held-out), ``checkpoint``, ``runlog``;
 - ``summary``, ``report`` (plots, report.html), ``compare``.
 

@@ -1,14 +1,22 @@
-"""One step's batch: roll out, score and judge prompts; with a ``balanced_filter``, refill.
+"""A step's rounds, and the batch they make: what the update trains on and what the step logs.
 
-Without a ``balanced_filter`` a step is one round: ``prompts_per_step`` prompts, G completions
-each, every group trained on. With one, groups outside its band are dropped and the batch is
-refilled: as many new prompts as groups are still missing are drawn from the same stream, rolled
-out, scored with the same program and filtered, for at most ``MAX_REFILL_ROUNDS`` extra rounds.
-The update then sees the kept groups only, grouped by prompt (fewer than ``prompts_per_step``
-when the rounds run out; if none is kept, the first round with zero advantages, so the step and
-its loss statistics still exist). Logged reward, advantage and judge statistics describe every
-rollout of the step, dropped groups included, as before refilling existed. Every draw is seeded
-(data position, torch generator), so a resumed run refills exactly as the uninterrupted one.
+The loop (``loop.py``) runs the stages of a round itself: roll out, score, advantages, the judge
+and the filter's verdict; the result is a ``Round``. Without a ``balanced_filter`` a step is one
+round: ``prompts_per_step`` prompts, G completions each, every group trained on. With one, groups
+outside its band are dropped and the loop refills: as many new prompts as ``missing_groups``
+says are drawn from the same stream and go through the same stages, for at most
+``MAX_REFILL_ROUNDS`` extra rounds. ``merge_rounds`` then makes the step's ``StepBatch``:
+
+- ``train``, ``matrix``: the kept groups only, grouped by prompt, and their advantages (fewer
+  than ``prompts_per_step`` groups when the rounds run out; if none is kept, the first round with
+  zero advantages, so the step and its loss statistics still exist);
+- ``scored``, ``adv``, ``judged``, ``correct``, ``lengths``, ``truncated``: every rollout of the
+  step, dropped groups included, as before refilling existed (``merge_scored`` and
+  ``merge_advantages`` recompute the statistics over all rounds);
+- ``data``: ``data/refill_rounds`` and ``data/kept_groups`` (with a filter only).
+
+Every draw is seeded (data position, torch generator), so a resumed run refills exactly as the
+uninterrupted one.
 
 >>> MAX_REFILL_ROUNDS
 3
@@ -18,7 +26,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -26,9 +33,7 @@ from rewardkit.advantage import Groups
 from rewardkit.diagnostics import advantage_stats, batch_metrics
 from rewardkit.program import Advantages
 from rewardkit.tasks.base import Problem
-from rewardkit.train.rollout import Rollouts, merge_rollouts, sample_completions
-from rewardkit.train.samples import judge_rollouts, logprob_meta, to_samples
-from rewardkit.train.setup import Session
+from rewardkit.train.rollout import Rollouts, merge_rollouts
 from rewardkit.train.update import advantage_matrix
 from rewardkit.types import ScoredBatch
 
@@ -57,68 +62,43 @@ class StepBatch:
     adv: Advantages
     judged: dict[str, float]
     correct: list[bool]
-    rounds: list[Round]
+    lengths: np.ndarray
+    truncated: list[bool]
     train: Rollouts
     matrix: np.ndarray
     data: dict[str, float]
-    time_rollout: float = 0.0
-    time_score: float = 0.0
 
 
-def collect_step(s: Session, step: int, clock: Any) -> StepBatch:
-    """Draw, roll out and score this step's prompts, refilling filtered groups (module doc)."""
-    cfg = s.cfg
-    times = [0.0, 0.0]
-    rounds = [_round(s, step, cfg.prompts_per_step, 0, clock, times)]
-    filtered = bool(s.source.filters)
-    while filtered and len(rounds) <= MAX_REFILL_ROUNDS:
-        need = cfg.prompts_per_step - _kept_groups(rounds, cfg.group_size)
-        if need <= 0:
-            break
-        first = sum(len(r.problems) for r in rounds)
-        rounds.append(_round(s, step, need, first, clock, times))
-    train, matrix = _training_rows(rounds, s.tokenizer.pad_token_id, filtered)
+def missing_groups(rounds: Sequence[Round], prompts_per_step: int, group_size: int) -> int:
+    """Prompts to draw in the next refill round: groups still missing from ``prompts_per_step``.
+
+    0 once ``MAX_REFILL_ROUNDS`` extra rounds are spent (or when enough groups were kept).
+    """
+    if len(rounds) > MAX_REFILL_ROUNDS:
+        return 0
+    return max(0, prompts_per_step - _kept_groups(rounds, group_size))
+
+
+def merge_rounds(
+    rounds: Sequence[Round], pad_id: int, filtered: bool, group_size: int
+) -> StepBatch:
+    """The step's batch from its rounds (module doc); ``filtered``: a balanced_filter is on."""
+    train, matrix = _training_rows(rounds, pad_id, filtered)
     data: dict[str, float] = {}
     if filtered:
         data["data/refill_rounds"] = float(len(rounds) - 1)
-        data["data/kept_groups"] = float(_kept_groups(rounds, cfg.group_size))
-    first_round = rounds[0]
+        data["data/kept_groups"] = float(_kept_groups(rounds, group_size))
+    first = rounds[0]
     if len(rounds) == 1:
-        scored, adv, judged = first_round.scored, first_round.adv, first_round.judged
+        scored, adv, judged = first.scored, first.adv, first.judged
     else:
         scored = merge_scored([r.scored for r in rounds])
         adv = merge_advantages([r.adv for r in rounds], scored.rewards)
         judged = _weighted_means([r.judged for r in rounds], [len(r.correct) for r in rounds])
     correct = [ok for r in rounds for ok in r.correct]
-    return StepBatch(scored, adv, judged, correct, rounds, train, matrix, data, *times)
-
-
-def _round(s: Session, step: int, n: int, first: int, clock: Any, times: list[float]) -> Round:
-    cfg = s.cfg
-    t0 = clock()
-    problems = s.source.next_problems(n)
-    rollouts = sample_completions(
-        s.model,
-        s.tokenizer,
-        [p.prompt for p in problems],
-        cfg.group_size,
-        cfg.max_new_tokens,
-        cfg.temperature,
-        s.generator,
-    )
-    t1 = clock()
-    extra = None
-    if s.program.needs:  # e.g. implicit_prm: the live policy's and the reference's log-probs
-        shared = cfg.group_size if cfg.share_prompt else 1
-        extra = logprob_meta(s.model, s.ref_model, rollouts, shared, s.program.needs)
-    samples = to_samples(problems, rollouts, cfg.group_size, step, s.task.name, first, extra)
-    scored = s.program.score(samples)
-    adv = s.program.advantages(scored)
-    judged, correct = judge_rollouts(s.task, problems, rollouts.texts, cfg.group_size)
-    keep = s.source.kept(s.program.outcomes(scored, adv, correct))
-    times[0] += t1 - t0
-    times[1] += clock() - t1
-    return Round(problems, rollouts, scored, adv, judged, correct, keep)
+    lengths = np.concatenate([r.rollouts.completion_mask.sum(1).cpu().numpy() for r in rounds])
+    truncated = [t for r in rounds for t in r.rollouts.truncated]
+    return StepBatch(scored, adv, judged, correct, lengths, truncated, train, matrix, data)
 
 
 def _kept_groups(rounds: Sequence[Round], group_size: int) -> int:

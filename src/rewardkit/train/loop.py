@@ -1,8 +1,21 @@
 """The GRPO training loop, top to bottom: rollout -> score -> advantages -> update -> observe.
 
-Rollout, loss, evaluation, checkpoints and logs live in sibling modules; this file is the
-algorithm. ``train(config)`` runs a fresh run; ``train(resume=run_dir)`` continues one from its
-newest checkpoint and produces the same metrics and events as a run that never stopped.
+``train()`` runs each step as these stages, in this order, each a call in the loop:
+
+1. rollout: draw prompts from the data source, sample G completions of each (``_rollout``);
+2. score: the reward program's scores of the completions (``samples.score_rollouts``);
+3. advantages (per sample, or per token), then the task's judge (``samples.judge_rollouts``)
+   and the curricula's verdict on each group (``PromptSource.kept``). With a ``balanced_filter``
+   the refill branch sends the prompts for the dropped groups through 1-3 again, for at most
+   ``batch.MAX_REFILL_ROUNDS`` extra rounds; ``batch.merge_rounds`` joins the rounds;
+4. update: the clipped surrogate over the kept groups (``update.update_policy``);
+5. observe: the step's metrics (the reward tree's, the loss's, the judge's, and
+   ``diagnostics.training_step_stats``), then schedules, curricula and the monitor see the step
+   (``_observe``). Then a checkpoint, every ``checkpoint_every`` steps and after the last.
+
+The stage timings (``time/*``) are measured here. Evaluation, checkpoints and logs live in
+sibling modules. ``train(config)`` runs a fresh run; ``train(resume=run_dir)`` continues one from
+its newest checkpoint and produces the same metrics and events as a run that never stopped.
 
 Example (a 2-step run of the embedded default, a few seconds once the warm start is cached)::
 
@@ -21,13 +34,17 @@ from pathlib import Path
 from typing import Any
 
 from rewardkit.diagnostics import training_step_stats
-from rewardkit.errors import ConfigError, require
+from rewardkit.errors import ConfigError
+from rewardkit.monitor.monitor import Monitor
 from rewardkit.monitor.trainer import should_stop, start_monitor, watch_step
 from rewardkit.schedule.watch import unreported
-from rewardkit.train.batch import StepBatch, collect_step
+from rewardkit.tasks.base import Problem
+from rewardkit.train.batch import Round, StepBatch, merge_rounds, missing_groups
 from rewardkit.train.checkpoint import TrainerState, latest_checkpoint, read_state, save_checkpoint
 from rewardkit.train.config import TrainConfig, load_train_config
 from rewardkit.train.evaluate import run_eval, shown_answers
+from rewardkit.train.rollout import Rollouts, sample_completions
+from rewardkit.train.samples import judge_rollouts, score_rollouts
 from rewardkit.train.setup import Session, Status, build_session, run_folder_path, saved_config
 from rewardkit.train.update import update_policy
 
@@ -63,49 +80,53 @@ def train(
     started = time.perf_counter() - s.elapsed_before
     saved = read_state(latest_checkpoint(run_dir)).extra.get("monitor") if resume else None
     monitor = start_monitor(cfg.monitor, saved)
+    filtered = bool(s.source.filters)
     for step in range(s.start_step, cfg.steps):
         metrics: dict[str, float] = {}
         t0 = time.perf_counter()
         if cfg.eval_every and step % cfg.eval_every == 0:
             metrics.update(_evaluate(s, step))
         t1 = time.perf_counter()
-        # 1-2. rollout G completions of each prompt, score them with the reward program, then
-        # advantages (per sample, or per token); a balanced_filter's dropped groups are refilled.
-        b = collect_step(s, step, time.perf_counter)
+        # Stages 1-3 run for prompts_per_step prompts, then again for each refill round.
+        rounds: list[Round] = []
+        time_rollout = time_score = 0.0
+        need = cfg.prompts_per_step
+        while need > 0:
+            t_round = time.perf_counter()
+            # 1. rollout: `need` new prompts, G completions of each.
+            problems, rollouts = _rollout(s, need)
+            t_rolled = time.perf_counter()
+            # 2. score them with the reward program (group numbers continue over the rounds).
+            first_group = sum(len(r.problems) for r in rounds)
+            scored = score_rollouts(s, step, problems, rollouts, first_group)
+            # 3. advantages; the task's judge measures the completions; the curricula keep groups.
+            adv = s.program.advantages(scored)
+            judged, correct = judge_rollouts(s.task, problems, rollouts.texts, cfg.group_size)
+            keep = s.source.kept(s.program.outcomes(scored, adv, correct))
+            rounds.append(Round(problems, rollouts, scored, adv, judged, correct, keep))
+            time_rollout += t_rolled - t_round
+            time_score += time.perf_counter() - t_rolled
+            need = 0
+            if filtered:  # refill: new prompts for the groups the balanced_filter dropped
+                need = missing_groups(rounds, cfg.prompts_per_step, cfg.group_size)
+        # The kept groups to train on, and every rollout of the step to log.
+        b = merge_rounds(rounds, s.tokenizer.pad_token_id, filtered, cfg.group_size)
         t3 = time.perf_counter()
-        # 3. policy update on the clipped surrogate, over the kept groups.
+        # 4. update the policy on the clipped surrogate, over the kept groups.
         loss_stats = update_policy(s.model, s.optimizer, b.train, b.matrix, cfg, s.ref_model, step)
         t4 = time.perf_counter()
-        # 4. log, then let schedules and curricula see this finished step.
-        metrics.update(b.scored.metrics)
-        metrics.update(b.adv.metrics)
-        metrics.update({f"train/{k}": v for k, v in loss_stats.items()})
-        metrics.update(b.judged)
-        metrics.update(_step_stats(s, b))
-        metrics.update(b.data)
-        metrics["data/position"] = float(s.source.position)
+        # 5. observe: log the step, then schedules, curricula and the monitor see it.
+        metrics.update(_step_metrics(s, b, loss_stats))
         metrics.update(
             {
                 "time/eval": t1 - t0,
-                "time/rollout": b.time_rollout,
-                "time/score": b.time_score,
+                "time/rollout": time_rollout,
+                "time/score": time_score,
                 "time/update": t4 - t3,
                 "time/step": t4 - t1,
             }
         )
-        # A watched metric this step lacks would leave its schedule stuck: stop once it is logged.
-        # eval/ metrics come every eval_every steps (never with 0, and then a watch is an error).
-        between_evals = bool(cfg.eval_every) and step % cfg.eval_every != 0
-        silent = unreported(s.program.schedules, metrics, step, ("eval/",) if between_evals else ())
-        events = s.program.observe(step, metrics, s.program.outcomes(b.scored, b.adv, b.correct))
-        metrics.update(s.program.curriculum_metrics())
-        metrics.update({f"next/{k}": v for k, v in s.program.variables.items()})
-        events += [{"kind": "error", **f.as_dict()} for f in b.scored.failures]
-        events += watch_step(monitor, step, metrics, b.scored, b.correct)
-        s.run.log_step(step, metrics)
-        s.run.log_events(step, events)
-        if silent is not None:
-            raise silent
+        events = _observe(s, step, metrics, b, monitor)
         if on_step is not None:
             on_step(step, metrics)
         last = step + 1 == cfg.steps or should_stop(events)
@@ -118,13 +139,57 @@ def train(
     return RunResult(run_dir=run_dir, summary=summary)
 
 
-def _step_stats(s: Session, b: StepBatch) -> dict[str, float]:
-    """Completion lengths, truncation and process-reward steps over every rollout of the step."""
-    torch = require("torch", "train")
-    lengths = torch.cat([r.rollouts.completion_mask.sum(1) for r in b.rounds]).cpu().numpy()
-    truncated = [t for r in b.rounds for t in r.rollouts.truncated]
+def _rollout(s: Session, n: int) -> tuple[list[Problem], Rollouts]:
+    """The next ``n`` prompts of the data source, and G sampled completions of each."""
+    cfg = s.cfg
+    problems = s.source.next_problems(n)
+    prompts = [p.prompt for p in problems]
+    rollouts = sample_completions(
+        s.model,
+        s.tokenizer,
+        prompts,
+        cfg.group_size,
+        cfg.max_new_tokens,
+        cfg.temperature,
+        s.generator,
+    )
+    return problems, rollouts
+
+
+def _step_metrics(s: Session, b: StepBatch, loss_stats: dict[str, float]) -> dict[str, float]:
+    """What a step logs before it is observed: every rollout's statistics, the loss, the data."""
+    metrics = {**b.scored.metrics, **b.adv.metrics}
+    metrics.update({f"train/{k}": v for k, v in loss_stats.items()})
+    metrics.update(b.judged)
     steps_from = s.program.config.advantage.steps_from
-    return training_step_stats(b.scored, b.adv, steps_from, lengths, truncated)
+    metrics.update(training_step_stats(b.scored, b.adv, steps_from, b.lengths, b.truncated))
+    metrics.update(b.data)
+    metrics["data/position"] = float(s.source.position)
+    return metrics
+
+
+def _observe(
+    s: Session, step: int, metrics: dict[str, float], b: StepBatch, monitor: Monitor | None
+) -> list[Any]:
+    """Schedules, curricula and the monitor see the step; ``metrics`` gains theirs, then is logged.
+
+    Returns the step's events (logged too). A metric a schedule watches that the step lacks
+    raises once the step is logged: its schedule would otherwise be stuck.
+    """
+    cfg = s.cfg
+    # eval/ metrics come every eval_every steps (never with 0, and then a watch is an error).
+    between_evals = bool(cfg.eval_every) and step % cfg.eval_every != 0
+    silent = unreported(s.program.schedules, metrics, step, ("eval/",) if between_evals else ())
+    events = s.program.observe(step, metrics, s.program.outcomes(b.scored, b.adv, b.correct))
+    metrics.update(s.program.curriculum_metrics())
+    metrics.update({f"next/{k}": v for k, v in s.program.variables.items()})
+    events += [{"kind": "error", **f.as_dict()} for f in b.scored.failures]
+    events += watch_step(monitor, step, metrics, b.scored, b.correct)
+    s.run.log_step(step, metrics)
+    s.run.log_events(step, events)
+    if silent is not None:
+        raise silent
+    return events
 
 
 def _evaluate(s: Session, step: int) -> dict[str, float]:

@@ -1,4 +1,7 @@
-"""Rollouts as the reward program sees them: ``Sample`` records, and the task judge's measures.
+"""Rollouts as the reward program sees them: ``Sample`` records, their scores, the judge's measures.
+
+``score_rollouts`` is the trainer's score stage: the log-probs the program needs, ``to_samples``,
+then the program's scores. ``judge_rollouts`` gives the task's own measures of the same rollouts.
 
 >>> from rewardkit.tasks.boxes import Boxes
 >>> from rewardkit.tasks.base import problem
@@ -11,13 +14,33 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rewardkit.errors import require
 from rewardkit.tasks.base import Problem, Task
 from rewardkit.train.loss import token_logprobs
 from rewardkit.train.rollout import Rollouts
-from rewardkit.types import Sample
+from rewardkit.types import Sample, ScoredBatch
+
+if TYPE_CHECKING:
+    from rewardkit.train.setup import Session
+
+
+def score_rollouts(
+    s: Session, step: int, problems: Sequence[Problem], rollouts: Rollouts, first_group: int
+) -> ScoredBatch:
+    """The reward program's scores of one round of rollouts (groups numbered from ``first_group``).
+
+    A program that ``needs`` log-probs (e.g. implicit_prm) gets the live policy's and the
+    reference's in each sample's meta.
+    """
+    cfg = s.cfg
+    extra = None
+    if s.program.needs:
+        shared = cfg.group_size if cfg.share_prompt else 1
+        extra = logprob_meta(s.model, s.ref_model, rollouts, shared, s.program.needs)
+    samples = to_samples(problems, rollouts, cfg.group_size, step, s.task.name, first_group, extra)
+    return s.program.score(samples)
 
 
 def to_samples(
