@@ -182,6 +182,9 @@ class Failure:
         }
 
 
+_Records = dict[str, list[dict[str, str]]]
+
+
 @dataclass
 class ScoredBatch:
     """The result of scoring a list of samples with a reward tree.
@@ -213,3 +216,16 @@ class ScoredBatch:
 
     def group_ids(self) -> list[str]:
         return [s.group for s in self.samples]
+
+    def records_by_sample(self) -> tuple[_Records, _Records]:
+        """Per sample id: its error records and its unjudgeable-reference records, as written
+        into output rows (``score`` files, server answers)."""
+        errors: _Records = {}
+        for f in self.failures:
+            errors.setdefault(f.sample_id, []).append(
+                {"path": f.path, "type": f.error_type, "message": f.message}
+            )
+        unjudgeable: _Records = {}
+        for u in self.unjudgeable:
+            unjudgeable.setdefault(u.sample_id, []).append({"path": u.path, "message": u.message})
+        return errors, unjudgeable

@@ -31,14 +31,7 @@ def _num(x: float) -> float | None:
 
 def output_rows(scored: ScoredBatch, adv: Advantages) -> Iterator[dict[str, object]]:
     """One output record per sample."""
-    errors: dict[str, list[dict[str, str]]] = {}
-    for f in scored.failures:
-        errors.setdefault(f.sample_id, []).append(
-            {"path": f.path, "type": f.error_type, "message": f.message}
-        )
-    unjudgeable: dict[str, list[dict[str, str]]] = {}
-    for u in scored.unjudgeable:
-        unjudgeable.setdefault(u.sample_id, []).append({"path": u.path, "message": u.message})
+    errors, unjudgeable = scored.records_by_sample()
     for i, sample in enumerate(scored.samples):
         yield {
             "id": sample.id,

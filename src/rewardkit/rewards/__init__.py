@@ -21,6 +21,7 @@ from rewardkit.rewards import (  # noqa: F401  (imported to register)
     math,
     prm,
     process,
+    reasoning_gym,
     reward_model,
     structure,
     text,

@@ -32,14 +32,7 @@ def result_rows(scored: ScoredBatch, adv: Advantages | None = None) -> list[Row]
     ...                             reference="4")]))[0]["reward"]
     1.0
     """
-    errors: dict[str, list[dict[str, str]]] = {}
-    for f in scored.failures:
-        errors.setdefault(f.sample_id, []).append(
-            {"path": f.path, "type": f.error_type, "message": f.message}
-        )
-    unjudgeable: dict[str, list[dict[str, str]]] = {}
-    for u in scored.unjudgeable:
-        unjudgeable.setdefault(u.sample_id, []).append({"path": u.path, "message": u.message})
+    errors, unjudgeable = scored.records_by_sample()
     rows = []
     for i, sample in enumerate(scored.samples):
         row: Row = {

@@ -3,7 +3,9 @@
 - ``boxes``: the bounding box of a letter in a text grid (IoU; the MedLoc-R1 setting);
 - ``countdown``: reach a target with given numbers (hierarchical reward; ChipSeek-R1);
 - ``chain``: multi-step arithmetic with checkable steps (process + outcome rewards);
-- ``workflow``: a JSON node graph from a description (validity, integrity, graph F1; ComfyUI-R1).
+- ``workflow``: a JSON node graph from a description (validity, integrity, graph F1; ComfyUI-R1);
+- ``reasoning_gym:<dataset>``: any of reasoning-gym's procedural datasets, judged by its own
+  ``score_answer`` (``tasks/reasoning_gym.py``; needs the ``gym`` extra).
 
 The task reward components ``countdown``, ``workflow_integrity`` and ``chain_step`` are registered
 through the ``rewardkit.rewards`` entry point (``tasks.rewards``): every registry lookup finds them
@@ -24,6 +26,7 @@ from rewardkit.tasks.base import Problem, Task, problem
 from rewardkit.tasks.boxes import Boxes
 from rewardkit.tasks.chain import Chain
 from rewardkit.tasks.countdown import Countdown
+from rewardkit.tasks.reasoning_gym import PREFIX, ReasoningGymTask
 from rewardkit.tasks.workflow import Workflow
 
 TASKS: dict[str, type[Any]] = {
@@ -39,6 +42,7 @@ __all__ = [
     "Chain",
     "Countdown",
     "Problem",
+    "ReasoningGymTask",
     "Task",
     "Workflow",
     "make_task",
@@ -47,13 +51,15 @@ __all__ = [
 
 
 def make_task(name: str, options: Mapping[str, Any] | None = None) -> Task:
-    """The built-in task ``name`` with keyword ``options``.
+    """The built-in task ``name`` (or ``reasoning_gym:<dataset>``) with keyword ``options``.
 
     >>> make_task("countdown").name
     'countdown'
     """
+    if name.startswith(PREFIX):
+        return ReasoningGymTask(name[len(PREFIX) :], options)
     if name not in TASKS:
-        raise UnknownNameError("task", name, TASKS, "task")
+        raise UnknownNameError("task", name, [*TASKS, PREFIX + "<dataset>"], "task")
     try:
         task: Task = TASKS[name](**dict(options or {}))
     except TypeError as exc:

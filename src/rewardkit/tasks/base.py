@@ -15,6 +15,8 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from rewardkit.errors import ConfigError
+
 Split = Literal["train", "eval", "warm"]
 _SPLIT_STREAM = {"train": 0, "eval": 1, "warm": 2}
 
@@ -57,8 +59,17 @@ class Task(Protocol):
         """The difficulty buckets a data curriculum chooses between."""
         ...
 
-    def make(self, rng: np.random.Generator, category: str | None) -> Problem:
-        """One problem drawn from ``rng`` (``category`` None: drawn by the task's own mix)."""
+    def make(
+        self,
+        rng: np.random.Generator,
+        category: str | None,
+        levels: Mapping[str, Any] | None = None,
+    ) -> Problem:
+        """One problem drawn from ``rng`` (``category`` None: drawn by the task's own mix).
+
+        ``levels``: a ``difficulty_ladder``'s current attribute values other than ``category``;
+        a task without such knobs raises ``ConfigError`` for any (``no_levels``).
+        """
         ...
 
     def judge(self, reference: Any, completion: str) -> dict[str, float]:
@@ -79,16 +90,46 @@ def problem_rng(seed: int, split: Split, index: int) -> np.random.Generator:
     return np.random.default_rng([seed, _SPLIT_STREAM[split], index])
 
 
+def no_levels(task: str, levels: Mapping[str, Any] | None) -> None:
+    """The check of a task whose difficulty a curriculum steers by ``category`` only.
+
+    >>> no_levels("boxes", {"grid": 8})
+    Traceback (most recent call last):
+    ...
+    rewardkit.errors.ConfigError: invalid config:
+      curricula: task boxes takes no difficulty attribute 'grid'; a difficulty_ladder steers it \
+by 'category' only (its categories), or use the task option
+    """
+    if levels:
+        name = next(iter(levels))
+        raise ConfigError(
+            [
+                (
+                    "curricula",
+                    f"task {task} takes no difficulty attribute {name!r}; a difficulty_ladder "
+                    "steers it by 'category' only (its categories), or use the task option",
+                )
+            ]
+        )
+
+
 def problem(
-    task: Task, seed: int, split: Split, index: int, category: str | None = None
+    task: Task,
+    seed: int,
+    split: Split,
+    index: int,
+    category: str | None = None,
+    levels: Mapping[str, Any] | None = None,
 ) -> Problem:
-    """Problem ``index`` of ``split`` for ``seed`` (and ``category`` when a curriculum chose one).
+    """Problem ``index`` of ``split`` for ``seed`` (and ``category`` and ``levels`` when a
+    curriculum chose them).
 
     >>> from rewardkit.tasks.boxes import Boxes
     >>> problem(Boxes(), 0, "eval", 5).id
     'boxes/eval/0/5'
     """
-    made = task.make(problem_rng(seed, split, index), category)
+    rng = problem_rng(seed, split, index)
+    made = task.make(rng, category, levels) if levels else task.make(rng, category)
     return Problem(
         id=f"{task.name}/{split}/{seed}/{index}",
         prompt=made.prompt,

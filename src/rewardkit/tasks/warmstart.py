@@ -64,7 +64,7 @@ def warm_start_key(task: Task, model: TinyModelSpec, spec: WarmStartSpec) -> str
         "version": VERSION,
     }
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:10]
-    return f"{task.name}-{model.key()}-{digest}"
+    return f"{task.name.replace(':', '-')}-{model.key()}-{digest}"
 
 
 def warm_start(

@@ -15,11 +15,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticUndefined
 
 from rewardkit.config import load_yaml
-from rewardkit.errors import ConfigError, _model_in, config_error
+from rewardkit.errors import ConfigError, _model_in, config_error, did_you_mean
 from rewardkit.monitor.monitor import MonitorConfig
 
 Sink = Literal["tensorboard", "wandb", "mlflow"]
@@ -61,12 +68,17 @@ class WarmStartOptions(_Frozen):
     )
 
 
+BUILTIN_TASKS = ("boxes", "countdown", "chain", "workflow")
+
+
 class TrainConfig(_Frozen):
     """Every option of ``rewardkit train``; the defaults run the embedded ``boxes`` demo."""
 
     # -- what to train -----------------------------------------------------------------------
-    task: Literal["boxes", "countdown", "chain", "workflow"] = Field(
-        "boxes", description="built-in task that supplies prompts and references"
+    task: str = Field(
+        "boxes",
+        description="task that supplies prompts and references: boxes, countdown, chain, "
+        "workflow, or reasoning_gym:<dataset> (e.g. reasoning_gym:chain_sum)",
     )
     task_options: dict[str, Any] = Field(
         default_factory=dict, description="keyword options of the task (e.g. {size: 6} for boxes)"
@@ -135,6 +147,18 @@ class TrainConfig(_Frozen):
         None, description="label of the run in compare and the report (default: its folder name)"
     )
 
+    @field_validator("task")
+    @classmethod
+    def _known_task(cls, task: str) -> str:
+        if task not in BUILTIN_TASKS and not task.startswith("reasoning_gym:"):
+            hint = did_you_mean(task, BUILTIN_TASKS)
+            raise ValueError(
+                f"unknown task {task!r}"
+                + (f" (did you mean {hint}?)" if hint else "")
+                + f"; one of {', '.join(BUILTIN_TASKS)} or reasoning_gym:<dataset>"
+            )
+        return task
+
     @model_validator(mode="after")
     def _check(self) -> TrainConfig:
         if self.program is not None and "reward" not in self.program:
@@ -147,8 +171,8 @@ def options_help(model: type[BaseModel] = TrainConfig, prefix: str = "") -> list
 
     ``rewardkit train --help`` prints these, so the help and TrainConfig cannot drift apart.
 
-    >>> options_help()[0]
-    "task = 'boxes'  built-in task that supplies prompts and references"
+    >>> options_help()[0][:57]
+    "task = 'boxes'  task that supplies prompts and references"
     """
     lines = []
     for key, field in model.model_fields.items():

@@ -1,11 +1,12 @@
 """Where prompts come from: the task's seeded stream, steered by the program's curricula.
 
 The data position is one integer (the next problem index), so a checkpoint restores the stream
-exactly. Curricula steer the *category* of the next problems: an arm sampler (``bandit``,
-``ucb``) draws categories; a ``difficulty_ladder`` configured for this task with a ``category``
-attribute picks the current level; a ``balanced_filter`` drops groups outside its accuracy band
-from the update, and the trainer refills the batch with new prompts (``train/batch.py``). After
-each step every curriculum observes the outcomes.
+exactly. Curricula steer the next problems: an arm sampler (``bandit``, ``ucb``) draws
+categories; a ``difficulty_ladder`` configured for this task picks the current level of each
+attribute (``category`` chooses the category; every other attribute goes to the task's generator,
+e.g. a reasoning-gym dataset's ``num_terms``); a ``balanced_filter`` drops groups outside its
+accuracy band from the update, and the trainer refills the batch with new prompts (the refill
+branch of ``train/loop.py``). After each step every curriculum observes the outcomes.
 
 >>> from rewardkit.tasks.boxes import Boxes
 >>> source = PromptSource(Boxes(), seed=0, curricula={})
@@ -46,10 +47,23 @@ class PromptSource:
                     return [str(level)] * n
         return [None] * n
 
+    def levels(self) -> dict[str, object]:
+        """The ladders' current attribute values for the task's generator (``category`` aside)."""
+        out: dict[str, object] = {}
+        for curriculum in self.curricula.values():
+            if (
+                isinstance(curriculum, DifficultyLadder)
+                and self.task.name in curriculum.config.sources
+            ):
+                levels = curriculum.levels(self.task.name)
+                out.update({k: v for k, v in levels.items() if k != "category"})
+        return out
+
     def next_problems(self, n: int) -> list[Problem]:
         """The next ``n`` training problems; advances the position."""
-        cats = self.categories(n)
-        out = [problem(self.task, self.seed, "train", self.position + i, cats[i]) for i in range(n)]
+        cats, levels = self.categories(n), self.levels()
+        at = self.position
+        out = [problem(self.task, self.seed, "train", at + i, cats[i], levels) for i in range(n)]
         self.position += n
         return out
 
