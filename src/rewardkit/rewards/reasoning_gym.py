@@ -8,15 +8,23 @@ reasoning-gym's evaluations report. ``extract`` picks the answer out of the comp
 completion with no answer scores 0, as for every answer component); a reference that is not such
 an entry, or names a dataset reasoning-gym does not have, is unjudgeable.
 
+Partial credit is off by default: many datasets inherit reasoning-gym's base ``score_answer``,
+which pays ``len(oracle) / len(answer)`` when the oracle is a substring of a wrong answer
+(``-4495364151`` against ``-449536415``: 0.909; ``14`` against ``4``: 0.5), a reward a policy
+farms by padding. By default a full score pays 1.0 and anything less 0.0; ``partial: true``
+passes reasoning-gym's value through.
+
 Needs ``reasoning-gym`` (``pip install 'rewardkit[gym]'``).
 
 >>> entry = {"question": "Calculate 5 - 3 - 6.", "answer": "-4",
 ...          "metadata": {"source_dataset": "basic_arithmetic"}}
 >>> s = Sample(id="0", group="g", prompt="", completion=" -4", reference=entry)
 >>> from dataclasses import replace
->>> reasoning_gym_score(s, ReasoningGymParams()), reasoning_gym_score(
-...     replace(s, completion="-5"), ReasoningGymParams())
-(1.0, 0.0)
+>>> padded = replace(s, completion="-45")
+>>> [reasoning_gym_score(x, ReasoningGymParams()) for x in (s, replace(s, completion="-5"), padded)]
+[1.0, 0.0, 0.0]
+>>> reasoning_gym_score(padded, ReasoningGymParams(partial=True))
+0.6666666666666666
 """
 
 from __future__ import annotations
@@ -32,9 +40,11 @@ from rewardkit.types import Sample
 
 
 class ReasoningGymParams(ExtractParams):
-    """``dataset``: the scorer's dataset when the entry does not name it (``source_dataset``)."""
+    """``dataset``: the scorer's dataset when the entry does not name it (``source_dataset``);
+    ``partial``: pass reasoning-gym's partial credit through (module doc)."""
 
     dataset: str | None = None
+    partial: bool = False
 
 
 @cache
@@ -74,4 +84,5 @@ def reasoning_gym_score(sample: Sample, p: ReasoningGymParams) -> float:
     answer = extract_answer(sample.completion, p)
     if answer is None:
         return 0.0
-    return float(scorer(answer=answer, entry=dict(sample.reference)))
+    score = float(scorer(answer=answer, entry=dict(sample.reference)))
+    return score if p.partial else float(score >= 1.0)

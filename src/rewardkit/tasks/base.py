@@ -59,16 +59,12 @@ class Task(Protocol):
         """The difficulty buckets a data curriculum chooses between."""
         ...
 
-    def make(
-        self,
-        rng: np.random.Generator,
-        category: str | None,
-        levels: Mapping[str, Any] | None = None,
-    ) -> Problem:
+    def make(self, rng: np.random.Generator, category: str | None) -> Problem:
         """One problem drawn from ``rng`` (``category`` None: drawn by the task's own mix).
 
-        ``levels``: a ``difficulty_ladder``'s current attribute values other than ``category``;
-        a task without such knobs raises ``ConfigError`` for any (``no_levels``).
+        A task whose generator takes a ``difficulty_ladder``'s other attributes sets
+        ``takes_levels = True`` and accepts them as ``make(rng, category, levels)``
+        (``reasoning_gym``); for the others ``problem`` refuses such attributes.
         """
         ...
 
@@ -90,8 +86,8 @@ def problem_rng(seed: int, split: Split, index: int) -> np.random.Generator:
     return np.random.default_rng([seed, _SPLIT_STREAM[split], index])
 
 
-def no_levels(task: str, levels: Mapping[str, Any] | None) -> None:
-    """The check of a task whose difficulty a curriculum steers by ``category`` only.
+def no_levels(task: str, levels: Mapping[str, Any]) -> None:
+    """Refuse ladder attributes for a task a curriculum steers by ``category`` only.
 
     >>> no_levels("boxes", {"grid": 8})
     Traceback (most recent call last):
@@ -129,7 +125,11 @@ def problem(
     'boxes/eval/0/5'
     """
     rng = problem_rng(seed, split, index)
-    made = task.make(rng, category, levels) if levels else task.make(rng, category)
+    if levels and getattr(task, "takes_levels", False):
+        made = task.make(rng, category, levels)  # type: ignore[call-arg]
+    else:
+        no_levels(task.name, levels or {})
+        made = task.make(rng, category)
     return Problem(
         id=f"{task.name}/{split}/{seed}/{index}",
         prompt=made.prompt,

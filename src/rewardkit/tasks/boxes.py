@@ -12,7 +12,6 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +19,7 @@ import numpy as np
 
 from rewardkit.errors import UnjudgeableReference
 from rewardkit.rewards.boxes import iou_of, parse_boxes, reference_boxes
-from rewardkit.tasks.base import Problem, no_levels
+from rewardkit.tasks.base import Problem
 
 LETTERS = "ABCDEFGH"
 BOX_PATTERN = r"\[\d+,\d+,\d+,\d+\]"
@@ -42,14 +41,8 @@ class Boxes:
     name: str = "boxes"
     categories: tuple[str, ...] = ("small", "medium", "large")
 
-    def make(
-        self,
-        rng: np.random.Generator,
-        category: str | None,
-        levels: Mapping[str, Any] | None = None,
-    ) -> Problem:
+    def make(self, rng: np.random.Generator, category: str | None) -> Problem:
         """One grid; the asked object's sides follow ``category`` (drawn when None)."""
-        no_levels(self.name, levels)
         category = category or str(rng.choice(self.categories))
         lo, hi = SIDES[category]
         hi = min(hi, self.size)

@@ -22,7 +22,6 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +30,7 @@ import numpy as np
 from rewardkit.errors import UnjudgeableReference
 from rewardkit.rewards.arithmetic import check_equations
 from rewardkit.rewards.process import StepParams, sample_steps
-from rewardkit.tasks.base import Problem, no_levels
+from rewardkit.tasks.base import Problem
 from rewardkit.types import Sample
 
 OPS_PER_CATEGORY = {"short": 2, "medium": 3, "long": 4}
@@ -120,14 +119,8 @@ class Chain:
     name: str = "chain"
     categories: tuple[str, ...] = ("short", "medium", "long")
 
-    def make(
-        self,
-        rng: np.random.Generator,
-        category: str | None,
-        levels: Mapping[str, Any] | None = None,
-    ) -> Problem:
+    def make(self, rng: np.random.Generator, category: str | None) -> Problem:
         """A start value and operations for ``category`` (drawn when None)."""
-        no_levels(self.name, levels)
         category = category or str(rng.choice(self.categories))
         value = int(rng.integers(1, 20))
         start = value

@@ -16,7 +16,6 @@ import ast
 import itertools
 import re
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,7 +23,7 @@ import numpy as np
 
 from rewardkit.errors import UnjudgeableReference
 from rewardkit.registry import Params, reward
-from rewardkit.tasks.base import Problem, no_levels
+from rewardkit.tasks.base import Problem
 from rewardkit.types import Sample, Score
 
 # Numbers per category; bigger sets have more solutions to find but more to check.
@@ -45,14 +44,8 @@ class Countdown:
     name: str = "countdown"
     categories: tuple[str, ...] = ("easy", "medium", "hard")
 
-    def make(
-        self,
-        rng: np.random.Generator,
-        category: str | None,
-        levels: Mapping[str, Any] | None = None,
-    ) -> Problem:
+    def make(self, rng: np.random.Generator, category: str | None) -> Problem:
         """Numbers drawn for ``category``; the target is the value of a random expression."""
-        no_levels(self.name, levels)
         category = category or str(rng.choice(self.categories))
         count = COUNTS[category]
         while True:

@@ -49,6 +49,7 @@ class ReasoningGymTask:
     """One reasoning-gym dataset as a task (module doc). ``options``: its config fields."""
 
     categories: tuple[str, ...] = ("default",)
+    takes_levels = True  # a difficulty_ladder's attributes reach the generator (module doc)
 
     def __init__(self, dataset: str, options: Mapping[str, Any] | None = None):
         factory = require("reasoning_gym.factory", "gym")

@@ -17,7 +17,6 @@ unique ids, edges between known nodes, no cycle) -> node/edge F1 against the ref
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +25,7 @@ import numpy as np
 from rewardkit.registry import Params, reward
 from rewardkit.rewards.graphs import load_json, multiset_f1, parse_graph
 from rewardkit.rewards.structure import reference_graph
-from rewardkit.tasks.base import Problem, no_levels
+from rewardkit.tasks.base import Problem
 from rewardkit.types import Sample, Score
 
 STAGES = ("resize", "blur", "crop", "sharpen", "rotate")
@@ -44,14 +43,8 @@ class Workflow:
     name: str = "workflow"
     categories: tuple[str, ...] = ("small", "medium", "large")
 
-    def make(
-        self,
-        rng: np.random.Generator,
-        category: str | None,
-        levels: Mapping[str, Any] | None = None,
-    ) -> Problem:
+    def make(self, rng: np.random.Generator, category: str | None) -> Problem:
         """A pipeline with ``SIZES[category]`` processing stages (category drawn when None)."""
-        no_levels(self.name, levels)
         category = category or str(rng.choice(self.categories))
         middle = [str(s) for s in rng.choice(STAGES, size=SIZES[category], replace=False)]
         types = ["load", *middle, "save"]
