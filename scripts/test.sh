@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: lint (ruff), types (mypy), then pytest (fast suite; add -m slow for the rest).
+# The whole test suite: lint (ruff), types (mypy), then pytest, slow tests included (a plain
+# `pytest` skips those; pass -m 'not slow' here for the fast ones only).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/venv.sh"
@@ -9,4 +10,4 @@ cd "$root"
 bin="$root/.venv/bin"
 echo "== ruff" && "$bin/ruff" check src tests bench examples && "$bin/ruff" format --check src tests bench examples
 echo "== mypy" && "$bin/mypy"
-echo "== pytest" && "$bin/python" -m pytest -q -p no:cacheprovider "$@"
+echo "== pytest" && "$bin/python" -m pytest -q -p no:cacheprovider -m "slow or not slow" "$@"

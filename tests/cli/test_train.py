@@ -81,9 +81,22 @@ def test_train_report_compare(tmp_path: Path) -> None:
         (["train", "missing.yaml"], "does not exist"),
         (["report", "nowhere"], "run folder"),
         (["compare", "nowhere"], "run folder"),
+        (["train", "--set", "steps"], "KEY=VALUE"),
+        (["train", "--set", "steps=[1"], "not valid YAML"),
+        (["train", "--set", "stepz=3"], "stepz"),
     ],
 )
 def test_errors_exit_2_with_a_message(args: list[str], message: str) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_set_overrides_nested_keys_of_a_config_file(tmp_path: Path) -> None:
+    out = tmp_path / "runs"
+    args = ["train", str(_config(tmp_path)), "--out-dir", str(out), "-q"]
+    args += ["--set", "steps=1", "--set", "tiny.mlp=48", "--set", "name=set by flag"]
+    assert runner.invoke(app, args).exit_code == 0
+    saved = json.loads((out / "cli" / "config.json").read_text())
+    assert saved["steps"] == 1 and saved["name"] == "set by flag"
+    assert saved["tiny"] == {"family": "qwen2", "layers": 1, "hidden": 32, "heads": 2, "mlp": 48}

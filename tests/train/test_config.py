@@ -37,6 +37,13 @@ def test_yaml_and_overrides(tmp_path: Path) -> None:
     assert (cfg.task, cfg.steps, cfg.program) == ("countdown", 5, {"reward": {"fn": "countdown"}})
 
 
+def test_nested_overrides_merge_key_by_key(tmp_path: Path) -> None:
+    path = tmp_path / "train.yaml"
+    path.write_text("tiny: {layers: 3, hidden: 96, heads: 4}\n")
+    cfg = load_train_config(path, {"tiny": {"layers": 4}})
+    assert (cfg.tiny.layers, cfg.tiny.hidden) == (4, 96)
+
+
 @pytest.mark.parametrize(
     ("options", "where"),
     [

@@ -10,7 +10,11 @@ torch = pytest.importorskip("torch")
 
 from rewardkit.tasks.models import TinyModelSpec, build_tiny_model  # noqa: E402
 from rewardkit.train.loss import token_logprobs  # noqa: E402
-from rewardkit.train.rollout import completion_offsets, sample_completions  # noqa: E402
+from rewardkit.train.rollout import (  # noqa: E402
+    completion_offsets,
+    encode_prompts,
+    sample_completions,
+)
 
 PROMPTS = ["ab\ncd:", "x:"]
 
@@ -72,3 +76,19 @@ def test_completion_offsets(
     pieces: list[str], text: str, spans: tuple[tuple[int, int], ...]
 ) -> None:
     assert completion_offsets(pieces, text) == spans
+
+
+def test_chat_prompts_are_user_turns_of_the_template(model_and_tokenizer: tuple[Any, Any]) -> None:
+    model, tok = model_and_tokenizer
+    tok.chat_template = "{% for m in messages %}<{{ m['content'] }}>{% endfor %}{% if add_generation_prompt %}=:{% endif %}"
+    try:
+        ids, mask = encode_prompts(tok, ["ab", "x"], "cpu", chat=True)
+        plain, _ = encode_prompts(tok, ["<ab>=:", "<x>=:"], "cpu")
+        assert ids.tolist() == plain.tolist() and mask.sum(1).tolist() == [6, 5]
+        gen = torch.Generator().manual_seed(0)
+        chat = sample_completions(model, tok, ["ab"], 2, 4, 1.0, gen, chat=True)
+        gen = torch.Generator().manual_seed(0)
+        same = sample_completions(model, tok, ["<ab>=:"], 2, 4, 1.0, gen)
+        assert chat.texts == same.texts
+    finally:
+        tok.chat_template = None

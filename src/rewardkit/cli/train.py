@@ -101,6 +101,12 @@ def train(
         None, "--name", help="label of the run in compare and the report (default: its folder)"
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
+    set_: list[str] = typer.Option(
+        [],
+        "--set",
+        help="override a CONFIG key, repeatable: --set model=smollm2 --set "
+        "task=reasoning_gym:chain_sum --set tiny.layers=4 (values read as YAML)",
+    ),
 ) -> None:
     """Train with GRPO on a built-in task; prints the run folder and a short summary.
 
@@ -122,6 +128,7 @@ def train(
                     ("--out-dir", out_dir),
                     ("--device", device),
                     ("--name", name),
+                    ("--set", set_ or None),
                 )
                 if value is not None
             ]
@@ -134,7 +141,7 @@ def train(
             total = resume_steps(resume, steps)
             run_dir, cfg = resume, None
         else:
-            overrides: dict[str, Any] = {}
+            overrides = parse_sets(set_)
             for key, value in (("steps", steps), ("seed", seed), ("device", device)):
                 if value is not None:
                     overrides[key] = value
@@ -162,6 +169,33 @@ def train(
             f"no space left on {exc.filename or run_dir}; free some space or choose another --out-dir"
         )
     _print_summary(result.summary, time.perf_counter() - started)
+
+
+def parse_sets(pairs: list[str]) -> dict[str, Any]:
+    """``["a.b=1", "task=x"]`` as ``{"a": {"b": 1}, "task": "x"}`` (each value read as YAML).
+
+    >>> parse_sets(["tiny.layers=4", "model=smollm2", "tiny.hidden=96"])
+    {'tiny': {'layers': 4, 'hidden': 96}, 'model': 'smollm2'}
+    """
+    import yaml
+
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            fail(f"--set {pair!r}: write KEY=VALUE, e.g. --set model=smollm2")
+        try:
+            value = yaml.safe_load(text) if text else ""
+        except yaml.YAMLError as exc:
+            fail(f"--set {pair!r}: the value is not valid YAML ({exc.__class__.__name__})")
+        *parents, leaf = key.strip().split(".")
+        node = out
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                fail(f"--set {pair!r}: {part} is set both as a value and as a mapping")
+        node[leaf] = value
+    return out
 
 
 def train_options_epilog() -> str:

