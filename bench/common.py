@@ -58,7 +58,13 @@ def run_all(jobs: Sequence[tuple[str, dict[str, Any]]], workers: int) -> dict[st
     return out
 
 
-def warm_starts(task: str, seeds: Sequence[int], cache_dir: str | None, steps: int | None) -> None:
+def warm_starts(
+    task: str,
+    seeds: Sequence[int],
+    cache_dir: str | None,
+    steps: int | None,
+    options: dict[str, Any] | None = None,
+) -> None:
     """Build the warm starts of every seed first, so parallel runs do not race to build them."""
     import torch
 
@@ -69,7 +75,7 @@ def warm_starts(task: str, seeds: Sequence[int], cache_dir: str | None, steps: i
     torch.set_num_threads(1)  # tiny models: one thread is fastest, and the machine is shared
     for seed in seeds:
         spec = WarmStartSpec(seed=seed) if steps is None else WarmStartSpec(seed=seed, steps=steps)
-        warm_start(make_task(task), TinyModelSpec(), spec, cache_dir)
+        warm_start(make_task(task, options), TinyModelSpec(), spec, cache_dir)
 
 
 def curve(run_dir: Path, key: str) -> tuple[list[int], list[float]]:

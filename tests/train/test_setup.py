@@ -10,7 +10,7 @@ import pytest
 
 from rewardkit.tasks import make_task
 from rewardkit.train import TrainConfig
-from rewardkit.train.setup import build_session, resolve_model
+from rewardkit.train.setup import build_session, resolve_model, run_folder_path
 
 
 def test_warm_start_seed_defaults_to_the_run_seed_and_can_be_shared(
@@ -52,3 +52,30 @@ def test_a_need_the_trainer_cannot_fill_is_a_config_error(
     cfg = TrainConfig(**tiny(task="chain", program={"reward": {"fn": "test_needs_hidden_state"}}))
     with pytest.raises(ConfigError, match=r"need sample meta \['hidden_state'\]"):
         build_session(cfg, tmp_path / "run", False, None)
+
+
+def test_runs_started_in_the_same_second_get_their_own_folders(
+    tiny: Callable[..., dict[str, Any]], tmp_path: Path
+) -> None:
+    cfg = TrainConfig(**{**tiny(task="chain"), "out_dir": str(tmp_path / "out" / "runs")})
+    first, second = run_folder_path(cfg), run_folder_path(cfg)
+    assert first.is_dir() and second.is_dir() and first != second
+    # a start that fails removes the folder it was given and the parents made for it
+    broken = TrainConfig(**{**tiny(task="chain"), "out_dir": str(tmp_path / "b" / "runs")})
+    broken = broken.model_copy(update={"model": str(tmp_path / "no-model")})
+    with pytest.raises(Exception, match="no model at"):
+        build_session(broken, run_folder_path(broken), False, None)
+    assert not (tmp_path / "b").exists()
+
+
+def test_eval_seed_fixes_one_held_out_set_for_every_run_seed(
+    tiny: Callable[..., dict[str, Any]], tmp_path: Path
+) -> None:
+    def prompts(seed: int, eval_seed: int | None) -> list[str]:
+        cfg = TrainConfig(**tiny(task="chain", seed=seed, eval_seed=eval_seed, eval_size=6))
+        session = build_session(cfg, tmp_path / f"{seed}-{eval_seed}", False, None)
+        session.run.close()
+        return [p.prompt for p in session.eval_set]
+
+    assert prompts(0, 5) == prompts(1, 5)
+    assert prompts(0, None) != prompts(1, None)

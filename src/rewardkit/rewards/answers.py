@@ -69,17 +69,29 @@ class NumericParams(ExtractParams):
     within 1e-9 (float noise in a printed 0.30000000000000004). A value applies to all."""
     percent: PercentMode = "fraction"
     """How to read "50%": "fraction" gives 0.5, "number" gives 50."""
+    reference_key: str | None = None
+    """The field of a mapping reference that holds the answer (``answer`` for a reasoning-gym
+    entry); None: the reference is the answer itself."""
 
 
 _FLOAT_NOISE = Fraction(1, 10**9)
 
 
-def _reference_numbers(reference: JSONValue, p: NumericParams) -> list[Fraction]:
-    items = reference_strings(reference, "numeric")
+def reference_numbers(reference: JSONValue, p: NumericParams, component: str) -> list[Fraction]:
+    """The numbers a reference accepts (``reference_key`` picks a mapping's field first)."""
+    if p.reference_key is not None:
+        if not isinstance(reference, dict) or p.reference_key not in reference:
+            raise UnjudgeableReference(
+                f"{component}: reference_key {p.reference_key!r} names a field of the reference, "
+                f"but the reference is {str(reference)[:80]!r}; drop reference_key, or give "
+                "references that hold that field"
+            )
+        reference = reference[p.reference_key]
+    items = reference_strings(reference, component)
     numbers = [n for n in (read_number(item, p.percent) for item in items) if n is not None]
     if not numbers:
         raise UnjudgeableReference(
-            f"numeric: reference {reference!r} is not a number; give the correct number (e.g. "
+            f"{component}: reference {reference!r} is not a number; give the correct number (e.g. "
             "42, '3/4', '12.5%'), or score text answers with exact_match"
         )
     return numbers
@@ -117,7 +129,7 @@ def numeric(sample: Sample, p: NumericParams) -> Score:
     ... NumericParams()).value
     1.0
     """
-    references = _reference_numbers(sample.reference, p)
+    references = reference_numbers(sample.reference, p, "numeric")
     answer = extract_answer(sample.completion, p)
     if answer is None:
         return Score(0.0, info=_no_answer(p))

@@ -106,7 +106,7 @@ class TrainConfig(_Frozen):
         None, description="RewardProgram config (reward tree, schedules...); None: the task's"
     )
     # -- GRPO ----------------------------------------------------------------------------------
-    steps: int = Field(150, ge=1, description="optimizer steps")
+    steps: int = Field(500, ge=1, description="optimizer steps")
     prompts_per_step: int = Field(16, ge=1, description="distinct prompts per step")
     group_size: int = Field(8, ge=2, description="completions sampled per prompt (G)")
     max_new_tokens: int = Field(16, ge=1, description="completion length limit in tokens")
@@ -135,9 +135,14 @@ class TrainConfig(_Frozen):
         "(same gradient, fewer FLOPs)",
     )
     # -- evaluation, checkpoints, logging -------------------------------------------------------
-    eval_every: int = Field(10, ge=0, description="steps between held-out evaluations (0: off)")
-    eval_size: int = Field(128, ge=1, description="held-out problems per evaluation")
+    eval_every: int = Field(25, ge=0, description="steps between held-out evaluations (0: off)")
+    eval_size: int = Field(256, ge=1, description="held-out problems per evaluation")
     eval_sampled: bool = Field(True, description="also evaluate sampled (not only greedy) answers")
+    eval_seed: int | None = Field(
+        None,
+        description="seed of the held-out problems (None: the run's seed); fix it to evaluate "
+        "every seed of a comparison on one set",
+    )
     checkpoint_every: int = Field(25, ge=0, description="steps between checkpoints (0: end only)")
     keep_checkpoints: int = Field(2, ge=1, description="checkpoints kept (older ones deleted)")
     sinks: tuple[Sink, ...] = Field((), description="extra metric sinks, when installed")

@@ -19,12 +19,12 @@ from typing import Any
 
 from rewardkit.monitor.report import alert_section
 from rewardkit.train.glossary import define
+from rewardkit.train.headline import final_point, headline
 from rewardkit.train.plots import PANELS, panel_keys, plot_panel, smoothing_width
 from rewardkit.train.runlog import read_jsonl
-from rewardkit.train.summary import read_json, read_summary, two_proportion_test, wilson_interval
+from rewardkit.train.summary import read_json, read_summary
 
 Rows = Sequence[dict[str, Any]]
-HEADLINE_KEY = "eval/greedy/success"
 
 _STYLE = (
     "body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}"
@@ -49,13 +49,13 @@ def build_report(run_dir: str | Path) -> Path:
     summary = read_summary(run)
     config = read_json(run / "config.json")
     eval_size = config.get("eval_size") if isinstance(config.get("eval_size"), int) else None
-    final = _final_point(summary)
+    final = final_point(summary)
     figures = _figures(run / "plots", rows, events, final, eval_size)
     page = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>rewardkit run {html.escape(run.name)}</title><style>{_STYLE}</style></head>",
         f"<body><h1>Run {html.escape(run.name)}</h1>",
-        f"<p id='headline'>{headline(rows, summary, eval_size)}</p>",
+        f"<p id='headline'>{headline(rows, summary, eval_size, events)}</p>",
         f"<p class='note'>{html.escape(str(summary.get('status', '')))}; {len(rows)} steps "
         f"logged, {len(events)} events.</p>",
         "<h2>Summary</h2>",
@@ -103,56 +103,6 @@ def _figures(
             )
         figures.append((panel.title, keys, *paths))
     return figures
-
-
-def _final_point(summary: dict[str, Any]) -> dict[str, Any] | None:
-    final = summary.get("final_eval") or {}
-    if not final:
-        return None
-    return {"step": summary.get("steps", 0), **final}
-
-
-def headline(rows: Rows, summary: dict[str, Any], eval_size: int | None) -> str:
-    """One paragraph (HTML): held-out success at the start and the end, and whether it moved.
-
-    The end is the final evaluation (after the last step), or for an interrupted run the last
-    evaluation it logged. The change counts as larger than the noise when a two-proportion
-    test gives p < 0.05.
-    """
-    points = [(int(r["step"]), float(r[HEADLINE_KEY])) for r in rows if _number(r, HEADLINE_KEY)]
-    final = _final_point(summary)
-    if final is not None and _number(final, HEADLINE_KEY):
-        points.append((int(final["step"]), float(final[HEADLINE_KEY])))
-    if not points:
-        return "No held-out evaluation in this run (eval_every: 0), so nothing here says whether the model learned."
-    (s0, p0), (s1, p1) = points[0], points[-1]
-    if len(points) == 1 or not eval_size:
-        return (
-            f"Held-out greedy success: {p0:.1%} at step {s0}; one evaluation, nothing to compare."
-        )
-    lo0, hi0 = wilson_interval(p0 * eval_size, eval_size)
-    lo1, hi1 = wilson_interval(p1 * eval_size, eval_size)
-    z, p = two_proportion_test(p0, p1, eval_size, eval_size)
-    change = p1 - p0
-    if p < 0.05:
-        verdict = (
-            f"larger than the noise (two-proportion z = {z:.2f}, p = {p:.3f}): "
-            f"the model got {'better' if change > 0 else 'worse'} on held-out problems."
-        )
-    else:
-        verdict = (
-            f"within the noise (two-proportion z = {z:.2f}, p = {p:.2f}): this run does not "
-            "show that the model learned or unlearned."
-        )
-    return (
-        f"<b>Held-out greedy success went from {p0:.1%} (95% CI {lo0:.1%}–{hi0:.1%}) at step {s0} "
-        f"to {p1:.1%} ({lo1:.1%}–{hi1:.1%}) at step {s1}</b>, on {eval_size} problems. "
-        f"The change, {change * 100:+.1f} points, is {verdict}"
-    )
-
-
-def _number(row: dict[str, Any], key: str) -> bool:
-    return isinstance(row.get(key), int | float)
 
 
 def _summary_table(summary: dict[str, Any]) -> str:

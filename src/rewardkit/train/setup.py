@@ -121,15 +121,32 @@ def resolve_model(cfg: TrainConfig, task: Task, status: Status | None = None) ->
     return str(warm_start(task, tiny, spec, ws.cache_dir, report))
 
 
+_MADE: dict[Path, list[Path]] = {}
+"""Folders ``run_folder_path`` created for a run folder, for ``build_session`` to remove on a failed
+start."""
+
+
 def run_folder_path(cfg: TrainConfig) -> Path:
-    """A new folder under ``out_dir``: ``run_name`` or ``<task>-<date-time>`` (suffixed if taken)."""
+    """A new folder under ``out_dir``, created now: ``run_name`` or ``<task>-<date-time>``.
+
+    The folder is claimed with an atomic ``mkdir``, so two runs started in the same second get
+    two folders (the second is suffixed ``-2``). A named folder that exists but is empty is used.
+    """
     name = cfg.run_name or f"{cfg.task.replace(':', '-')}-{time.strftime('%Y%m%d-%H%M%S')}"
     path = Path(cfg.out_dir) / name
     suffix = 1
-    while path.exists() and any(path.iterdir()):
-        suffix += 1
-        path = Path(cfg.out_dir) / f"{name}-{suffix}"
-    return path
+    while True:
+        missing = [p for p in (path, *path.parents) if not p.exists()]
+        try:
+            path.mkdir(parents=True)
+        except FileExistsError:
+            if cfg.run_name and path.is_dir() and not any(path.iterdir()):
+                return path
+            suffix += 1
+            path = Path(cfg.out_dir) / f"{name}-{suffix}"
+            continue
+        _MADE[path] = missing
+        return path
 
 
 def build_session(
@@ -140,7 +157,7 @@ def build_session(
     A fresh start that fails (no model, no CUDA, Ctrl-C in the warm start) removes the folders it
     made, so no empty run folder is left behind.
     """
-    made = [p for p in (run_dir, *run_dir.parents) if not p.exists()]
+    made = _MADE.pop(run_dir, None) or [p for p in (run_dir, *run_dir.parents) if not p.exists()]
     try:
         return _build_session(cfg, run_dir, resume, status)
     except BaseException:
@@ -222,12 +239,16 @@ def _build_session(cfg: TrainConfig, run_dir: Path, resume: bool, status: Status
         generator=generator,
         program=program,
         source=source,
-        eval_set=eval_problems(task, cfg.seed, cfg.eval_size) if cfg.eval_every else [],
+        eval_set=(eval_problems(task, _eval_seed(cfg), cfg.eval_size) if cfg.eval_every else []),
         start_step=start,
         init_model=init_model,
         elapsed_before=elapsed,
         chat=chat,
     )
+
+
+def _eval_seed(cfg: TrainConfig) -> int:
+    return cfg.seed if cfg.eval_seed is None else cfg.eval_seed
 
 
 def _newest_name(run_dir: Path) -> str | None:

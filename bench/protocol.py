@@ -1,0 +1,162 @@
+"""The learning-benchmark protocol shared by the v2 benchmarks (issue 15): what is measured per run
+and per arm, and how the goals are judged. Not part of the library.
+
+Per run (one arm, one seed), from its run folder:
+
+- ``steps_to_target``: the first evaluation step whose smoothed held-out accuracy reaches the
+  target (the rule of ``rewardkit compare``); None when it never does;
+- ``auc``: the area under the held-out accuracy curve, divided by the steps (the mean accuracy
+  over the run, with the final evaluation as the last point);
+- ``final`` with its 95% Wilson interval on the eval-set size;
+- the mechanism over time, in ``BINS`` equal bins of steps: the zero-variance group fraction of
+  the training reward (1 minus it: the informative groups) and the mean absolute advantage.
+
+Per arm: how many seeds reached the target and the median steps of those that did (the others
+are listed as not reached, never averaged in as the budget), mean AUC and its spread, the final
+accuracy pooled over seeds with its Wilson interval, and the mechanism curves averaged over seeds.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from common import curve, first_reaching
+
+from rewardkit.train.runlog import read_jsonl
+from rewardkit.train.summary import read_summary, wilson_interval
+
+BINS = 10
+
+
+def run_stats(run: Path, metric: str, target: float, eval_size: int) -> dict[str, Any]:
+    """The protocol's numbers for one run folder (module doc)."""
+    steps, values = curve(run, metric)
+    summary = read_summary(run)
+    final = (summary.get("final_eval") or {}).get(metric)
+    total = int(summary.get("steps", steps[-1] if steps else 0))
+    if final is not None:
+        steps, values = [*steps, total], [*values, float(final)]
+    area = 0.0
+    for i in range(1, len(steps)):
+        area += (steps[i] - steps[i - 1]) * (values[i] + values[i - 1]) / 2
+    last = values[-1] if values else float("nan")
+    lo, hi = wilson_interval(last * eval_size, eval_size)
+    rows = read_jsonl(run / "metrics.jsonl")
+    return {
+        "start": values[0] if values else None,
+        "steps_to_target": first_reaching(steps, values, target),
+        "auc": area / max(1, steps[-1] - steps[0]) if len(steps) > 1 else None,
+        "final": last,
+        "final_ci95": [lo, hi],
+        "zero_std_frac_bins": binned(rows, "reward/zero_std_frac"),
+        "abs_advantage_bins": binned(rows, "advantage/abs_mean"),
+        "seconds_per_step": summary.get("seconds_per_step"),
+    }
+
+
+def binned(rows: Sequence[dict[str, Any]], key: str, bins: int = BINS) -> list[float | None]:
+    """The mean of ``key`` over each of ``bins`` equal slices of the steps."""
+    values = [float(r[key]) for r in rows if isinstance(r.get(key), int | float)]
+    if not values:
+        return [None] * bins
+    size = max(1, len(values) // bins)
+    slices = [values[i * size : (i + 1) * size] for i in range(bins - 1)]
+    slices.append(values[(bins - 1) * size :])
+    return [statistics.mean(s) if s else None for s in slices]
+
+
+def arm_stats(per_run: dict[str, dict[str, Any]], arm: str, eval_size: int) -> dict[str, Any]:
+    """An arm's summary over its seeds (module doc); runs are named ``<arm>-s<seed>``."""
+    runs = {k: v for k, v in per_run.items() if k.rsplit("-s", 1)[0] == arm}
+    reached = {k: v["steps_to_target"] for k, v in runs.items() if v["steps_to_target"] is not None}
+    aucs = [v["auc"] for v in runs.values() if v["auc"] is not None]
+    finals = [v["final"] for v in runs.values()]
+    pooled = statistics.mean(finals)
+    lo, hi = wilson_interval(pooled * eval_size * len(finals), eval_size * len(finals))
+    return {
+        "seeds": len(runs),
+        "reached": len(reached),
+        "not_reached": sorted(set(runs) - set(reached)),
+        "steps_to_target_median": statistics.median(reached.values()) if reached else None,
+        "steps_to_target": dict(sorted(reached.items())),
+        "auc_mean": statistics.mean(aucs) if aucs else None,
+        "auc_sd": statistics.stdev(aucs) if len(aucs) > 1 else None,
+        "final_mean": pooled,
+        "final_ci95": [lo, hi],
+        "start_mean": statistics.mean(v["start"] for v in runs.values()),
+        "zero_std_frac_bins": _mean_bins([v["zero_std_frac_bins"] for v in runs.values()]),
+        "abs_advantage_bins": _mean_bins([v["abs_advantage_bins"] for v in runs.values()]),
+    }
+
+
+def _mean_bins(series: list[list[float | None]]) -> list[float | None]:
+    out: list[float | None] = []
+    for column in zip(*series, strict=True):
+        known = [v for v in column if v is not None]
+        out.append(statistics.mean(known) if known else None)
+    return out
+
+
+def speedup(per_arm: dict[str, Any], slow: str, fast: str, steps: int) -> dict[str, Any]:
+    """How much sooner ``fast`` reaches the target than ``slow`` (ratio of median steps).
+
+    When ``slow`` reached on fewer than all its seeds, the ratio is a lower bound computed with
+    the budget for its missing seeds, and says so; when ``fast`` never reached, there is none.
+    """
+    a, b = per_arm[slow], per_arm[fast]
+    if not b["reached"]:
+        return {"ratio": None, "note": f"{fast} never reached the target"}
+    fast_steps = max(1.0, float(b["steps_to_target_median"]))
+    if a["reached"] == a["seeds"]:
+        return {"ratio": a["steps_to_target_median"] / fast_steps, "note": "both medians measured"}
+    bounded = list(a["steps_to_target"].values()) + [steps] * (a["seeds"] - a["reached"])
+    return {
+        "ratio_at_least": statistics.median(bounded) / fast_steps,
+        "note": f"{slow} reached on {a['reached']}/{a['seeds']} seeds; the budget stands in for "
+        "the others, so this is a lower bound",
+    }
+
+
+def plot_protocol(
+    out: Path,
+    arms: dict[str, str],
+    seeds: Sequence[int],
+    metric: str,
+    target: float,
+    title: str,
+    per_arm: dict[str, Any],
+    steps: int,
+) -> None:
+    """Three panels: held-out accuracy (seeds thin, mean bold, target dashed), the zero-variance
+    group fraction over time, and the mean absolute advantage over time."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (acc, zero, adv) = plt.subplots(3, 1, figsize=(7.5, 9), dpi=100)
+    centres = [(i + 0.5) * steps / BINS for i in range(BINS)]
+    for arm, colour in arms.items():
+        runs = [curve(out / f"{arm}-s{seed}", metric) for seed in seeds]
+        for s, v in runs:
+            acc.plot(s, v, color=colour, alpha=0.25, linewidth=0.8)
+        width = min(len(v) for _, v in runs)
+        if width:
+            mean = [statistics.mean(v[i] for _, v in runs) for i in range(width)]
+            acc.plot(runs[0][0][:width], mean, color=colour, linewidth=2.2, label=arm)
+        zero.plot(centres, per_arm[arm]["zero_std_frac_bins"], color=colour, marker="o", label=arm)
+        adv.plot(centres, per_arm[arm]["abs_advantage_bins"], color=colour, marker="o", label=arm)
+    acc.axhline(target, color="grey", linestyle="--", linewidth=0.8)
+    acc.set_title(title)
+    zero.set_title("zero-variance group fraction of the training reward (1 - informative groups)")
+    adv.set_title("mean |advantage| per token row")
+    for ax in (acc, zero, adv):
+        ax.grid(alpha=0.3)
+        ax.set_xlabel("step")
+    acc.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out.parent / f"{out.name}.png")
+    plt.close(fig)
