@@ -1,20 +1,44 @@
-"""Curriculum benchmark on ``boxes``: fixed strict ``iou_hit`` vs continuous ``iou`` vs the ladder.
+"""Curriculum benchmark, second version (issue 15 section 1): where a strict IoU reward starves.
 
-For each arm and seed a GRPO run starts from the same warm start; every ``eval_every`` steps the
-held-out strict accuracy (IoU >= the final threshold, answers sampled at the training
-temperature: pass@1) is measured. Reported per arm: steps until the smoothed accuracy reaches
-``--target``, the final accuracy, and the zero-variance group fraction over the first 50 steps.
-Goal (MedLoc-R1 / Euphonium's 1.66x): the ladder reaches the target >= 1.66x sooner than the fixed
-strict reward, and no later than continuous IoU.
+``boxes`` on a 12 x 12 grid with objects of side 3-4 / 5-6 / 7-9 (task options ``size`` and
+``sides``), so a box one cell off scores IoU 0.6-0.9 and the rungs between 0.3 and 0.8 are a
+graded path to the strict criterion, not a different skill. Arms, everything else equal (the
+warm start of each seed, lr, steps, one held-out set):
 
-    python bench/curriculum.py                      # 3 seeds x 3 arms, sequential (30+ min)
-    python bench/curriculum.py --workers 9          # the same, in parallel
-    python bench/curriculum.py --warm-steps 500 --steps 200   # the run in bench/results/curriculum.*
+- ``strict``: ``iou_hit`` at 0.8, fixed;
+- ``dense``: ``iou``;
+- ``strict_dense``: ``iou_hit`` at 0.8 + 0.2 x ``iou``;
+- ``linear``: ``iou_hit`` with the threshold moving linearly 0.3 -> 0.8 over the run
+  (MedLoc-R1's fixed-schedule ablation);
+- ``ladder``: ``iou_hit`` at the ladder's threshold 0.3 -> 0.45 -> 0.55 -> 0.65 -> 0.75 -> 0.8,
+  raised by the rule window mean of the hit rate >= P(rung) and window std <= 0.35, half
+  refresh, window 20;
+- ``ladder_mean``: the same with the mean condition only (the ablation);
+- ``ladder_bucket``: as ``ladder``, one ladder per object-size category (``per: category``):
+  each category's threshold has its own window and rule, watching its own hit rate.
 
-Results (bench/results/curriculum*.json, measured 2026-11-23): the ladder did not reach the target sooner. From the
-500-step warm start: steps to 0.25 strict accuracy 157 (ladder) vs 117 (strict) vs 113 (iou);
-zero-variance groups over the first 50 steps 0.43 / 0.48 / 0.10. From the 250-step warm start
-(300 steps, lr 3e-4 and 6e-4) no arm reached 0.25; zero-variance 0.32-0.37 / 0.81 / 0.08.
+Not in this version: the IoU-margin condition (computed over the batch mean IoU it can never pass
+the upper rungs here: the start's mean IoU is 0.12 while 0.75 + 0.10 would be needed; a margin
+over hits only is not implemented).
+
+The setting, chosen before the measured runs from pilots on seed 0 (128 prompts x 8 samples):
+
+- warm start 80 steps: strict hits 0.4% of samples, zero-variance groups 96.9% (>= 95%: strict
+  starves); at IoU >= 0.3: 17.3% hits, 32% zero-variance. Hit rates per rung at the start:
+  0.173 / 0.070 / 0.033 / 0.020 / 0.009 / 0.004;
+- the ladder's P table [0.35, 0.2, 0.12, 0.08, 0.05] is about twice each rung's starting hit rate:
+  the ladder raises once the model has improved on the rung, not at once;
+- learnability: a dense-IoU pilot from a 100-step warm start moved sampled strict accuracy from
+  0.014 to 0.037 in 250 steps (512 problems);
+- target: sampled strict accuracy (IoU >= 0.8, pass@1 at temperature 1) of 0.03 on 512 fixed
+  held-out problems, above every seed's start (about 0.004), set before the runs.
+
+    python bench/curriculum.py --arms dense --seeds 0 --steps 100     # pilot
+    python bench/curriculum.py                                        # 7 arms x 5 seeds, 2 at a time
+    python bench/curriculum.py --reuse                                # add missing runs only
+
+Version 1 (fixed strict vs IoU vs a mean-only ladder on 8 x 8 grids, results in
+``bench/results/curriculum*.json``) found the ladder 0.74x as fast as strict; the issue lists why.
 """
 
 from __future__ import annotations
@@ -23,136 +47,127 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from common import arm_means, curve, dump, first_reaching, run_all, warm_starts
+from common import dump, run_all, warm_starts
+from protocol import arm_stats, plot_protocol, run_stats, speedup
 
-FINAL = 0.8
+OPTIONS: dict[str, Any] = {
+    "size": 12,
+    "sides": {"small": [3, 4], "medium": [5, 6], "large": [7, 9]},
+}
+STRICT = 0.8
 LADDER = [0.3, 0.45, 0.55, 0.65, 0.75, 0.8]
+COLOURS = {
+    "strict": "tab:red",
+    "dense": "tab:blue",
+    "strict_dense": "tab:purple",
+    "linear": "tab:orange",
+    "ladder": "tab:green",
+    "ladder_mean": "yellowgreen",
+    "ladder_bucket": "darkgreen",
+}
 
 
-def arms(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
-    """The three reward programs, identical except for the criterion."""
-    ladder = {
-        "iou_threshold": {
-            "ladder": LADDER,
-            "watch": "reward/mean",
-            "window": args.window,
-            "raise_when": {"mean_at_least": args.raise_at},
-            "refresh": "half",
-        }
-    }
+def programs(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """The reward programs of the arms (module doc)."""
+    hit = {"fn": "iou_hit", "threshold": "${thr}"}
+
+    def ladder(rule: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        schedule = {"ladder": LADDER, "watch": "reward/mean", "window": args.window, **extra}
+        return {"reward": hit, "schedules": {"thr": {**schedule, "raise_when": rule}}}
+
+    table = args.raise_at
     return {
-        "strict": {"reward": {"fn": "iou_hit", "threshold": FINAL}},
-        "iou": {"reward": {"fn": "iou"}},
-        "ladder": {
-            "reward": {"fn": "iou_hit", "threshold": "${iou_threshold}"},
-            "schedules": ladder,
+        "strict": {"reward": {"fn": "iou_hit", "threshold": STRICT}},
+        "dense": {"reward": {"fn": "iou"}},
+        "strict_dense": {
+            "reward": {
+                "weighted": [
+                    {"name": "hit", "fn": "iou_hit", "threshold": STRICT},
+                    {"name": "iou", "fn": "iou", "weight": 0.2},
+                ]
+            }
         },
+        "linear": {
+            "reward": hit,
+            "schedules": {"thr": {"linear": {"start": 0.3, "end": STRICT, "steps": args.steps}}},
+        },
+        "ladder": ladder({"mean_at_least": table, "std_at_most": 0.35}),
+        "ladder_mean": ladder({"mean_at_least": table}),
+        "ladder_bucket": ladder({"mean_at_least": table, "std_at_most": 0.35}, per="category"),
     }
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--steps", type=int, default=300)
+    p.add_argument("--arms", nargs="+", default=list(COLOURS), choices=list(COLOURS))
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    p.add_argument("--steps", type=int, default=500)
     p.add_argument("--lr", type=float, default=3e-4)
-    p.add_argument("--prompts", type=int, default=16, help="prompts per step")
-    p.add_argument("--target", type=float, default=0.25, help="held-out strict accuracy target")
+    p.add_argument("--target", type=float, default=0.03)
     p.add_argument("--metric", default="eval/sampled/success")
-    p.add_argument("--window", type=int, default=10, help="ladder window")
-    p.add_argument("--raise-at", type=float, default=0.6, help="ladder: window mean to raise")
-    p.add_argument("--warm-steps", type=int, default=None, help="warm start steps (default 250)")
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--eval-size", type=int, default=512)
+    p.add_argument("--eval-every", type=int, default=50)
+    p.add_argument("--window", type=int, default=20)
+    p.add_argument("--raise-at", type=float, nargs="+", default=[0.35, 0.2, 0.12, 0.08, 0.05])
+    p.add_argument("--warm-steps", type=int, default=80)
+    p.add_argument("--workers", type=int, default=2)
     p.add_argument("--out", default="bench/out/curriculum")
     p.add_argument("--cache", default=None, help="warm start cache folder")
+    p.add_argument("--reuse", action="store_true", help="keep runs that finished (summary.json)")
     args = p.parse_args()
     out = Path(args.out)
-    warm_starts("boxes", args.seeds, args.cache, args.warm_steps)
-    warm: dict[str, Any] = {"cache_dir": args.cache}
-    if args.warm_steps is not None:
-        warm["steps"] = args.warm_steps
+    warm_starts("boxes", args.seeds, args.cache, args.warm_steps, OPTIONS)
     jobs = [
         (
             f"{arm}-s{seed}",
             {
                 "task": "boxes",
-                "program": program,
+                "task_options": OPTIONS,
+                "program": programs(args)[arm],
                 "seed": seed,
                 "steps": args.steps,
                 "lr": args.lr,
-                "prompts_per_step": args.prompts,
-                "eval_every": 10,
-                "eval_size": 256,
+                "max_new_tokens": 16,
+                "eval_every": args.eval_every,
+                "eval_size": args.eval_size,
+                "eval_seed": 12345,
                 "checkpoint_every": 0,
                 "plots": False,
                 "device": "cpu",
-                "warm_start": warm,
+                "warm_start": {"steps": args.warm_steps, "cache_dir": args.cache},
                 "out_dir": str(out),
                 "run_name": f"{arm}-s{seed}",
             },
         )
         for seed in args.seeds
-        for arm, program in arms(args).items()
+        for arm in args.arms
     ]
-    summaries = run_all(jobs, args.workers)
-    result = analyse(out, args, summaries)
-    plot(out, args)
-    dump(result, out.parent / f"{out.name}.json")
-
-
-def analyse(out: Path, args: argparse.Namespace, summaries: dict[str, Any]) -> dict[str, Any]:
-    """Steps to target, final accuracy and early zero-variance fraction per run and per arm."""
-    per_run: dict[str, Any] = {}
-    for name in sorted(summaries):
-        steps, values = curve(out / name, args.metric)
-        per_run[name] = {
-            "steps_to_target": first_reaching(steps, values, args.target),
-            "final": values[-1] if values else None,
-            "zero_std_frac@first50": summaries[name]["reward/zero_std_frac@first50"],
-            "seconds_per_step": summaries[name]["seconds_per_step"],
-        }
-    per_arm: dict[str, Any] = {}
-    for arm in arms(args):
-        per_arm[arm] = arm_means(per_run, arm, args.steps)
-    ladder = per_arm["ladder"]["steps_to_target_mean"] or 1
-    return {
+    done = [n for n, _ in jobs if args.reuse and (out / n / "summary.json").exists()]
+    run_all([j for j in jobs if j[0] not in done], args.workers)
+    per_run = {n: run_stats(out / n, args.metric, args.target, args.eval_size) for n, _ in jobs}
+    per_arm = {arm: arm_stats(per_run, arm, args.eval_size) for arm in args.arms}
+    result: dict[str, Any] = {
+        "task_options": OPTIONS,
         "metric": args.metric,
         "target": args.target,
+        "eval_size": args.eval_size,
         "seeds": args.seeds,
         "steps": args.steps,
+        "lr": args.lr,
+        "warm_steps": args.warm_steps,
+        "raise_at": args.raise_at,
         "per_arm": per_arm,
-        "speedup_ladder_vs_strict": per_arm["strict"]["steps_to_target_mean"] / ladder,
-        "speedup_ladder_vs_iou": per_arm["iou"]["steps_to_target_mean"] / ladder,
-        "goal": "ladder >= 1.66x sooner than strict, and no later than iou",
-        "per_run": per_run,
+        "goal": "ladder reaches the target >= 1.66x sooner than strict, no later than dense, and "
+        "ends above linear",
     }
-
-
-def plot(out: Path, args: argparse.Namespace) -> None:
-    """Mean held-out accuracy per arm (thin lines: seeds) and the zero-variance fraction."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6.5), dpi=100)
-    colours = {"strict": "tab:red", "iou": "tab:blue", "ladder": "tab:green"}
-    for arm, colour in colours.items():
-        for seed in args.seeds:
-            steps, values = curve(out / f"{arm}-s{seed}", args.metric)
-            top.plot(steps, values, color=colour, alpha=0.35, linewidth=0.8)
-            z_steps, z = curve(out / f"{arm}-s{seed}", "reward/zero_std_frac")
-            bottom.plot(z_steps, z, color=colour, alpha=0.3, linewidth=0.6)
-        top.plot([], [], color=colour, label=arm)
-    top.axhline(args.target, color="grey", linestyle="--", linewidth=0.8)
-    top.set_title(f"held-out strict accuracy ({args.metric}, IoU >= {FINAL})")
-    top.legend()
-    bottom.set_title("zero-variance group fraction of the reward")
-    bottom.set_xlabel("step")
-    for ax in (top, bottom):
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(out.parent / f"{out.name}.png")
-    plt.close(fig)
+    if {"ladder", "strict", "dense"} <= set(args.arms):
+        result["ladder_vs_strict"] = speedup(per_arm, "strict", "ladder", args.steps)
+        result["ladder_vs_dense"] = speedup(per_arm, "dense", "ladder", args.steps)
+    result["per_run"] = per_run
+    colours = {arm: COLOURS[arm] for arm in args.arms}
+    title = f"held-out strict accuracy ({args.metric}, IoU >= {STRICT}), {len(args.seeds)} seeds"
+    plot_protocol(out, colours, args.seeds, args.metric, args.target, title, per_arm, args.steps)
+    dump(result, out.parent / f"{out.name}.json")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from rewardkit.compose.refs import Ref, is_ref
 from rewardkit.config import ProgramConfig, load_yaml, parse_config
 from rewardkit.diagnostics import STATS, advantage_stats, batch_metrics
 from rewardkit.errors import ConfigError
+from rewardkit.schedule.buckets import BucketLadder, bucket_metric, bucket_of
 from rewardkit.schedule.watch import unknown_watch_problems
 from rewardkit.types import Sample, ScoredBatch, Span
 
@@ -103,7 +104,29 @@ class RewardProgram:
         known = {f"{node.path}/{s}" for node in self.tree.walk() for s in STATS}
         known |= {"advantage/abs_mean", "advantage/std", "advantage/zero_frac", "errors/total"}
         known |= {f"unjudgeable/{k}" for k in ("total", "samples", "skipped")}
-        return unknown_watch_problems(self.schedules, known)
+        out = unknown_watch_problems(self.schedules, known)
+        nodes = {f"{node.path}/{s}" for node in self.tree.walk() for s in STATS}
+        keys = {b.per for b in self._buckets().values()}
+        for name, bucketed in self._buckets().items():
+            if len(keys) > 1:
+                out.append(
+                    (
+                        f"schedules.{name}.per",
+                        f"every per-bucket ladder must use one key; got {sorted(keys)}",
+                    )
+                )
+            out += [
+                (
+                    f"schedules.{name}.watch",
+                    f"a per-bucket ladder watches node metrics (<node path>/<stat>), computed per bucket; {m!r} is not one",
+                )
+                for m in bucketed.watches
+                if m not in nodes
+            ]
+        return out
+
+    def _buckets(self) -> dict[str, BucketLadder]:
+        return {k: s for k, s in self.schedules.items() if isinstance(s, BucketLadder)}
 
     def _check_advantage(self) -> list[tuple[str, str]]:
         adv = self.config.advantage
@@ -142,17 +165,17 @@ class RewardProgram:
         """Score a batch with the reward tree; every node's column and statistics are recorded."""
         variables = self._current_variables()
         cfg = self.config
-        ctx = EvalContext(samples, variables, cfg.on_error, cfg.error_value)
-        ctx.on_unjudgeable = cfg.on_unjudgeable
-        if samples:
-            self.tree.evaluate(ctx)
+        buckets = self._buckets()
+        if buckets and samples:
+            ctx, bucket_metrics = self._score_buckets(samples, variables, buckets)
         else:
-            ctx.values = {node.path: np.zeros(0) for node in self.tree.walk()}
+            ctx, bucket_metrics = self._evaluate(samples, variables), {}
         skipped = _skip_unjudgeable(ctx) if cfg.on_unjudgeable == "skip" else set()
         groups = Groups.from_ids([s.group for s in samples])
         metrics = batch_metrics(ctx.values, groups, ctx.failures, ctx.unjudgeable)
         metrics["unjudgeable/skipped"] = float(len(skipped))
         metrics.update({f"schedule/{k}": v for k, v in variables.items()})
+        metrics.update(bucket_metrics)
         return ScoredBatch(
             list(samples),
             ctx.values,
@@ -163,6 +186,45 @@ class RewardProgram:
             metrics,
             ctx.unjudgeable,
         )
+
+    def _evaluate(self, samples: Sequence[Sample], variables: Mapping[str, float]) -> EvalContext:
+        cfg = self.config
+        ctx = EvalContext(samples, variables, cfg.on_error, cfg.error_value)
+        ctx.on_unjudgeable = cfg.on_unjudgeable
+        if samples:
+            self.tree.evaluate(ctx)
+        else:
+            ctx.values = {node.path: np.zeros(0) for node in self.tree.walk()}
+        return ctx
+
+    def _score_buckets(
+        self,
+        samples: Sequence[Sample],
+        variables: Mapping[str, float],
+        buckets: Mapping[str, BucketLadder],
+    ) -> tuple[EvalContext, dict[str, float]]:
+        """Score each bucket of a per-bucket ladder at its own levels; the watched metrics and
+        the levels of every bucket (``<metric>@<per>=<bucket>``), for the ladders and the logs."""
+        per = next(iter(buckets.values())).per
+        rows: dict[str, list[int]] = {}
+        for i, sample in enumerate(samples):
+            rows.setdefault(bucket_of(sample.meta, per), []).append(i)
+        full = self._evaluate([], variables)
+        full.samples, full.values = samples, {}
+        metrics: dict[str, float] = {}
+        for bucket, idx in sorted(rows.items()):
+            own = {**variables, **{k: b.value_for(bucket) for k, b in buckets.items()}}
+            sub = self._evaluate([samples[i] for i in idx], own)
+            if self.config.on_unjudgeable == "skip":
+                _skip_unjudgeable(sub)
+            _stitch(full, sub, idx)
+            groups = Groups.from_ids([samples[i].group for i in idx])
+            stats = batch_metrics(sub.values, groups, sub.failures, sub.unjudgeable)
+            for name, schedule in buckets.items():
+                metrics[f"schedule/{bucket_metric(name, per, bucket)}"] = own[name]
+                for m in schedule.watches:
+                    metrics[bucket_metric(m, per, bucket)] = stats[m]
+        return full, metrics
 
     def advantages(self, scored: ScoredBatch) -> Advantages:
         """Per-sample advantages and, when step values exist, per-token advantages."""
@@ -281,6 +343,24 @@ class RewardProgram:
             if path not in leaves or leaves[path].scorer is None:
                 raise ConfigError([(f"state.components.{path}", "no such stateful component")])
             leaves[path].scorer.load_state_dict(sub)  # type: ignore[union-attr]
+
+
+def _stitch(full: EvalContext, sub: EvalContext, rows: Sequence[int]) -> None:
+    """Copy a sub-batch's columns, steps, info and failures into the rows it came from."""
+    size = len(full.samples)
+    for path, column in sub.values.items():
+        full.values.setdefault(path, np.full(size, np.nan))[list(rows)] = column
+    for path, steps in sub.steps.items():
+        dest = full.steps.setdefault(path, [None] * size)
+        for j, i in enumerate(rows):
+            dest[i] = steps[j]
+    for path, infos in sub.info.items():
+        dest_info = full.info.setdefault(path, [{}] * size)
+        for j, i in enumerate(rows):
+            dest_info[i] = infos[j]
+    full.failures += sub.failures
+    full.unjudgeable += sub.unjudgeable
+    full.unjudgeable_rows |= {rows[j] for j in sub.unjudgeable_rows}
 
 
 def _skip_unjudgeable(ctx: EvalContext) -> set[int]:

@@ -75,3 +75,18 @@ def test_box_pattern_and_config_knobs() -> None:
     assert (
         make_task("boxes", {"size": 6}).make(np.random.default_rng(0), None).prompt.count("\n") == 6
     )
+
+
+def test_sides_option_sets_object_sizes_per_category() -> None:
+    from rewardkit.errors import ConfigError
+
+    task = make_task("boxes", {"size": 12, "sides": {"small": [5, 6]}})
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        x1, y1, x2, y2 = task.make(rng, "small").reference
+        assert 5 <= x2 - x1 <= 6 and 5 <= y2 - y1 <= 6
+    # one cell off on one side of a 5x5 box: IoU 20/25 = 0.8, still a strict hit
+    assert task.judge([0, 0, 5, 5], "[0,0,5,4]") == {"iou": 0.8, "success": 1.0}
+    for bad, said in [({"tiny": [1, 2]}, "unknown category"), ({"small": [3, 13]}, "<= size")]:
+        with pytest.raises(ConfigError, match=said):
+            make_task("boxes", {"size": 12, "sides": bad})

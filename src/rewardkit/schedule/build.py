@@ -17,6 +17,7 @@ from typing import Any
 
 from rewardkit.errors import ConfigError, UnknownNameError
 from rewardkit.schedule.base import Schedule
+from rewardkit.schedule.buckets import BucketLadder
 from rewardkit.schedule.config import collect, join, type_key, validate
 from rewardkit.schedule.ladder import Ladder, LadderConfig, ladder_problems
 from rewardkit.schedule.time import SHAPES, ConstantShape, TimeSchedule
@@ -58,7 +59,7 @@ def build_schedule(
     if kind == "ladder":
         ladder = validate(LadderConfig, config, here)
         collect(ladder_problems(ladder, here))
-        return Ladder(name, ladder)
+        return BucketLadder(name, ladder) if ladder.per else Ladder(name, ladder)
     collect(
         (
             join(here, k),

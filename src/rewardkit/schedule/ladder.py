@@ -72,7 +72,7 @@ class LowerWhen(ConfigModel):
 
 
 class LadderConfig(ConfigModel):
-    """``{ladder, watch, margin_of, window, raise_when, lower_when, refresh, start_level}``."""
+    """``{ladder, watch, margin_of, window, raise_when, lower_when, refresh, start_level, per}``."""
 
     ladder: list[float] = Field(min_length=2)
     watch: str = Field(min_length=1)
@@ -82,6 +82,8 @@ class LadderConfig(ConfigModel):
     lower_when: LowerWhen | None = None
     refresh: Literal["half", "full", "none"] = "half"
     start_level: int = Field(0, ge=0)
+    per: str | None = Field(None, min_length=1)
+    """A sample meta key: one ladder per value of it (``rewardkit.schedule.buckets``)."""
 
 
 def ladder_problems(cfg: LadderConfig, path: str) -> list[Problem]:

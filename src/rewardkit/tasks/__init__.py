@@ -62,6 +62,6 @@ def make_task(name: str, options: Mapping[str, Any] | None = None) -> Task:
         raise UnknownNameError("task", name, [*TASKS, PREFIX + "<dataset>"], "task")
     try:
         task: Task = TASKS[name](**dict(options or {}))
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise ConfigError([("task_options", f"{name}: {exc}")]) from None
     return task

@@ -40,11 +40,24 @@ class Boxes:
     strict_iou: float = 0.8
     name: str = "boxes"
     categories: tuple[str, ...] = ("small", "medium", "large")
+    sides: dict[str, list[int]] | None = None
+    """Side lengths ``[min, max]`` of the asked object per category, replacing ``SIDES`` for the
+    categories given: with objects of side 5 or more, a box one cell off still has IoU >= 0.8."""
+
+    def __post_init__(self) -> None:
+        for category, pair in (self.sides or {}).items():
+            if category not in SIDES:
+                raise ValueError(f"sides: unknown category {category!r}; one of {', '.join(SIDES)}")
+            if len(pair) != 2 or not 1 <= pair[0] <= pair[1] <= self.size:
+                raise ValueError(
+                    f"sides.{category} is {pair}; give [min, max] with 1 <= min <= max <= size "
+                    f"({self.size})"
+                )
 
     def make(self, rng: np.random.Generator, category: str | None) -> Problem:
         """One grid; the asked object's sides follow ``category`` (drawn when None)."""
         category = category or str(rng.choice(self.categories))
-        lo, hi = SIDES[category]
+        lo, hi = (self.sides or {}).get(category, SIDES[category])
         hi = min(hi, self.size)
         grid = np.full((self.size, self.size), ".", dtype="<U1")
         letters = rng.permutation(list(LETTERS))
