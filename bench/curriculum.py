@@ -44,11 +44,14 @@ Version 1 (fixed strict vs IoU vs a mean-only ladder on 8 x 8 grids, results in
 from __future__ import annotations
 
 import argparse
+import statistics
 from pathlib import Path
 from typing import Any
 
 from common import dump, run_all, warm_starts
 from protocol import arm_stats, plot_protocol, run_stats, speedup
+
+from rewardkit.train.runlog import read_jsonl
 
 OPTIONS: dict[str, Any] = {
     "size": 12,
@@ -163,11 +166,36 @@ def main() -> None:
     if {"ladder", "strict", "dense"} <= set(args.arms):
         result["ladder_vs_strict"] = speedup(per_arm, "strict", "ladder", args.steps)
         result["ladder_vs_dense"] = speedup(per_arm, "dense", "ladder", args.steps)
+    result["before_raises"] = {
+        n: before_raises(out / n, args.window) for n, _ in jobs if "ladder" in n
+    }
     result["per_run"] = per_run
     colours = {arm: COLOURS[arm] for arm in args.arms}
     title = f"held-out strict accuracy ({args.metric}, IoU >= {STRICT}), {len(args.seeds)} seeds"
     plot_protocol(out, colours, args.seeds, args.metric, args.target, title, per_arm, args.steps)
     dump(result, out.parent / f"{out.name}.json")
+
+
+def before_raises(run: Path, window: int) -> list[dict[str, Any]]:
+    """What the reward taught before each raise: the training answers' mean IoU and strict-hit
+    rate (the task judge's ``train/iou`` and ``train/success``) over the window before it."""
+    rows = read_jsonl(run / "metrics.jsonl")
+    out = []
+    for event in read_jsonl(run / "events.jsonl"):
+        if event.get("kind") != "raise":
+            continue
+        before = [r for r in rows if event["step"] - window < r["step"] <= event["step"]]
+        out.append(
+            {
+                "step": event["step"],
+                "source": event["source"],
+                "from": event["old"],
+                "to": event["new"],
+                "train_iou": statistics.mean(r["train/iou"] for r in before),
+                "train_strict_hit": statistics.mean(r["train/success"] for r in before),
+            }
+        )
+    return out
 
 
 if __name__ == "__main__":

@@ -23,6 +23,17 @@ The setting, chosen before the measured runs, from a pilot on seed 0 (sampled, 1
   the rung, not at once; ``std_at_most`` 0.35, window 10;
 - target: sampled exact accuracy 0.03 (ten times the start, 15/512), set before the runs.
 
+Outcome (measured 2026-12-01, 2-core machine; ``bench/results/tolerance_sweep.*``): the setting
+fails its own precondition. In the lr sweep (seed 100, 500 steps, lr 3e-4 and 1e-3) no arm moved
+held-out exact accuracy: every arm ended at 0.000-0.004 from 0.004 (512 problems), while the
+mechanism behaved as designed (zero-variance groups 0.98-1.00 for exact, 0.04-0.41 for dense,
+0.23-0.68 for the ladder at 10% tolerance, which never reached its first raise). A pilot from a
+1500-step warm start (exact 0.8% of samples, zero-variance 94.5%) with the dense arm moved sampled
+exact accuracy from 0.004 to 0.010 in 600 steps, within the noise. The 5-seed comparison was not
+run: with no arm that learns the exact answer, "sooner" cannot be measured. The tiny model (2
+layers, hidden 64, character tokens) does not learn 3-digit arithmetic from sequence-level
+rewards in this budget; a larger model or a GPU is the next thing to try.
+
     python bench/tolerance.py --sweep            # lr sweep, seed 100: 3 arms x 2 lrs
     python bench/tolerance.py                    # 3 arms x 5 seeds at the swept lrs, 2 at a time
 """
