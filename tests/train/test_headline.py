@@ -34,6 +34,6 @@ def test_sampled_success_and_schedule_moves_are_told() -> None:
     greedy, sampled = text.split("Sampled success")
     assert "from 25.0%" in greedy and "to 26.0%" in greedy and "within the noise" in greedy
     # 16/256 -> 48/256: pooled 0.125, z = 0.125 / sqrt(0.125 * 0.875 * 2/256) = 4.28
-    assert "at step 300" in sampled and "z = 4.28" in sampled and "got better" in sampled
+    assert "at step 300" in sampled and "z = 4.28, p < 0.001" in sampled and "got better" in sampled
     assert "iou_threshold moved 2 times, from 0.3 to 0.55 (at steps 115, 240)" in text
     assert "monitor" not in text

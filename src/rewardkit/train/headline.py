@@ -70,8 +70,9 @@ def _change(what: str, points: list[tuple[int, float]], n: int, bold: bool = Fal
     z, p = two_proportion_test(p0, p1, n, n)
     change = p1 - p0
     if p < 0.05:
+        shown = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
         verdict = (
-            f"larger than the noise (two-proportion z = {z:.2f}, p = {p:.3f}): "
+            f"larger than the noise (two-proportion z = {z:.2f}, {shown}): "
             f"the model got {'better' if change > 0 else 'worse'} on held-out problems."
         )
     else:
