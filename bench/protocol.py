@@ -101,23 +101,34 @@ def _mean_bins(series: list[list[float | None]]) -> list[float | None]:
 
 
 def speedup(per_arm: dict[str, Any], slow: str, fast: str, steps: int) -> dict[str, Any]:
-    """How much sooner ``fast`` reaches the target than ``slow`` (ratio of median steps).
+    """How much sooner ``fast`` reaches the target than ``slow``: the ratio of their median steps
+    over all seeds, a seed that never reached counting as "after the budget".
 
-    When ``slow`` reached on fewer than all its seeds, the ratio is a lower bound computed with
-    the budget for its missing seeds, and says so; when ``fast`` never reached, there is none.
+    When the median seed of ``slow`` never reached, the ratio is a lower bound (the budget over
+    ``fast``'s median); when the median seed of ``fast`` never reached, there is no ratio.
     """
-    a, b = per_arm[slow], per_arm[fast]
-    if not b["reached"]:
-        return {"ratio": None, "note": f"{fast} never reached the target"}
-    fast_steps = max(1.0, float(b["steps_to_target_median"]))
-    if a["reached"] == a["seeds"]:
-        return {"ratio": a["steps_to_target_median"] / fast_steps, "note": "both medians measured"}
-    bounded = list(a["steps_to_target"].values()) + [steps] * (a["seeds"] - a["reached"])
-    return {
-        "ratio_at_least": statistics.median(bounded) / fast_steps,
-        "note": f"{slow} reached on {a['reached']}/{a['seeds']} seeds; the budget stands in for "
-        "the others, so this is a lower bound",
-    }
+    a, b = _median_steps(per_arm[slow], steps), _median_steps(per_arm[fast], steps)
+    if b is None:
+        return {"ratio": None, "note": f"the median seed of {fast} never reached the target"}
+    if a is None:
+        return {
+            "ratio_at_least": steps / max(1.0, b),
+            "note": f"the median seed of {slow} never reached the target in {steps} steps; the "
+            "budget stands in for it, so this is a lower bound",
+        }
+    return {"ratio": a / max(1.0, b), "note": "both medians measured"}
+
+
+def _median_steps(arm: dict[str, Any], steps: int) -> float | None:
+    """The median over all seeds of the steps to target (None: the median seed never reached)."""
+    values = sorted(
+        [float(v) for v in arm["steps_to_target"].values()]
+        + [float("inf")] * (arm["seeds"] - arm["reached"])
+    )
+    if not values:
+        return None
+    median = statistics.median(values)
+    return None if median == float("inf") else median
 
 
 def plot_protocol(
