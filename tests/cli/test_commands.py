@@ -40,7 +40,7 @@ def test_train_help_lists_every_config_option_with_its_default() -> None:
     for line in options_help():
         key = line.split(" ", 1)[0]
         assert f" {key} " in text, key
-    assert "steps = 150 optimizer steps" in text
+    assert "steps = 500 optimizer steps" in text
     assert "tiny.layers = 2 decoder layers" in text
     assert "loss_aggregation = 'grpo' grpo: mean over each sequence" in text
 
