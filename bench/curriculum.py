@@ -15,7 +15,9 @@ warm start of each seed, lr, steps, one held-out set):
   refresh, window 20;
 - ``ladder_mean``: the same with the mean condition only (the ablation);
 - ``ladder_bucket``: as ``ladder``, one ladder per object-size category (``per: category``):
-  each category's threshold has its own window and rule, watching its own hit rate.
+  each category's threshold has its own window and rule, watching its own hit rate;
+- ``ladder_full``: as ``ladder`` with ``refresh: full`` (after a raise the window restarts, so
+  the next raise is judged on the new rung's hit rates only).
 
 Not in this version: the IoU-margin condition (computed over the batch mean IoU it can never pass
 the upper rungs here: the start's mean IoU is 0.12 while 0.75 + 0.10 would be needed; a margin
@@ -67,6 +69,7 @@ COLOURS = {
     "ladder": "tab:green",
     "ladder_mean": "yellowgreen",
     "ladder_bucket": "darkgreen",
+    "ladder_full": "teal",
 }
 
 
@@ -97,6 +100,7 @@ def programs(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         "ladder": ladder({"mean_at_least": table, "std_at_most": 0.35}),
         "ladder_mean": ladder({"mean_at_least": table}),
         "ladder_bucket": ladder({"mean_at_least": table, "std_at_most": 0.35}, per="category"),
+        "ladder_full": ladder({"mean_at_least": table, "std_at_most": 0.35}, refresh="full"),
     }
 
 
