@@ -52,6 +52,8 @@ class RewardProgram:
         self.schedules = _collect(problems, "schedule", "build_schedules", self.config.schedules)
         self.curricula = _collect(problems, "curriculum", "build_curricula", self.config.curricula)
         self.step = 0
+        self._bucketed = {k: v for k, v in self.schedules.items() if isinstance(v, BucketLadder)}
+        """The per-bucket ladders (``per:``), which make ``score`` score each bucket apart."""
         clash = set(self.config.variables) & set(self.schedules or {})
         problems += [(f"variables.{v}", "also defined under schedules; keep one") for v in clash]
         builder = TreeBuilder(self._current_variables())
@@ -101,32 +103,27 @@ class RewardProgram:
 
     def _check_watches(self) -> list[tuple[str, str]]:
         """A watched name must be a node or advantage metric, or one the built-in trainer logs."""
-        known = {f"{node.path}/{s}" for node in self.tree.walk() for s in STATS}
-        known |= {"advantage/abs_mean", "advantage/std", "advantage/zero_frac", "errors/total"}
-        known |= {f"unjudgeable/{k}" for k in ("total", "samples", "skipped")}
-        out = unknown_watch_problems(self.schedules, known)
         nodes = {f"{node.path}/{s}" for node in self.tree.walk() for s in STATS}
-        keys = {b.per for b in self._buckets().values()}
-        for name, bucketed in self._buckets().items():
-            if len(keys) > 1:
-                out.append(
-                    (
-                        f"schedules.{name}.per",
-                        f"every per-bucket ladder must use one key; got {sorted(keys)}",
-                    )
-                )
-            out += [
-                (
-                    f"schedules.{name}.watch",
-                    f"a per-bucket ladder watches node metrics (<node path>/<stat>), computed per bucket; {m!r} is not one",
-                )
-                for m in bucketed.watches
-                if m not in nodes
-            ]
+        known = nodes | {"advantage/abs_mean", "advantage/std", "advantage/zero_frac"}
+        known |= {"errors/total", *(f"unjudgeable/{k}" for k in ("total", "samples", "skipped"))}
+        out = unknown_watch_problems(self.schedules, known)
+        keys = sorted({b.per for b in self._bucketed.values()})
+        if len(keys) > 1:
+            first = next(iter(self._bucketed))
+            out.append(
+                (f"schedules.{first}.per", f"every per-bucket ladder must use one key; got {keys}")
+            )
+        out += [
+            (
+                f"schedules.{name}.watch",
+                "a per-bucket ladder watches node metrics (<node path>/<stat>), computed per "
+                f"bucket; {m!r} is not one",
+            )
+            for name, bucketed in self._bucketed.items()
+            for m in bucketed.watches
+            if m not in nodes
+        ]
         return out
-
-    def _buckets(self) -> dict[str, BucketLadder]:
-        return {k: s for k, s in self.schedules.items() if isinstance(s, BucketLadder)}
 
     def _check_advantage(self) -> list[tuple[str, str]]:
         adv = self.config.advantage
@@ -165,9 +162,8 @@ class RewardProgram:
         """Score a batch with the reward tree; every node's column and statistics are recorded."""
         variables = self._current_variables()
         cfg = self.config
-        buckets = self._buckets()
-        if buckets and samples:
-            ctx, bucket_metrics = self._score_buckets(samples, variables, buckets)
+        if self._bucketed and samples:
+            ctx, bucket_metrics = self._score_buckets(samples, variables, self._bucketed)
         else:
             ctx, bucket_metrics = self._evaluate(samples, variables), {}
         skipped = _skip_unjudgeable(ctx) if cfg.on_unjudgeable == "skip" else set()
@@ -209,8 +205,7 @@ class RewardProgram:
         rows: dict[str, list[int]] = {}
         for i, sample in enumerate(samples):
             rows.setdefault(bucket_of(sample.meta, per), []).append(i)
-        full = self._evaluate([], variables)
-        full.samples, full.values = samples, {}
+        full = EvalContext(samples, variables, self.config.on_error, self.config.error_value)
         metrics: dict[str, float] = {}
         for bucket, idx in sorted(rows.items()):
             own = {**variables, **{k: b.value_for(bucket) for k, b in buckets.items()}}
