@@ -125,15 +125,7 @@ def plot_curves(
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 3.8), dpi=100)
-    for arm, colour in colours.items():
-        runs = [curve(out / f"{arm}-s{seed}", metric) for seed in seeds]
-        for steps, values in runs:
-            ax.plot(steps, values, color=colour, alpha=0.25, linewidth=0.8)
-        width = min(len(v) for _, v in runs)
-        if width:
-            mean = [statistics.mean(v[i] for _, v in runs) for i in range(width)]
-            ax.plot(runs[0][0][:width], smoothed(mean), color=colour, linewidth=2.2, label=arm)
-    ax.axhline(target, color="grey", linestyle="--", linewidth=0.8)
+    plot_arms(ax, out, colours, seeds, metric, target, smooth=True)
     ax.set_title(title)
     ax.set_xlabel("step")
     ax.grid(alpha=0.3)
@@ -141,3 +133,26 @@ def plot_curves(
     fig.tight_layout()
     fig.savefig(out.parent / f"{out.name}.png")
     plt.close(fig)
+
+
+def plot_arms(
+    ax: Any,
+    out: Path,
+    colours: dict[str, str],
+    seeds: Sequence[int],
+    metric: str,
+    target: float,
+    smooth: bool,
+) -> None:
+    """On ``ax``: ``metric`` of every run ``<arm>-s<seed>`` under ``out`` (thin), each arm's mean
+    over seeds (bold; smoothed as ``first_reaching`` smooths when ``smooth``), the target dashed."""
+    for arm, colour in colours.items():
+        runs = [curve(out / f"{arm}-s{seed}", metric) for seed in seeds]
+        for steps, values in runs:
+            ax.plot(steps, values, color=colour, alpha=0.25, linewidth=0.8)
+        width = min(len(v) for _, v in runs)
+        if width:
+            mean = [statistics.mean(v[i] for _, v in runs) for i in range(width)]
+            shown = smoothed(mean) if smooth else mean
+            ax.plot(runs[0][0][:width], shown, color=colour, linewidth=2.2, label=arm)
+    ax.axhline(target, color="grey", linestyle="--", linewidth=0.8)

@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from common import dump, run_all, warm_starts
-from protocol import arm_stats, plot_protocol, run_stats, speedup
+from protocol import arm_stats, plot_protocol, run_options, run_stats, speedup
 
 from rewardkit.train.runlog import read_jsonl
 
@@ -124,27 +124,17 @@ def main() -> None:
     args = p.parse_args()
     out = Path(args.out)
     warm_starts("boxes", args.seeds, args.cache, args.warm_steps, OPTIONS)
+    arm_options = {"task": "boxes", "task_options": OPTIONS, "lr": args.lr}
     jobs = [
         (
             f"{arm}-s{seed}",
-            {
-                "task": "boxes",
-                "task_options": OPTIONS,
-                "program": programs(args)[arm],
-                "seed": seed,
-                "steps": args.steps,
-                "lr": args.lr,
-                "max_new_tokens": 16,
-                "eval_every": args.eval_every,
-                "eval_size": args.eval_size,
-                "eval_seed": 12345,
-                "checkpoint_every": 0,
-                "plots": False,
-                "device": "cpu",
-                "warm_start": {"steps": args.warm_steps, "cache_dir": args.cache},
-                "out_dir": str(out),
-                "run_name": f"{arm}-s{seed}",
-            },
+            run_options(
+                f"{arm}-s{seed}",
+                out,
+                {**arm_options, "program": programs(args)[arm], "seed": seed},
+                args,
+                max_new_tokens=16,
+            ),
         )
         for seed in args.seeds
         for arm in args.arms

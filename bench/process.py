@@ -95,7 +95,7 @@ def program(arm: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def prepare(args: argparse.Namespace) -> None:
-    """Build the shared warm start first (``common.warm_starts`` takes no task options)."""
+    """Build the one shared warm start first (its seed and model shape are this bench's own)."""
     import torch
 
     from rewardkit.tasks import make_task

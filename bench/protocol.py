@@ -23,12 +23,37 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from common import curve, first_reaching
+from common import curve, first_reaching, plot_arms
 
 from rewardkit.train.runlog import read_jsonl
 from rewardkit.train.summary import read_summary, wilson_interval
 
 BINS = 10
+
+
+EVAL_SEED = 12345
+"""The seed of the one held-out set every arm and seed of a v2 benchmark is evaluated on."""
+
+
+def run_options(
+    name: str, out: Path, arm_options: dict[str, Any], args: Any, max_new_tokens: int
+) -> dict[str, Any]:
+    """The TrainConfig options of one protocol run: ``arm_options`` (task, program, seed, lr...)
+    over what every run shares (``args``: steps, eval_every, eval_size, warm_steps, cache)."""
+    return {
+        "steps": args.steps,
+        "max_new_tokens": max_new_tokens,
+        "eval_every": args.eval_every,
+        "eval_size": args.eval_size,
+        "eval_seed": EVAL_SEED,
+        "checkpoint_every": 0,
+        "plots": False,
+        "device": "cpu",
+        "warm_start": {"steps": args.warm_steps, "cache_dir": args.cache},
+        "out_dir": str(out),
+        "run_name": name,
+        **arm_options,
+    }
 
 
 def run_stats(run: Path, metric: str, target: float, eval_size: int) -> dict[str, Any]:
@@ -150,17 +175,10 @@ def plot_protocol(
 
     fig, (acc, zero, adv) = plt.subplots(3, 1, figsize=(7.5, 9), dpi=100)
     centres = [(i + 0.5) * steps / BINS for i in range(BINS)]
+    plot_arms(acc, out, arms, seeds, metric, target, smooth=False)
     for arm, colour in arms.items():
-        runs = [curve(out / f"{arm}-s{seed}", metric) for seed in seeds]
-        for s, v in runs:
-            acc.plot(s, v, color=colour, alpha=0.25, linewidth=0.8)
-        width = min(len(v) for _, v in runs)
-        if width:
-            mean = [statistics.mean(v[i] for _, v in runs) for i in range(width)]
-            acc.plot(runs[0][0][:width], mean, color=colour, linewidth=2.2, label=arm)
         zero.plot(centres, per_arm[arm]["zero_std_frac_bins"], color=colour, marker="o", label=arm)
         adv.plot(centres, per_arm[arm]["abs_advantage_bins"], color=colour, marker="o", label=arm)
-    acc.axhline(target, color="grey", linestyle="--", linewidth=0.8)
     acc.set_title(title)
     zero.set_title("zero-variance group fraction of the training reward (1 - informative groups)")
     adv.set_title("mean |advantage| per token row")

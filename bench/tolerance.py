@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from common import dump, run_all, warm_starts
-from protocol import arm_stats, plot_protocol, run_stats, speedup
+from protocol import arm_stats, plot_protocol, run_options, run_stats, speedup
 
 TASK = "reasoning_gym:chain_sum"
 OPTIONS = {"min_terms": 2, "max_terms": 2, "min_digits": 3, "max_digits": 3}
@@ -76,24 +76,14 @@ def programs(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
 
 def job(args: argparse.Namespace, arm: str, seed: int, lr: float, out: Path) -> tuple[str, dict]:
     name = f"{arm}-s{seed}"
-    return name, {
+    arm_options = {
         "task": TASK,
         "task_options": OPTIONS,
         "program": programs(args)[arm],
         "seed": seed,
-        "steps": args.steps,
         "lr": lr,
-        "max_new_tokens": 8,
-        "eval_every": args.eval_every,
-        "eval_size": args.eval_size,
-        "eval_seed": 12345,
-        "checkpoint_every": 0,
-        "plots": False,
-        "device": "cpu",
-        "warm_start": {"steps": args.warm_steps, "cache_dir": args.cache},
-        "out_dir": str(out),
-        "run_name": name,
     }
+    return name, run_options(name, out, arm_options, args, max_new_tokens=8)
 
 
 def main() -> None:
