@@ -64,8 +64,10 @@ def warm_starts(
     cache_dir: str | None,
     steps: int | None,
     options: dict[str, Any] | None = None,
+    tiny: dict[str, Any] | None = None,
 ) -> None:
-    """Build the warm starts of every seed first, so parallel runs do not race to build them."""
+    """Build the warm starts of every seed first, so parallel runs do not race to build them.
+    ``tiny``: the model's shape (TrainConfig's ``tiny``), the default shape when None."""
     import torch
 
     from rewardkit.tasks import make_task
@@ -75,7 +77,7 @@ def warm_starts(
     torch.set_num_threads(1)  # tiny models: one thread is fastest, and the machine is shared
     for seed in seeds:
         spec = WarmStartSpec(seed=seed) if steps is None else WarmStartSpec(seed=seed, steps=steps)
-        warm_start(make_task(task, options), TinyModelSpec(), spec, cache_dir)
+        warm_start(make_task(task, options), TinyModelSpec(**(tiny or {})), spec, cache_dir)
 
 
 def curve(run_dir: Path, key: str) -> tuple[list[int], list[float]]:

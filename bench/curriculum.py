@@ -51,7 +51,15 @@ from pathlib import Path
 from typing import Any
 
 from common import dump, run_all, warm_starts
-from protocol import arm_stats, plot_protocol, run_options, run_stats, speedup
+from protocol import (
+    SWEEP_SEED,
+    arm_stats,
+    plot_protocol,
+    run_options,
+    run_stats,
+    speedup,
+    sweep_summary,
+)
 
 from rewardkit.train.runlog import read_jsonl
 
@@ -121,27 +129,32 @@ def main() -> None:
     p.add_argument("--out", default="bench/out/curriculum")
     p.add_argument("--cache", default=None, help="warm start cache folder")
     p.add_argument("--reuse", action="store_true", help="keep runs that finished (summary.json)")
+    p.add_argument("--lrs", type=float, nargs="+", default=[1e-4, 3e-4, 1e-3])
+    p.add_argument("--sweep", action="store_true", help="lr sweep of --arms on the sweep seed")
     args = p.parse_args()
-    out = Path(args.out)
-    warm_starts("boxes", args.seeds, args.cache, args.warm_steps, OPTIONS)
-    arm_options = {"task": "boxes", "task_options": OPTIONS, "lr": args.lr}
+    out = Path(args.out + ("_sweep" if args.sweep else ""))
+    seeds = [SWEEP_SEED] if args.sweep else args.seeds
+    warm_starts("boxes", seeds, args.cache, args.warm_steps, OPTIONS)
+
+    def job(arm: str, seed: int, lr: float, name: str) -> tuple[str, dict[str, Any]]:
+        arm_options = {"task": "boxes", "task_options": OPTIONS, "lr": lr, "seed": seed}
+        arm_options["program"] = programs(args)[arm]
+        return name, run_options(name, out, arm_options, args, max_new_tokens=16)
+
+    lrs = [(lr, f"@{lr:g}") for lr in args.lrs] if args.sweep else [(args.lr, "")]
     jobs = [
-        (
-            f"{arm}-s{seed}",
-            run_options(
-                f"{arm}-s{seed}",
-                out,
-                {**arm_options, "program": programs(args)[arm], "seed": seed},
-                args,
-                max_new_tokens=16,
-            ),
-        )
-        for seed in args.seeds
+        job(arm, seed, lr, f"{arm}{tag}-s{seed}")
+        for seed in seeds
         for arm in args.arms
+        for lr, tag in lrs
     ]
     done = [n for n, _ in jobs if args.reuse and (out / n / "summary.json").exists()]
     run_all([j for j in jobs if j[0] not in done], args.workers)
     per_run = {n: run_stats(out / n, args.metric, args.target, args.eval_size) for n, _ in jobs}
+    if args.sweep:
+        sweep = {"metric": args.metric, "steps": args.steps, "sweep": sweep_summary(per_run)}
+        dump({**sweep, "per_run": per_run}, out.parent / f"{out.name}.json")
+        return
     per_arm = {arm: arm_stats(per_run, arm, args.eval_size) for arm in args.arms}
     result: dict[str, Any] = {
         "task_options": OPTIONS,

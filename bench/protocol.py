@@ -189,3 +189,21 @@ def plot_protocol(
     fig.tight_layout()
     fig.savefig(out.parent / f"{out.name}.png")
     plt.close(fig)
+
+
+SWEEP_SEED = 100
+"""The seed of the learning-rate sweeps: apart from the measured seeds, so a sweep cannot pick the
+lr that happened to suit them."""
+
+
+def sweep_summary(per_run: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The best lr of each arm of a sweep by area under the curve (run names ``arm@lr-s<seed>``),
+    with every lr's AUC and final accuracy beside it."""
+    arms: dict[str, dict[str, Any]] = {}
+    for name, stats in per_run.items():
+        arm, lr = name.split("-s")[0].split("@")
+        arms.setdefault(arm, {})[lr] = {"auc": stats["auc"], "final": stats["final"]}
+    return {
+        arm: {"best_lr": max(lrs, key=lambda lr: lrs[lr]["auc"]), "by_lr": lrs}
+        for arm, lrs in arms.items()
+    }

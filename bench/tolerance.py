@@ -45,10 +45,24 @@ from pathlib import Path
 from typing import Any
 
 from common import dump, run_all, warm_starts
-from protocol import arm_stats, plot_protocol, run_options, run_stats, speedup
+from protocol import (
+    SWEEP_SEED,
+    arm_stats,
+    plot_protocol,
+    run_options,
+    run_stats,
+    speedup,
+    sweep_summary,
+)
 
 TASK = "reasoning_gym:chain_sum"
-OPTIONS = {"min_terms": 2, "max_terms": 2, "min_digits": 3, "max_digits": 3}
+
+
+def task_options(digits: int) -> dict[str, int]:
+    """One operation on two numbers of ``digits`` digits."""
+    return {"min_terms": 2, "max_terms": 2, "min_digits": digits, "max_digits": digits}
+
+
 LADDER = [0.1, 0.05, 0.01, 0.0]
 COLOURS = {"exact": "tab:red", "dense": "tab:blue", "ladder": "tab:green"}
 
@@ -74,12 +88,18 @@ def programs(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     }
 
 
+def tiny(args: argparse.Namespace) -> dict[str, int]:
+    """The tiny model's shape (the MLP is 3x the hidden size, as in the default)."""
+    return {"layers": args.layers, "hidden": args.hidden, "mlp": 3 * args.hidden}
+
+
 def job(args: argparse.Namespace, arm: str, seed: int, lr: float, out: Path) -> tuple[str, dict]:
     name = f"{arm}-s{seed}"
     arm_options = {
         "task": TASK,
-        "task_options": OPTIONS,
+        "task_options": task_options(args.digits),
         "program": programs(args)[arm],
+        "tiny": tiny(args),
         "seed": seed,
         "lr": lr,
     }
@@ -99,20 +119,23 @@ def main() -> None:
     p.add_argument("--window", type=int, default=10)
     p.add_argument("--raise-at", type=float, nargs="+", default=[0.5, 0.35, 0.15])
     p.add_argument("--warm-steps", type=int, default=800)
+    p.add_argument("--digits", type=int, default=3, help="digits of each number")
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--sweep", action="store_true", help="lr sweep on seed 100 instead")
     p.add_argument("--out", default="bench/out/tolerance")
     p.add_argument("--cache", default=None, help="warm start cache folder")
     args = p.parse_args()
     out = Path(args.out + ("_sweep" if args.sweep else ""))
-    seeds = [100] if args.sweep else args.seeds
-    warm_starts(TASK, seeds, args.cache, args.warm_steps, OPTIONS)
+    seeds = [SWEEP_SEED] if args.sweep else args.seeds
+    warm_starts(TASK, seeds, args.cache, args.warm_steps, task_options(args.digits), tiny(args))
     if args.sweep:
         jobs = []
         for arm in COLOURS:
             for lr in args.lrs:
-                name = f"{arm}@{lr:g}-s100"
-                jobs.append((name, {**job(args, arm, 100, lr, out)[1], "run_name": name}))
+                name = f"{arm}@{lr:g}-s{SWEEP_SEED}"
+                jobs.append((name, {**job(args, arm, SWEEP_SEED, lr, out)[1], "run_name": name}))
     else:
         lrs = {k: float(v) for k, v in (kv.split("=") for kv in args.lr.split(","))}
         jobs = [job(args, arm, seed, lrs[arm], out) for seed in seeds for arm in COLOURS]
@@ -122,14 +145,14 @@ def main() -> None:
     }
     if args.sweep:
         dump(
-            {"sweep": True, "metric": args.metric, "per_run": per_run},
+            {"metric": args.metric, "sweep": sweep_summary(per_run), "per_run": per_run},
             out.parent / f"{out.name}.json",
         )
         return
     per_arm = {arm: arm_stats(per_run, arm, args.eval_size) for arm in COLOURS}
     result = {
         "task": TASK,
-        "task_options": OPTIONS,
+        "task_options": task_options(args.digits),
         "metric": args.metric,
         "target": args.target,
         "eval_size": args.eval_size,
