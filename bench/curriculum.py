@@ -38,6 +38,13 @@ The setting, chosen before the measured runs from pilots on seed 0 (128 prompts 
     python bench/curriculum.py --arms dense --seeds 0 --steps 100     # pilot
     python bench/curriculum.py                                        # 7 arms x 5 seeds, 2 at a time
     python bench/curriculum.py --reuse                                # add missing runs only
+    python bench/curriculum.py --sweep --arms strict dense            # lr sweep, seed 100
+
+The lr of the baselines, swept after the 5-seed runs (``bench/results/curriculum_sweep.json``;
+seed 100, apart from the measured seeds; 500 steps, the same setting): 3e-4, the lr every arm
+ran at, is the best of 1e-4 / 3e-4 / 1e-3 for both strict (AUC 0.0051 / 0.0103 / 0.0003, final
+0.002 / 0.020 / 0.000) and dense IoU (AUC 0.0081 / 0.0208 / 0.0158, final 0.008 / 0.031 /
+0.025), so the 5-seed baselines stand as run.
 
 Version 1 (fixed strict vs IoU vs a mean-only ladder on 8 x 8 grids, results in
 ``bench/results/curriculum*.json``) found the ladder 0.74x as fast as strict; the issue lists why.
