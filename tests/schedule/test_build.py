@@ -103,7 +103,7 @@ def test_unknown_field_suggests_the_right_one() -> None:
     assert problem == (
         "schedules.iou_threshold.raise_when.std_at_mots",
         "unknown field 'std_at_mots' (did you mean 'std_at_most'?); valid fields: "
-        "margin_at_least, mean_at_least, min_steps_between, std_at_most",
+        "gain_at_least, margin_at_least, mean_at_least, min_steps_between, std_at_most",
     )
 
 

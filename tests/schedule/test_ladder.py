@@ -151,6 +151,46 @@ def test_min_steps_between_spaces_raises() -> None:
     assert raise_steps(events) == [1, 4, 7]
 
 
+def test_gain_waits_for_the_entry_window_then_needs_the_gain() -> None:
+    # window 2, P 0.1, gain 2: the entry mean is that of steps 0-1, (0.2 + 0.2) / 2 = 0.2, so a
+    # raise needs a window mean >= 0.4. Step 1: the window is the entry itself (0.2 < 0.4);
+    # step 2: [0.2, 0.4] mean 0.3; step 3: [0.4, 0.5] mean 0.45 >= 0.4: raise.
+    ladder = make(window=2, raise_when={"mean_at_least": 0.1, "gain_at_least": 2.0})
+    _, events = run(ladder, hits(0.2, 0.2, 0.4, 0.5))
+    (event,) = events
+    assert event.step == 3
+    assert event.stats["entry_mean"] == pytest.approx(0.2)
+    assert event.stats["gain_at_least"] == 2.0
+    assert event.stats["mean"] == pytest.approx(0.45)
+
+
+def test_gain_entry_is_measured_again_at_each_level() -> None:
+    # half refresh keeps the newest value of the old level, but the entry of the new level is
+    # the mean of the first 2 values watched at it: steps 4-5, (0.3 + 0.3) / 2 = 0.3. Without
+    # the gain the ladder would raise again at step 4 ([0.5, 0.3] mean 0.4 >= 0.1). A raise then
+    # needs a mean >= 0.6: step 5 [0.3, 0.3] 0.3, step 6 [0.3, 0.5] 0.4, step 7 [0.5, 0.6] 0.55,
+    # step 8 [0.6, 0.7] 0.65: raise.
+    ladder = make(window=2, refresh="half", raise_when={"mean_at_least": 0.1, "gain_at_least": 2.0})
+    _, events = run(ladder, hits(0.2, 0.2, 0.4, 0.5, 0.3, 0.3, 0.5, 0.6, 0.7))
+    assert raise_steps(events) == [3, 8]
+    assert events[1].stats["entry_mean"] == pytest.approx(0.3)
+
+
+def test_gain_state_roundtrip_keeps_the_entry() -> None:
+    stream = hits(0.2, 0.2, 0.4, 0.5, 0.3, 0.3, 0.5, 0.6, 0.7)
+    config = {"window": 2, "raise_when": {"mean_at_least": 0.1, "gain_at_least": 2.0}}
+    _, whole = run(make(**config), stream)
+    for cut in range(len(stream)):
+        first = make(**config)
+        _, events = run(first, stream[:cut])
+        resumed = make(**config)
+        resumed.load_state_dict(json.loads(json.dumps(first.state_dict())))
+        events += [
+            e for step in range(cut, len(stream)) for e in resumed.observe(step, stream[step])
+        ]
+        assert events == whole
+
+
 def test_per_level_mean_table() -> None:
     levels = [0.3, 0.5, 0.7, 0.9]
     stream = hits(0.95, 0.95, 0.65, 0.65, 0.45, 0.45)

@@ -6,7 +6,9 @@ The rule, checked after every finished step ``t`` that has the watched metric:
   ``window`` of them); with ``margin_of`` set, a second window holds that metric's values;
 - a **raise** needs all of: the window full; ``mean >= P(level)``; ``std <= S(level)`` (population
   std) when set; ``margin >= delta`` when set, where margin = mean of ``margin_of`` over the window
-  minus the current level; at least ``min_steps_between`` steps since the last level change
+  minus the current level; ``mean >= gain * entry`` when ``gain_at_least`` is set, where entry is
+  the mean of the first ``window`` values watched at the current level (no raise before there are
+  that many); at least ``min_steps_between`` steps since the last level change
   (``t - t_change >= min_steps_between``);
 - a **lower** (only with ``lower_when``) needs the window full, ``mean < mean_below(level)`` and
   its own ``min_steps_between``; without ``lower_when`` the ladder is monotone;
@@ -61,6 +63,9 @@ class RaiseWhen(ConfigModel):
     mean_at_least: PerLevel
     std_at_most: PerLevel | None = None
     margin_at_least: float | None = None
+    gain_at_least: float | None = Field(None, gt=0)
+    """The window mean must reach this multiple of the level's entry mean (module doc): the model
+    improved at this level, however well it did when it got there."""
     min_steps_between: int = Field(0, ge=0)
 
 
@@ -173,6 +178,8 @@ class Ladder:
         self._margin_window: deque[float] = deque(maxlen=config.window)
         self._last_change: int | None = None
         self._last_step: int | None = None
+        self._entry_values: list[float] = []  # watched at this level, until the entry is known
+        self._entry: float | None = None
 
     def value(self, step: int) -> float:
         """The current level (a ladder's value depends on its history, not on ``step``)."""
@@ -191,6 +198,10 @@ class Ladder:
         if watched is None or margin_source is None:
             return []  # a step without the watched metrics is skipped, not counted
         self._window.append(watched)
+        if self._entry is None:
+            self._entry_values.append(watched)
+            if len(self._entry_values) == self.config.window:
+                self._entry, self._entry_values = mean(self._entry_values), []
         if self.config.margin_of:
             self._margin_window.append(margin_source)
         return self._decide(step)
@@ -231,6 +242,12 @@ class Ladder:
         if rule.margin_at_least is not None:
             met["margin_at_least"] = rule.margin_at_least
             ok = ok and at_least(stats["margin"], rule.margin_at_least)
+        if rule.gain_at_least is not None:
+            if self._entry is None:
+                return None
+            met["entry_mean"] = self._entry
+            met["gain_at_least"] = rule.gain_at_least
+            ok = ok and at_least(stats["mean"], rule.gain_at_least * self._entry)
         return met if ok else None
 
     def _lower_threshold(self, step: int, stats: dict[str, float]) -> dict[str, float] | None:
@@ -247,6 +264,7 @@ class Ladder:
         old = self.config.ladder[self.level]
         self.level += delta
         self._last_change = step
+        self._entry, self._entry_values = None, []
         self._refresh()
         return Event(step, self.name, kind, old, self.config.ladder[self.level], stats)
 
@@ -267,6 +285,8 @@ class Ladder:
             "margin_window": list(self._margin_window),
             "last_change_step": self._last_change,
             "last_step": self._last_step,
+            "entry_mean": self._entry,
+            "entry_values": list(self._entry_values),
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -302,6 +322,10 @@ class Ladder:
             None if state["last_change_step"] is None else int(state["last_change_step"])
         )
         self._last_step = None if state["last_step"] is None else int(state["last_step"])
+        # States saved before gain_at_least existed lack the entry: it is measured afresh.
+        entry = state.get("entry_mean")
+        self._entry = None if entry is None else float(entry)
+        self._entry_values = [float(x) for x in state.get("entry_values", [])]
 
     def __repr__(self) -> str:
         return f"Ladder({self.name!r}, level={self.level}, value={self.config.ladder[self.level]})"
