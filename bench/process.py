@@ -39,6 +39,13 @@ pilot: the same setting, the target lowered to 0.185 (every version-2 outcome se
 by step 550 under the smoothed rule; its seeds started at 0.125-0.166), and five fresh RL seeds
 (5-9), so the target was not picked on the runs that measure it.
 
+Version 3 outcome (measured 2026-12-01, 2-core machine, 2 runs at a time): outcome-only reached
+0.185 on 4 of 5 seeds (450, 550, 650, 650; seed 5 not reached, so the precondition "every seed"
+held on 4/5); dual and transition on 5/5 (medians 300), G-RA on 5/5 (median 500). Over all five
+seeds (a seed not reached counts as after the budget) the median steps are 650 for outcome and 300
+for dual and transition: 2.17x sooner, the goal (>= 1.66x) met. AUC 0.177 (outcome) vs 0.191
+(dual, transition) and 0.179 (G-RA); final 0.199 vs 0.206 / 0.212 / 0.202, overlapping intervals.
+
 Version 1 (``bench/results/process.json``, ``process_ws800.json``): 8 prompts, lr 1e-4, a held-out
 set per seed; outcome-only was flat (above 1e-4 it unlearns), so its "8.0x" and "5.0x" were bounded
 by the budget.
