@@ -42,7 +42,7 @@ The setting, chosen before the measured runs from pilots on seed 0 (128 prompts 
   held-out problems, above every seed's start (about 0.004), set before the runs.
 
     python bench/curriculum.py --arms dense --seeds 0 --steps 100     # pilot
-    python bench/curriculum.py                                        # 7 arms x 5 seeds, 2 at a time
+    python bench/curriculum.py                                        # 9 arms x 5 seeds, 2 at a time
     python bench/curriculum.py --reuse                                # add missing runs only
     python bench/curriculum.py --sweep --arms strict dense            # lr sweep, seed 100
 
@@ -51,6 +51,17 @@ seed 100, apart from the measured seeds; 500 steps, the same setting): 3e-4, the
 ran at, is the best of 1e-4 / 3e-4 / 1e-3 for both strict (AUC 0.0051 / 0.0103 / 0.0003, final
 0.002 / 0.020 / 0.000) and dense IoU (AUC 0.0081 / 0.0208 / 0.0158, final 0.008 / 0.031 /
 0.025), so the 5-seed baselines stand as run.
+
+Outcome (2026-12-01, 2-core machine; ``bench/results/curriculum_v2.*``): no ladder met the goals.
+The absolute-P ladders climbed 0.3 -> 0.75 in about 30 steps while the training answers' strict
+hits stayed under 1% (the P table, calibrated on the start model, is met at each new rung as soon
+as the window refills; half refresh keeps the easier rung's hit rates), then starved like strict.
+``ladder_gain`` spread its raises over the run (seed 0: steps 65, 126, 277, 452) and reached the
+target on 4 of 5 seeds (350, 400, 450, 450), more than any other arm (dense 2/5, strict + dense
+3/5, strict 0/5): its median seed reached at 450, where the medians of strict and dense never
+reached in 500 steps, so it is no later than dense but only >= 1.11x sooner than strict (a lower
+bound, not the 1.66x asked); it ended at 0.030 (0.024-0.038), below linear (0.037) and strict +
+dense (0.038); its AUC 0.0166 equals dense's.
 
 Version 1 (fixed strict vs IoU vs a mean-only ladder on 8 x 8 grids, results in
 ``bench/results/curriculum*.json``) found the ladder 0.74x as fast as strict; the issue lists why.
