@@ -9,7 +9,11 @@ everything else equal (warm start per seed, lr, steps, one held-out set):
 - ``ladder``: ``numeric`` with ``rel_tol: ${tol}``, the tolerance laddered 10% -> 5% -> 1% ->
   exact by the full rule: window mean of the hit rate at the current tolerance, window std,
   half refresh (no margin condition: the ladder's margin is ``mean(margin_of) - level``, a
-  quantity that only means "above the threshold" on an increasing ladder).
+  quantity that only means "above the threshold" on an increasing ladder);
+- ``ladder_gain``: the same ladder with section 1's ``ladder_gain`` rule, fixed before its runs
+  (2026-12-01) as it is there, with no pilot of its own: ``gain_at_least`` 1.5 over each rung's
+  entry mean, ``mean_at_least`` 0.02 as a floor, std <= 0.35, half refresh. Added after the first
+  seed's ``ladder`` run had cascaded 10% -> exact in 10 steps (181, 186, 191).
 
 Held-out accuracy is reasoning-gym's own ``score_answer`` == 1 (exact), on one fixed set of
 ``--eval-size`` problems (``eval_seed``), sampled at the training temperature (pass@1).
@@ -65,27 +69,32 @@ def task_options(digits: int) -> dict[str, int]:
 
 
 LADDER = [0.1, 0.05, 0.01, 0.0]
-COLOURS = {"exact": "tab:red", "dense": "tab:blue", "ladder": "tab:green"}
+COLOURS = {
+    "exact": "tab:red",
+    "dense": "tab:blue",
+    "ladder": "tab:green",
+    "ladder_gain": "tab:cyan",
+}
 
 
 def programs(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
-    """The three reward programs (module doc)."""
+    """The reward programs of the arms (module doc)."""
     answer = {"reference_key": "answer"}
+
+    def ladder(rule: dict[str, Any]) -> dict[str, Any]:
+        schedule = {"ladder": LADDER, "watch": "reward/mean", "window": args.window}
+        return {
+            "reward": {"fn": "numeric", **answer, "rel_tol": "${tol}"},
+            "schedules": {"tol": {**schedule, "raise_when": rule, "refresh": "half"}},
+        }
+
     return {
         "exact": {"reward": {"fn": "numeric", **answer}},
         "dense": {"reward": {"fn": "numeric_error", **answer}},
-        "ladder": {
-            "reward": {"fn": "numeric", **answer, "rel_tol": "${tol}"},
-            "schedules": {
-                "tol": {
-                    "ladder": LADDER,
-                    "watch": "reward/mean",
-                    "window": args.window,
-                    "raise_when": {"mean_at_least": args.raise_at, "std_at_most": 0.35},
-                    "refresh": "half",
-                }
-            },
-        },
+        "ladder": ladder({"mean_at_least": args.raise_at, "std_at_most": 0.35}),
+        "ladder_gain": ladder(
+            {"mean_at_least": args.gain_floor, "gain_at_least": args.gain, "std_at_most": 0.35}
+        ),
     }
 
 
@@ -112,7 +121,7 @@ def main() -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     p.add_argument("--steps", type=int, default=800)
     p.add_argument("--lrs", type=float, nargs="+", default=[3e-4, 1e-3], help="sweep")
-    p.add_argument("--lr", type=str, default="exact=3e-4,dense=3e-4,ladder=3e-4")
+    p.add_argument("--lr", type=str, default="exact=3e-4,dense=3e-4,ladder=3e-4,ladder_gain=3e-4")
     p.add_argument("--target", type=float, default=0.02)
     p.add_argument("--metric", default="eval/sampled/success")
     p.add_argument("--eval-size", type=int, default=512)
@@ -123,6 +132,10 @@ def main() -> None:
     p.add_argument("--digits", type=int, default=2, help="digits of each number")
     p.add_argument("--layers", type=int, default=4)
     p.add_argument("--hidden", type=int, default=128)
+    p.add_argument("--gain", type=float, default=1.5, help="ladder_gain: gain_at_least")
+    p.add_argument("--gain-floor", type=float, default=0.02, help="ladder_gain: mean_at_least")
+    p.add_argument("--arms", nargs="+", default=list(COLOURS), choices=list(COLOURS))
+    p.add_argument("--reuse", action="store_true", help="keep runs that finished (summary.json)")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--sweep", action="store_true", help="lr sweep on seed 100 instead")
     p.add_argument("--out", default="bench/out/tolerance")
@@ -133,14 +146,15 @@ def main() -> None:
     warm_starts(TASK, seeds, args.cache, args.warm_steps, task_options(args.digits), tiny(args))
     if args.sweep:
         jobs = []
-        for arm in COLOURS:
+        for arm in args.arms:
             for lr in args.lrs:
                 name = f"{arm}@{lr:g}-s{SWEEP_SEED}"
                 jobs.append((name, {**job(args, arm, SWEEP_SEED, lr, out)[1], "run_name": name}))
     else:
         lrs = {k: float(v) for k, v in (kv.split("=") for kv in args.lr.split(","))}
-        jobs = [job(args, arm, seed, lrs[arm], out) for seed in seeds for arm in COLOURS]
-    run_all(jobs, args.workers)
+        jobs = [job(args, arm, seed, lrs[arm], out) for seed in seeds for arm in args.arms]
+    done = [n for n, _ in jobs if args.reuse and (out / n / "summary.json").exists()]
+    run_all([j for j in jobs if j[0] not in done], args.workers)
     per_run = {
         name: run_stats(out / name, args.metric, args.target, args.eval_size) for name, _ in jobs
     }
@@ -150,7 +164,7 @@ def main() -> None:
             out.parent / f"{out.name}.json",
         )
         return
-    per_arm = {arm: arm_stats(per_run, arm, args.eval_size) for arm in COLOURS}
+    per_arm = {arm: arm_stats(per_run, arm, args.eval_size) for arm in args.arms}
     result = {
         "task": TASK,
         "task_options": task_options(args.digits),
@@ -162,13 +176,18 @@ def main() -> None:
         "lr": args.lr,
         "raise_at": args.raise_at,
         "per_arm": per_arm,
-        "ladder_vs_exact": speedup(per_arm, "exact", "ladder", args.steps),
-        "ladder_vs_dense": speedup(per_arm, "dense", "ladder", args.steps),
+        "speedups": {
+            f"{fast}_vs_{slow}": speedup(per_arm, slow, fast, args.steps)
+            for fast in ("ladder", "ladder_gain")
+            for slow in ("exact", "dense")
+            if {fast, slow} <= set(per_arm)
+        },
         "goal": "ladder reaches the target >= 1.66x sooner than exact, and no later than dense",
         "per_run": per_run,
     }
     title = f"held-out exact accuracy ({args.metric}), {len(seeds)} seeds"
-    plot_protocol(out, COLOURS, seeds, args.metric, args.target, title, per_arm, args.steps)
+    colours = {arm: COLOURS[arm] for arm in args.arms}
+    plot_protocol(out, colours, seeds, args.metric, args.target, title, per_arm, args.steps)
     dump(result, out.parent / f"{out.name}.json")
 
 
