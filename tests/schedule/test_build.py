@@ -100,7 +100,10 @@ def test_every_ladder_problem_is_listed_with_its_path() -> None:
 def test_gain_must_be_positive() -> None:
     bad = {**IOU, "raise_when": {"mean_at_least": 0.75, "gain_at_least": 0}}
     assert paths(bad) == ["schedules.iou_threshold.raise_when.gain_at_least"]
-    assert problems({**IOU, "raise_when": {"mean_at_least": 0.75, "gain_at_least": 1.5}}) == []
+    good = build_schedule(
+        "iou_threshold", {**IOU, "raise_when": {"mean_at_least": 0.75, "gain_at_least": 1.5}}
+    )
+    assert isinstance(good, Ladder) and good.config.raise_when.gain_at_least == 1.5
 
 
 def test_unknown_field_suggests_the_right_one() -> None:
