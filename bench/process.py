@@ -44,7 +44,7 @@ Version 3 outcome (measured 2026-12-01, 2-core machine, 2 runs at a time): outco
 held on 4/5); dual and transition on 5/5 (medians 300), G-RA on 5/5 (median 500). Over all five
 seeds (a seed not reached counts as after the budget) the median steps are 650 for outcome and 300
 for dual and transition: 2.17x sooner, the goal (>= 1.66x) met. AUC 0.177 (outcome) vs 0.191
-(dual, transition) and 0.179 (G-RA); final 0.199 vs 0.206 / 0.212 / 0.202, overlapping intervals.
+(dual, transition) and 0.179 (G-RA); final 0.199 vs 0.205 / 0.212 / 0.202, overlapping intervals.
 
 Version 1 (``bench/results/process.json``, ``process_ws800.json``): 8 prompts, lr 1e-4, a held-out
 set per seed; outcome-only was flat (above 1e-4 it unlearns), so its "8.0x" and "5.0x" were bounded
