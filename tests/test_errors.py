@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,10 @@ from rewardkit.errors import (
     ConfigError,
     InputError,
     MissingExtraError,
+    OutputError,
+    RewardkitError,
+    UnjudgeableReference,
+    UnknownNameError,
     did_you_mean,
     require,
 )
@@ -23,6 +28,27 @@ from rewardkit.train.config import load_train_config
 def test_errors_subclass_the_matching_builtins() -> None:
     assert issubclass(ConfigError, ValueError) and issubclass(InputError, ValueError)
     assert issubclass(ComponentError, RuntimeError) and issubclass(MissingExtraError, ImportError)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConfigError([("a.b", "must be positive"), ("c", "unknown field")]),
+        UnknownNameError("reward", "iou_hti", ["iou", "iou_hit"], path="reward.fn"),
+        InputError("line 3 is not JSON"),
+        UnjudgeableReference("reference is not a box", wrong_value=0.5),
+        OutputError("cannot write out/: a file is in the way"),
+        ComponentError("reward.iou", "s7", OverflowError("too large")),
+        MissingExtraError("install rewardkit[train]"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_errors_survive_pickling(error: RewardkitError) -> None:
+    # a worker process or a Ray task hands its error to the parent by pickling it; a
+    # ComponentError that could not be unpickled once hung a benchmark's process pool
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error) and str(copy) == str(error)
+    assert copy.__dict__.keys() >= {k for k in error.__dict__ if k != "_made_with"}
 
 
 def test_config_error_lists_every_problem() -> None:

@@ -28,7 +28,33 @@ if TYPE_CHECKING:
 
 
 class RewardkitError(Exception):
-    """Base class of every error rewardkit raises on purpose."""
+    """Base class of every error rewardkit raises on purpose.
+
+    Picklable with the arguments it was made with (a worker process or a Ray task re-raises it in
+    its parent), also for subclasses whose ``__init__`` takes other arguments than a message.
+
+    >>> import pickle
+    >>> error = ComponentError("reward", "s1", OverflowError("too large"))
+    >>> str(pickle.loads(pickle.dumps(error))) == str(error)
+    True
+    """
+
+    _made_with: tuple[tuple[Any, ...], dict[str, Any]]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> RewardkitError:
+        self = super().__new__(cls, *args)
+        self._made_with = (args, kwargs)
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        args, kwargs = self._made_with
+        if kwargs:
+            return (_remake, (type(self), args, kwargs), self.__dict__)
+        return (type(self), args, self.__dict__)
+
+
+def _remake(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    return cls(*args, **kwargs)
 
 
 class ConfigError(RewardkitError, ValueError):

@@ -34,6 +34,8 @@ def value(name: str, completion: str, reference: JSONValue, **params: Any) -> fl
         ("250", 100, {"cap": 2.0}, -1.5),
         ("9", [10, 8.5], {}, -0.5 / 8.5),  # the nearest acceptable reference counts
         ("50%", 0.5, {}, 0.0),
+        ("1e400", 100, {}, -1.0),  # a model wrote it (seen in training): no float holds the error
+        ("-1e400", 100, {"cap": 3.0}, -3.0),
     ],
 )
 def test_numeric_error_golden(

@@ -47,4 +47,13 @@ def numeric_error(sample: Sample, p: NumericErrorParams) -> Score:
     if value is None:
         return Score(-p.cap, info={"reason": f"no number in the answer (extract: {p.extract})"})
     error = min(abs(value - r) / max(abs(r), Fraction(1)) for r in references)
-    return Score(-min(p.cap, float(error)), info={"relative_error": float(error)})
+    if error >= Fraction(p.cap):  # also an answer like 1e400, whose error no float can hold
+        return Score(-p.cap, info={"relative_error": _as_float(error)})
+    return Score(-float(error), info={"relative_error": float(error)})
+
+
+def _as_float(x: Fraction) -> float:
+    try:
+        return float(x)
+    except OverflowError:
+        return float("inf")
