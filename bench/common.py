@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from rewardkit.train.compare import smoothed, smoothed_steps_to_target
 from rewardkit.train.runlog import read_jsonl
-from rewardkit.train.summary import series
+from rewardkit.train.summary import read_summary, series
 
 
 def run_one(job: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
@@ -35,16 +35,26 @@ def run_one(job: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
     return name, result.summary
 
 
-def run_all(jobs: Sequence[tuple[str, dict[str, Any]]], workers: int) -> dict[str, dict[str, Any]]:
-    """Run every job, ``workers`` at a time (1: in this process, in order).
+def run_all(
+    jobs: Sequence[tuple[str, dict[str, Any]]], workers: int, reuse: bool = False
+) -> dict[str, dict[str, Any]]:
+    """Run every job, ``workers`` at a time (1: in this process, in order); the summaries by name.
 
     A job's run folder left by an earlier run is removed first: the trainer would otherwise
-    write to ``<name>-2`` and the curves would be read from the stale folder.
+    write to ``<name>-2`` and the curves would be read from the stale folder. With ``reuse``, a
+    folder holding a finished run (its ``summary.json``) is kept instead, and not run again.
     """
-    for _, options in jobs:
-        if options.get("run_name"):
-            shutil.rmtree(Path(options["out_dir"]) / options["run_name"], ignore_errors=True)
     out: dict[str, dict[str, Any]] = {}
+    todo = []
+    for name, options in jobs:
+        if options.get("run_name"):
+            folder = Path(options["out_dir"]) / options["run_name"]
+            if reuse and (folder / "summary.json").exists():
+                out[name] = read_summary(folder)
+                continue
+            shutil.rmtree(folder, ignore_errors=True)
+        todo.append((name, options))
+    jobs = todo
     if workers <= 1:
         for job in jobs:
             name, summary = run_one(job)
@@ -78,6 +88,11 @@ def warm_starts(
     for seed in seeds:
         spec = WarmStartSpec(seed=seed) if steps is None else WarmStartSpec(seed=seed, steps=steps)
         warm_start(make_task(task, options), TinyModelSpec(**(tiny or {})), spec, cache_dir)
+
+
+def tiny_shape(layers: int, hidden: int) -> dict[str, int]:
+    """A tiny model's shape (TrainConfig's ``tiny``), the MLP 3x the hidden size as in the default."""
+    return {"layers": layers, "hidden": hidden, "mlp": 3 * hidden}
 
 
 def curve(run_dir: Path, key: str) -> tuple[list[int], list[float]]:

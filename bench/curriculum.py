@@ -82,6 +82,7 @@ from protocol import (
     run_options,
     run_stats,
     speedup,
+    sweep_name,
     sweep_summary,
 )
 
@@ -171,15 +172,11 @@ def main() -> None:
         arm_options["program"] = programs(args)[arm]
         return name, run_options(name, out, arm_options, args, max_new_tokens=16)
 
-    lrs = [(lr, f"@{lr:g}") for lr in args.lrs] if args.sweep else [(args.lr, "")]
-    jobs = [
-        job(arm, seed, lr, f"{arm}{tag}-s{seed}")
-        for seed in seeds
-        for arm in args.arms
-        for lr, tag in lrs
-    ]
-    done = [n for n, _ in jobs if args.reuse and (out / n / "summary.json").exists()]
-    run_all([j for j in jobs if j[0] not in done], args.workers)
+    if args.sweep:
+        jobs = [job(a, SWEEP_SEED, lr, sweep_name(a, lr)) for a in args.arms for lr in args.lrs]
+    else:
+        jobs = [job(a, seed, args.lr, f"{a}-s{seed}") for seed in seeds for a in args.arms]
+    run_all(jobs, args.workers, reuse=args.reuse)
     per_run = {n: run_stats(out / n, args.metric, args.target, args.eval_size) for n, _ in jobs}
     if args.sweep:
         sweep = {"metric": args.metric, "steps": args.steps, "sweep": sweep_summary(per_run)}

@@ -58,7 +58,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from common import curve, dump, first_reaching, run_all
+from common import curve, dump, first_reaching, run_all, tiny_shape
 from protocol import arm_stats, plot_protocol, run_stats, speedup
 
 from rewardkit.train.runlog import read_jsonl
@@ -120,12 +120,7 @@ def prepare(args: argparse.Namespace) -> None:
     torch.set_num_threads(1)
     task = make_task("chain", {"categories": args.categories})
     spec = WarmStartSpec(seed=args.warm_seed, steps=args.warm_steps)
-    warm_start(task, TinyModelSpec(**tiny(args)), spec, args.cache)
-
-
-def tiny(args: argparse.Namespace) -> dict[str, Any]:
-    """The tiny model's shape (the MLP is 3x the hidden size, as in the default)."""
-    return {"layers": args.layers, "hidden": args.hidden, "mlp": 3 * args.hidden}
+    warm_start(task, TinyModelSpec(**tiny_shape(args.layers, args.hidden)), spec, args.cache)
 
 
 def job(arm: str, seed: int, args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
@@ -136,7 +131,7 @@ def job(arm: str, seed: int, args: argparse.Namespace) -> tuple[str, dict[str, A
         "task_options": {"categories": args.categories},
         "program": program(arm, args),
         "seed": seed,
-        "tiny": tiny(args),
+        "tiny": tiny_shape(args.layers, args.hidden),
         "steps": args.steps,
         "lr": args.lr,
         "warmup_steps": args.warmup,
@@ -258,9 +253,8 @@ def main() -> None:
     out = Path(args.out)
     prepare(args)
     jobs = [job(arm, seed, args) for seed in args.seeds for arm in args.arms]
-    done = [name for name, _ in jobs if args.reuse and (out / name / "summary.json").exists()]
-    summaries = run_all([j for j in jobs if j[0] not in done], args.workers)
-    runs = per_run(out, sorted([*summaries, *done]), args)
+    summaries = run_all(jobs, args.workers, reuse=args.reuse)
+    runs = per_run(out, sorted(summaries), args)
     arms = per_arm(runs, args.arms, args)
     protocol = {n: run_stats(out / n, args.metric, args.target, args.eval_size) for n in runs}
     by_arm = {arm: arm_stats(protocol, arm, args.eval_size) for arm in args.arms}

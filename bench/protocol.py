@@ -196,6 +196,11 @@ SWEEP_SEED = 100
 lr that happened to suit them."""
 
 
+def sweep_name(arm: str, lr: float) -> str:
+    """The run name of ``arm`` at ``lr`` in a sweep (``sweep_summary`` reads it back)."""
+    return f"{arm}@{lr:g}-s{SWEEP_SEED}"
+
+
 def sweep_summary(per_run: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The best lr of each arm of a sweep by area under the curve (run names ``arm@lr-s<seed>``),
     with every lr's AUC and final accuracy beside it."""

@@ -65,7 +65,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from common import dump, run_all, warm_starts
+from common import dump, run_all, tiny_shape, warm_starts
 from protocol import (
     SWEEP_SEED,
     arm_stats,
@@ -73,6 +73,7 @@ from protocol import (
     run_options,
     run_stats,
     speedup,
+    sweep_name,
     sweep_summary,
 )
 
@@ -114,18 +115,14 @@ def programs(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     }
 
 
-def tiny(args: argparse.Namespace) -> dict[str, int]:
-    """The tiny model's shape (the MLP is 3x the hidden size, as in the default)."""
-    return {"layers": args.layers, "hidden": args.hidden, "mlp": 3 * args.hidden}
-
-
-def job(args: argparse.Namespace, arm: str, seed: int, lr: float, out: Path) -> tuple[str, dict]:
-    name = f"{arm}-s{seed}"
+def job(
+    args: argparse.Namespace, arm: str, seed: int, lr: float, out: Path, name: str
+) -> tuple[str, dict]:
     arm_options = {
         "task": TASK,
         "task_options": task_options(args.digits),
         "program": programs(args)[arm],
-        "tiny": tiny(args),
+        "tiny": tiny_shape(args.layers, args.hidden),
         "seed": seed,
         "lr": lr,
     }
@@ -159,18 +156,22 @@ def main() -> None:
     args = p.parse_args()
     out = Path(args.out + ("_sweep" if args.sweep else ""))
     seeds = [SWEEP_SEED] if args.sweep else args.seeds
-    warm_starts(TASK, seeds, args.cache, args.warm_steps, task_options(args.digits), tiny(args))
+    shape = tiny_shape(args.layers, args.hidden)
+    warm_starts(TASK, seeds, args.cache, args.warm_steps, task_options(args.digits), shape)
     if args.sweep:
-        jobs = []
-        for arm in args.arms:
-            for lr in args.lrs:
-                name = f"{arm}@{lr:g}-s{SWEEP_SEED}"
-                jobs.append((name, {**job(args, arm, SWEEP_SEED, lr, out)[1], "run_name": name}))
+        jobs = [
+            job(args, arm, SWEEP_SEED, lr, out, sweep_name(arm, lr))
+            for arm in args.arms
+            for lr in args.lrs
+        ]
     else:
         lrs = {k: float(v) for k, v in (kv.split("=") for kv in args.lr.split(","))}
-        jobs = [job(args, arm, seed, lrs[arm], out) for seed in seeds for arm in args.arms]
-    done = [n for n, _ in jobs if args.reuse and (out / n / "summary.json").exists()]
-    run_all([j for j in jobs if j[0] not in done], args.workers)
+        jobs = [
+            job(args, arm, seed, lrs[arm], out, f"{arm}-s{seed}")
+            for seed in seeds
+            for arm in args.arms
+        ]
+    run_all(jobs, args.workers, reuse=args.reuse)
     per_run = {
         name: run_stats(out / name, args.metric, args.target, args.eval_size) for name, _ in jobs
     }
