@@ -191,6 +191,12 @@ def test_gain_state_roundtrip_keeps_the_entry() -> None:
         assert events == whole
 
 
+def test_load_state_rejects_more_entry_values_than_the_window() -> None:
+    state = {**make().state_dict(), "entry_values": [0.1] * 4}  # window 4: the entry is due
+    with pytest.raises(ValueError, match="4 entry values"):
+        make().load_state_dict(state)
+
+
 def test_per_level_mean_table() -> None:
     levels = [0.3, 0.5, 0.7, 0.9]
     stream = hits(0.95, 0.95, 0.65, 0.65, 0.45, 0.45)

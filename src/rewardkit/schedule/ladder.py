@@ -324,8 +324,14 @@ class Ladder:
         self._last_step = None if state["last_step"] is None else int(state["last_step"])
         # States saved before gain_at_least existed lack the entry: it is measured afresh.
         entry = state.get("entry_mean")
+        entry_values = [float(x) for x in state.get("entry_values", [])]
+        if len(entry_values) >= self.config.window:
+            raise ValueError(
+                f"state for {owner} holds {len(entry_values)} entry values; the entry mean is "
+                f"taken at {self.config.window} (the window), so there can be fewer only"
+            )
         self._entry = None if entry is None else float(entry)
-        self._entry_values = [float(x) for x in state.get("entry_values", [])]
+        self._entry_values = entry_values
 
     def __repr__(self) -> str:
         return f"Ladder({self.name!r}, level={self.level}, value={self.config.ladder[self.level]})"
