@@ -126,7 +126,7 @@ HOLES: dict[str, tuple[str, dict[str, Any]]] = {
         {
             "reward": {
                 "weighted": [
-                    {"name": "outcome", "fn": "numeric"},
+                    {"name": "outcome", "fn": "numeric", "extract": "last_number"},
                     {"name": "process", "fn": "hole_true_equations", "weight": 1.0},
                 ]
             }

@@ -96,7 +96,7 @@ SIGNALS: list[tuple[str, dict[str, Any], str, Any]] = [
     ("json_valid", {}, '{"a": [1, 2, {"b": null}]}', None),
     ("boxed", {}, "so \\boxed{42}", None),
     ("exact_match", {"punctuation": True}, "The Answer!", "the answer"),
-    ("numeric", {}, "about 1,234.5", "1234.5"),
+    ("numeric", {"extract": "last_number"}, "about 1,234.5", "1234.5"),
     ("math_equivalent", {}, "\\boxed{\\frac{1}{2}}", "0.5"),
     ("choice", {}, "The answer is (B).", "B"),
     ("ternary", {}, "I don't know", "Paris"),

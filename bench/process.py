@@ -67,7 +67,7 @@ from rewardkit.train.summary import series
 ARMS = ("outcome", "dual", "transition", "gra")
 EXTRA_ARMS = ("implicit",)
 LATE = 5  # ``late_mean``: the mean of the last LATE evaluations (one final eval is noisy)
-OUTCOME = {"name": "outcome", "fn": "numeric"}
+OUTCOME = {"name": "outcome", "fn": "numeric", "extract": "last_number"}
 STEPS = {
     "name": "steps",
     "fn": "step_check",

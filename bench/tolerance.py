@@ -96,7 +96,7 @@ COLOURS = {
 
 def programs(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     """The reward programs of the arms (module doc)."""
-    answer = {"reference_key": "answer"}
+    answer = {"reference_key": "answer", "extract": "last_number"}
 
     def ladder(rule: dict[str, Any]) -> dict[str, Any]:
         schedule = {"ladder": LADDER, "watch": "reward/mean", "window": args.window}

@@ -10,13 +10,15 @@ disagreement fails, and so does a listed reason that no case shows any more.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from typing import Any
 
 import pytest
 from tests.conformance.cases import UNJUDGED, Case, judge, math_cases, read_differently_bare
 
-from rewardkit.rewards.math import MathParams, letter_words, math_equivalent
+from rewardkit.rewards.math import MathParams, answer_span, letter_words, math_equivalent
+from rewardkit.rewards.span import prose_words
 
 math_verify = pytest.importorskip("math_verify")
 
@@ -27,6 +29,10 @@ REASONS = {
     "math-verify reads its leading number",
     "text_reference": "a text reference ('\\boxed{Paris}') raises UnjudgeableReference; "
     "math-verify reads it as a product of letters and pays anagrams",
+    "unit_word": "a unit in the answer ('\\boxed{54\\text{ cm}}') is a word: not an answer "
+    "unless the units option names it; math-verify drops units",
+    "prose_span": "extract: text reads the whole completion; prose around unboxed math ('The "
+    "answer is $48$.') is not an answer; math-verify finds the math in the prose",
 }
 
 
@@ -49,6 +55,18 @@ def intended(case: Case, ours: Any, theirs: Any) -> str | None:
     boxed_reference = math_verify.parse(reference, parsing_timeout=None)
     if ours == UNJUDGED and letter_words(reference, boxed_reference):
         return "text_reference"
+    return refused_span(case, ours, theirs)
+
+
+def refused_span(case: Case, ours: Any, theirs: Any) -> str | None:
+    """The strict-span reasons (docs/answers.md): a unit word, or prose around unboxed math."""
+    if ours != 0.0 or theirs != 1.0:
+        return None
+    span = answer_span(case.completion.split("</think>")[-1])
+    if span is not None and re.search(r"\\text\{\s*[a-z]+\s*\}$", span):
+        return "unit_word"
+    if "\\boxed" not in case.completion and "$" in case.completion and prose_words(span or ""):
+        return "prose_span"
     return None
 
 

@@ -18,7 +18,7 @@ from tests.conformance.cases import Case, judge, numeric_cases, word_cases
 
 from rewardkit.rewards.answers import NumericParams, exact_match, numeric
 from rewardkit.rewards.normalise import MatchParams
-from rewardkit.rewards.numbers import read_number
+from rewardkit.rewards.grammar import read_value
 
 reasoning_gym = pytest.importorskip("reasoning_gym")
 
@@ -42,7 +42,7 @@ def intended(case: Case, ours: Any, theirs: float) -> str | None:
     if ours == 1.0 and theirs == 0.0:
         if case.completion.strip() == case.reference:
             return "whitespace"
-        if read_number(case.completion) == read_number(str(case.reference)):
+        if read_value(case.completion) == read_value(str(case.reference)):
             return "notation"
     if ours == 0.0 and theirs == 1.0:
         if re.search(r"\d_\d", case.completion):

@@ -18,6 +18,7 @@ import logging
 from typing import Any
 
 import pytest
+from tests.conformance import test_math_verify as tmv
 from tests.conformance.cases import (
     UNJUDGED,
     Case,
@@ -39,11 +40,12 @@ REASONS = {
     "it bare, so '2x+1' is 2 and '\\pi' or 'x^2-1' is skipped",
     "text_reference": "a text reference raises UnjudgeableReference; TRL reads '\\boxed{Paris}' "
     "as a product of letters and pays its anagrams",
-    "first_box": "TRL reads the first \\boxed (first_match); math_equivalent the last, the "
-    "final answer",
     "unboxed_latex": "TRL also reads $...$ math without a box; extract: boxed asks for the box",
     "reference_first": "without </think> TRL gives 0 before reading the reference; rewardkit "
     "reads the reference first and reports an unreadable one",
+    "unit_word": tmv.REASONS["unit_word"],
+    "prose_span": "after </think> the tail is the span: prose around unboxed math is not an "
+    "answer; TRL finds the math in the prose",
     "plain_math_after_think": "after </think> math_equivalent hands the tail to math-verify's "
     "default reading (plain expressions, an unclosed box); TRL reads LaTeX only",
 }
@@ -68,11 +70,9 @@ def intended_accuracy(case: Case, ours: Any, theirs: Any) -> str | None:
     if _text_reference(case, ours):
         return "text_reference"
     boxes = case.completion.count("\\boxed{")
-    if boxes >= 2 and ours == 1.0 and theirs == 0.0:
-        return "first_box"
     if boxes == 0 and "$" in case.completion and ours == 0.0 and theirs == 1.0:
         return "unboxed_latex"
-    return None
+    return tmv.refused_span(case, ours, theirs)
 
 
 def intended_reasoning(case: Case, ours: Any, theirs: Any) -> str | None:
@@ -85,7 +85,7 @@ def intended_reasoning(case: Case, ours: Any, theirs: Any) -> str | None:
     tail = case.completion.split("</think>")[-1]
     if closed and ours == 1.0 and theirs == 0.0 and last_boxed(tail) is None and "$" not in tail:
         return "plain_math_after_think"
-    return None
+    return tmv.refused_span(case, ours, theirs)
 
 
 def reasoning_cases() -> list[Case]:
@@ -99,10 +99,10 @@ def reasoning_cases() -> list[Case]:
 
 PAIRS = [
     ("accuracy_reward", MathParams(extract="boxed"), math_cases, intended_accuracy,
-     {"bare_reference", "text_reference", "first_box", "unboxed_latex"}),
+     {"bare_reference", "text_reference", "unboxed_latex", "unit_word"}),
     ("reasoning_accuracy_reward", MathParams(extract="regex", pattern=AFTER_THINK),
      reasoning_cases, intended_reasoning,
-     {"bare_reference", "reference_first", "plain_math_after_think"}),
+     {"bare_reference", "reference_first", "plain_math_after_think", "unit_word", "prose_span"}),
 ]  # fmt: skip
 
 

@@ -127,3 +127,13 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "policy": save_tiny(root / "policy", "causal_lm", 1, tok),
         "reference": save_tiny(root / "reference", "causal_lm", 2, tok),
     }
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The adversarial generator's counts (tests/rewards/test_adversarial.py), CI logs too."""
+    from tests.rewards.adversarial import COUNTS
+
+    if COUNTS:
+        terminalreporter.section("adversarial answers: generated, paid (must be 0), refused")
+        for line in COUNTS:
+            terminalreporter.write_line(line)

@@ -87,11 +87,17 @@ def test_exact_match_bad_params_fail_at_build(params: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("completion", "reference", "params", "expected"),
     [
-        ("The total is 1,234.", 1234, {}, 1.0),  # last number, thousands separator
-        ("It costs $12.50", "12.5", {}, 1.0),
-        ("3 apples and then 4 apples", 4, {}, 1.0),  # the last number counts
+        (
+            "The total is 1,234.",
+            1234,
+            {"extract": "last_number"},
+            1.0,
+        ),  # last number, thousands separator
+        ("It costs $12.50", "12.5", {"extract": "last_number"}, 1.0),
+        ("3 apples and then 4 apples", 4, {"extract": "last_number"}, 1.0),
+        ("3 apples and then 4 apples", 4, {}, 0.0),  # extract: text: the whole span
         ("3 apples and then 4 apples", 3, {}, 0.0),
-        ("about 3/4 of it", 0.75, {}, 1.0),
+        ("about 3/4 of it", 0.75, {"extract": "last_number"}, 1.0),
         ("50%", 0.5, {}, 1.0),  # percent as a fraction by default
         ("50%", "50%", {}, 1.0),
         ("50%", 50, {"percent": "number"}, 1.0),
@@ -114,13 +120,16 @@ def test_exact_match_bad_params_fail_at_build(params: dict[str, Any]) -> None:
         ("2049425731", 2049425730, {"abs_tol": 1}, 1.0),
         ("2049425732", 2049425730, {"abs_tol": 1}, 0.0),
         ("The answer is \\frac{3}{4}", 4, {}, 0.0),  # the denominator alone paid 1.0
-        ("The answer is \\frac{3}{4}", 0.75, {}, 1.0),
+        ("The answer is \\frac{3}{4}", 0.75, {"extract": "last_number"}, 1.0),
+        ("The answer is \\frac{3}{4}", 0.75, {}, 0.0),  # extract: text: the whole span,
         ("The answer is 2^{10}", 10, {}, 0.0),  # the exponent alone paid 1.0
         ("The answer is \\sqrt{2}", 2, {}, 0.0),
-        ("So x = \u221212.", -12, {}, 1.0),  # a U+2212 minus was dropped: 0.0
+        ("So x = \u221212.", -12, {"extract": "last_number"}, 1.0),
+        ("x = \u221212.", -12, {}, 1.0),  # a U+2212 minus was dropped: 0.0
         ("So x = \u221212.", 12, {}, 0.0),
         ("no numbers here", 3, {}, 0.0),
-        ("<answer>12 cm</answer>", 12, {"extract": "answer_tag"}, 1.0),  # unit stripped
+        ("<answer>12 cm</answer>", 12, {"extract": "answer_tag"}, 0.0),  # a unit not named
+        ("<answer>12 cm</answer>", 12, {"extract": "answer_tag", "units": ["cm"]}, 1.0),
         ("<answer>twelve</answer>", 12, {"extract": "answer_tag"}, 0.0),  # not a number
         ("\\boxed{\\frac{3}{4}}", "0.75", {"extract": "boxed"}, 1.0),
         ("-7", -7, {}, 1.0),
@@ -138,7 +147,7 @@ def test_numeric_golden(
 )
 def test_numeric_unparseable_reference_is_unjudgeable(reference: JSONValue) -> None:
     # None before: under tiers it passed, and 41 against "forty-two" earned 1.0.
-    with pytest.raises(UnjudgeableReference, match=r"numeric: reference .* is not a number"):
+    with pytest.raises(UnjudgeableReference, match=r"numeric: reference .* is not one number"):
         run("numeric", "41", reference)
     with pytest.raises(UnjudgeableReference):  # whatever the answer
         run("numeric", "no answer here", reference)

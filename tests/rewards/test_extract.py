@@ -18,13 +18,16 @@ from rewardkit.rewards.extract import ExtractParams, extract_answer, last_boxed
         ("  the whole thing \n", {}, "the whole thing"),
         ("", {}, ""),
         ("<answer> 4 </answer>", {"extract": "answer_tag"}, "4"),
-        ("<answer>1</answer> then <answer>2</answer>", {"extract": "answer_tag"}, "2"),  # last
+        ("<answer>1</answer> then <answer>2</answer>", {"extract": "answer_tag"}, None),  # two
+        ("<answer>2</answer> so <answer> 2 </answer>", {"extract": "answer_tag"}, "2"),  # one
         ("<ANSWER>x</ANSWER>", {"extract": "answer_tag"}, "x"),  # case-insensitive
         ("<answer>a\nb</answer>", {"extract": "answer_tag"}, "a\nb"),  # spans lines
         ("<answer>4", {"extract": "answer_tag"}, None),  # unclosed
         ("no tags", {"extract": "answer_tag"}, None),
         ("\\boxed{\\frac{1}{2}}", {"extract": "boxed"}, "\\frac{1}{2}"),  # nested braces
-        ("\\boxed{1} and \\boxed{2}", {"extract": "boxed"}, "2"),
+        ("\\boxed{1} and \\boxed{2}", {"extract": "boxed"}, None),  # two answers
+        ("\\boxed{2} so \\boxed{2}", {"extract": "boxed"}, "2"),
+        ("\\boxed{\\boxed{2}}", {"extract": "boxed"}, "\\boxed{2}"),  # a box in a box: one
         ("\\fbox{3}", {"extract": "boxed"}, "3"),
         ("\\boxed{1", {"extract": "boxed"}, None),  # unbalanced
         ("no box", {"extract": "boxed"}, None),
@@ -34,9 +37,9 @@ from rewardkit.rewards.extract import ExtractParams, extract_answer, last_boxed
         ("grew 50%", {"extract": "last_number"}, "50%"),
         ("about .5", {"extract": "last_number"}, ".5"),
         ("no digits", {"extract": "last_number"}, None),
-        ("so it is \u22125.", {"extract": "last_number"}, "\u22125"),  # was 5: the sign dropped
+        ("so it is \u22125.", {"extract": "last_number"}, "-5"),  # was 5: the sign dropped
         ("x = \\frac{3}{4}", {"extract": "last_number"}, "\\frac{3}{4}"),  # was the 4
-        ("x = -\\dfrac{1}{4}", {"extract": "last_number"}, "-\\dfrac{1}{4}"),
+        ("x = -\\dfrac{1}{4}", {"extract": "last_number"}, "-\\frac{1}{4}"),  # one spelling
         ("about 1.5e3 m", {"extract": "last_number"}, "1.5e3"),  # was the 3
         ("it is 2^{10}", {"extract": "last_number"}, None),  # an exponent, not the answer
         ("it is 2^10", {"extract": "last_number"}, None),

@@ -30,7 +30,9 @@ def run(name: str, completion: str, reference: Any, **params: Any) -> Score:
         ("[0, 0, 2, 2]", [1, 0, 3, 2], {}, 1 / 3),  # inter 2, union 6
         ("(0,0),(2,2)", {"box": [0, 0, 2, 1]}, {}, 0.5),  # nested: 2 / 4
         ("<box>0 0 1 1</box>", [1, 0, 2, 1], {}, 0.0),  # touching
-        ("first [9,9,10,10] final [0,0,2,2]", [0, 0, 2, 2], {}, 1.0),  # the last box counts
+        ("first [9,9,10,10] final [0,0,2,2]", [0, 0, 2, 2], {}, 0.0),  # two boxes: not one answer
+        ("**[0,0,2,2]**", [0, 0, 2, 2], {}, 1.0),
+        ("[0,0,2e0,2e0]", [0, 0, 2, 2], {}, 1.0),  # refused before
         ("no box", [0, 0, 2, 2], {}, 0.0),
         ("", [0, 0, 2, 2], {}, 0.0),
         # answer_tag: the box outside the tag is ignored

@@ -48,7 +48,9 @@ def value(completion: str, reference: JSONValue, **params: Any) -> float | None:
         ("\\boxed{0.33}", "1/3", {}, 0.0),
         ("\\boxed{3}", "The answer is $3$.", {}, 1.0),  # a delimited reference is read as is
         ("the answer is 3", "3", {}, 0.0),  # no box: the default extraction finds nothing
-        ("The answer is $\\frac{1}{2}$.", "0.5", {"extract": "text"}, 1.0),
+        ("The answer is $\\frac{1}{2}$.", "0.5", {"extract": "text"}, 0.0),  # prose, no box
+        ("The answer is \\boxed{\\frac{1}{2}}.", "0.5", {"extract": "text"}, 1.0),  # its box
+        ("$\\frac{1}{2}$", "0.5", {"extract": "text"}, 1.0),
         ("<answer>1/2</answer>", "0.5", {"extract": "answer_tag"}, 1.0),
         ("\\boxed{}", "3", {}, 0.0),  # empty box: not parseable
     ],
@@ -77,6 +79,10 @@ def test_unparseable_reference_is_unjudgeable(reference: str) -> None:
         ("\\boxed{forty-two}", "forty-two"),
         ("\\boxed{Pairs}", "\\boxed{Paris}"),
         ("\\boxed{on}", "No"),  # n*o: a yes/no answer, paid for "on" before
+        ("\\boxed{no}", "on"),  # every word reference, two letters too
+        ("\\boxed{KO}", "OK"),
+        ("\\boxed{ti}", "it"),
+        ("\\boxed{5}", "5 meters"),  # a unit: score with numeric and its units option
     ],
 )
 def test_text_reference_is_unjudgeable(completion: str, reference: str) -> None:
@@ -88,7 +94,6 @@ def test_text_reference_is_unjudgeable(completion: str, reference: str) -> None:
 @pytest.mark.parametrize(
     ("completion", "reference", "expected"),
     [
-        ("\\boxed{5}", "5 meters", 1.0),  # a unit math-verify drops is not text
         ("\\boxed{2yx}", "2xy", 1.0),  # two-letter runs stay products of variables
         ("\\boxed{x_{abc}}", "x_{abc}", 1.0),  # a subscript is not a word
         ("\\boxed{\\sin x}", "\\sin x", 1.0),  # a command's name is not a word
@@ -111,8 +116,9 @@ def test_math_with_letters_is_still_judged(
         ("1+2x", "$2x+1$", 1.0),
         ("2x-1", "2x+1", 0.0),
         ("2", "2x+1", 0.0),  # the leading number alone is not the answer
-        ("It is 0.5", "\\frac{1}{2}", 1.0),  # prose: math-verify finds the math in it
-        ("The answer is $2x+1$.", "2x+1", 1.0),
+        ("It is 0.5", "\\frac{1}{2}", 0.0),  # prose around the math: not an answer (was 1.0)
+        ("The answer is $2x+1$.", "2x+1", 0.0),
+        ("The answer is \\boxed{2x+1}.", "2x+1", 1.0),
     ],
 )
 def test_extract_text_reads_bare_math_whole(

@@ -24,7 +24,8 @@ def value(name: str, completion: str, reference: JSONValue, **params: Any) -> fl
     ("completion", "reference", "params", "expected"),
     [
         ("100", 100, {}, 0.0),
-        ("= 95", 100, {}, -0.05),  # |95 - 100| / 100
+        ("x = 95", 100, {}, -0.05),  # |95 - 100| / 100
+        ("95 is wrong", 100, {}, -1.0),  # not one number: -cap
         ("-4495364151", "-449536415", {}, -1.0),  # a padded answer is 10x off: capped
         ("-449536410", "-449536415", {}, -5 / 449536415),
         ("3", 0, {}, -1.0),  # reference 0: absolute error, capped at 1
@@ -53,5 +54,5 @@ def test_a_reasoning_gym_entry_is_read_through_reference_key() -> None:
     for name in ("numeric", "numeric_error"):
         with pytest.raises(UnjudgeableReference, match="reference_key 'answer'"):
             value(name, "42", "42", reference_key="answer")
-        with pytest.raises(UnjudgeableReference, match="not a number"):
+        with pytest.raises(UnjudgeableReference, match="not one number"):
             value(name, "42", {"answer": "forty-two"}, reference_key="answer")

@@ -19,10 +19,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from rewardkit.errors import UnjudgeableReference
+from rewardkit.rewards.grammar import unwrap
 
 Box = tuple[float, float, float, float]
 
-_NUM = r"[-+]?(?:\d+(?:\.\d+)?|\.\d+)"
+_NUM = r"[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?"
 # Separators have one way to match a whitespace run, so long runs cannot backtrack quadratically.
 _SEP = r"(?:\s*,\s*|\s+)"
 _BOX_TAG = r"<box>(?P<tag>.*?)</box>"
@@ -73,6 +74,19 @@ def parse_boxes(text: str) -> list[Box]:
         if box is not None:
             boxes.append(box)
     return boxes
+
+
+def one_box(span: str) -> Box | None:
+    """The box when the whole answer span is one box (wrappers such as ``\\boxed{}`` and
+    ``**..**`` aside), else None: a box among words (``not [1,2,3,4]``), two boxes, a hedge
+    (``[..] \\lor [..]``) is not one answer (docs/answers.md).
+
+    >>> one_box("\\\\boxed{[0, 0, 1e1, 1e1]}"), one_box("not [1, 2, 3, 4]")
+    ((0.0, 0.0, 10.0, 10.0), None)
+    """
+    found = _ANY_BOX.fullmatch(unwrap(span, prefix=False))
+    boxes = [] if found is None else parse_boxes(found.group(0))
+    return boxes[0] if len(boxes) == 1 else None
 
 
 def _is_number(value: Any) -> bool:

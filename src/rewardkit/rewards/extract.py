@@ -1,43 +1,41 @@
 """The one ``extract`` option shared by every component that judges an answer.
 
-``extract`` picks the part of the completion that is the answer:
+``extract`` picks the answer *span* out of the completion (docs/answers.md):
 
-- ``text``: the whole completion (stripped);
+- ``text``: the whole completion (stripped): the whole of it must be the answer;
 - ``answer_tag``: the content of the last ``<answer>...</answer>``;
 - ``boxed``: the content of the last ``\\boxed{...}`` (nested braces allowed);
-- ``last_number``: the last number (sign, thousands separators, decimals, exponents, ``a/b``,
-  ``\\frac{a}{b}`` and ``%`` kept); none when the last one is part of a power, subscript or root
-  (``2^{10}``, ``\\sqrt{2}``): that answer is an expression, not the number;
+- ``last_number``: the last number in prose, under the grammar's whole-token rules (none when
+  that number is part of an expression: ``2^{10}``, ``\\sqrt{2}``, ``\\log_2 8``, ``\\frac{x}{4}``,
+  ``3x``, ``10 - 3``); the one mode that reads past words, so it does not see hedges in prose;
 - ``regex``: group ``group`` of the last match of ``pattern`` (the whole match if it has no groups).
 
-A completion with no such part extracts to ``None``; answer components score that as wrong
-(0), not as "does not apply", because a missing answer is the model's fault.
+Several ``<answer>`` tags or boxes that differ are several answers, not one: ``answer_tag`` and
+``boxed`` then extract nothing. A completion with no answer extracts to ``None``; answer
+components score that as wrong (0), not as "does not apply", because a missing answer is the
+model's fault.
 
 >>> extract_answer("so \\\\boxed{\\\\frac{1}{2}}.", ExtractParams(extract="boxed"))
 '\\\\frac{1}{2}'
 >>> extract_answer("it is 1,234.5 or 7", ExtractParams(extract="last_number"))
 '7'
+>>> extract_answer("\\\\boxed{41} or \\\\boxed{42}", ExtractParams(extract="boxed")) is None
+True
 """
 
 from __future__ import annotations
 
 import re
-from collections import deque
 from typing import Literal
 
 from pydantic import model_validator
 
 from rewardkit.registry import Params
+from rewardkit.rewards.grammar import closing_brace, last_number
 
 ExtractMode = Literal["text", "answer_tag", "boxed", "last_number", "regex"]
 
 _ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
-NUMBER = re.compile(
-    r"[-+\u2212]?\\[dt]?frac\{\s*\d+(?:\.\d+)?\s*\}\{\s*\d+(?:\.\d+)?\s*\}"
-    r"|[-+\u2212]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?(?:\s*/\s*\d+)?%?"
-)
-# A number right after these is an exponent, a subscript or under a root: part of an expression.
-_INSIDE_EXPRESSION = re.compile(r"(?:[\^_]\{?|\\sqrt(?:\[[^\]]*\])?\{?)\s*$")
 
 
 class ExtractParams(Params):
@@ -65,21 +63,27 @@ class ExtractParams(Params):
         return self
 
 
-def closing_brace(text: str, start: int) -> int | None:
-    """Index of the ``}`` that closes a brace opened just before ``start`` (None: unbalanced).
+class ValueParams(ExtractParams):
+    """Extraction for components that check a value: the span must not echo the prompt."""
 
-    >>> closing_brace("\\\\boxed{a{b}c} d", 7)
-    12
+    allow_echo: bool = False
+    """Pay an answer that is the prompt's own expression (``84 / 12`` for "What is 84 / 12?").
+    Off by default: such an answer restates the question (``rewards/span.py``)."""
+
+
+def boxes(text: str) -> list[str]:
+    """The contents of every ``\\boxed{...}`` and ``\\fbox{...}``, balanced braces, in order.
+
+    >>> boxes("\\\\boxed{a{b}} and \\\\fbox{c}")
+    ['a{b}', 'c']
     """
-    depth = 1
-    for i in range(start, len(text)):
-        if text[i] == "{":
-            depth += 1
-        elif text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return None
+    found, covered = [], -1
+    for start in re.finditer(r"\\(?:boxed|fbox)\{", text):
+        end = closing_brace(text, start.end())
+        if end is not None and start.start() > covered:  # a box inside a box is one answer
+            found.append(text[start.end() : end].strip())
+            covered = end
+    return found
 
 
 def last_boxed(text: str) -> str | None:
@@ -92,25 +96,24 @@ def last_boxed(text: str) -> str | None:
     return None if end is None else text[i:end].strip()
 
 
+def _one(answers: list[str]) -> str | None:
+    """The answer when every one given is the same (ignoring spaces), else None."""
+    if not answers or len({" ".join(a.split()) for a in answers}) > 1:
+        return None
+    return answers[-1]
+
+
 def extract_answer(text: str, params: ExtractParams) -> str | None:
     """The answer part of ``text`` according to ``params.extract`` (None when absent)."""
     mode = params.extract
     if mode == "text":
         return text.strip()
     if mode == "answer_tag":
-        found = _ANSWER_TAG.findall(text)
-        return found[-1].strip() if found else None
+        return _one([found.strip() for found in _ANSWER_TAG.findall(text)])
     if mode == "boxed":
-        return last_boxed(text)
+        return _one(boxes(text)) if last_boxed(text) is not None else None
     if mode == "last_number":
-        last = next(iter(deque(NUMBER.finditer(text), maxlen=1)), None)
-        if last is None or _INSIDE_EXPRESSION.search(
-            text[max(0, last.start() - 64) : last.start()]
-        ):
-            return None
-        if text[last.end() : last.end() + 1] in ("^", "_"):
-            return None  # the base of a power: 2^{10}
-        return last.group(0).strip()
+        return last_number(text)
     assert params.pattern is not None
     matches = list(re.finditer(params.pattern, text))
     if not matches:

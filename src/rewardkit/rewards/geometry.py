@@ -28,6 +28,7 @@ from rewardkit.rewards.boxes import (
     centre,
     diagonal,
     iou_of,
+    one_box,
     parse_boxes,
     reference_boxes,
 )
@@ -73,6 +74,17 @@ class DistanceTiersParams(ExtractParams):
         return tiers
 
 
+def predicted_box(sample: Sample, p: ExtractParams) -> Box | None:
+    """The box of the extracted answer when the whole answer is one box (``boxes.one_box``).
+
+    >>> s = Sample(id="0", group="g", prompt="", completion="<answer>[1,1,2,2]</answer>")
+    >>> predicted_box(s, ExtractParams(extract="answer_tag"))
+    (1.0, 1.0, 2.0, 2.0)
+    """
+    answer = extract_answer(sample.completion, p)
+    return None if answer is None else one_box(answer)
+
+
 def predicted_boxes(sample: Sample, p: ExtractParams) -> list[Box]:
     """The boxes in the extracted answer of ``sample`` (empty when there is none).
 
@@ -97,18 +109,17 @@ def _single_reference(sample: Sample, component: str) -> list[Box]:
 def _best_iou(
     sample: Sample, p: ExtractParams, component: str
 ) -> tuple[float | None, dict[str, Any]]:
-    """IoU of the last predicted box with the reference box it overlaps most (None: no box)."""
+    """IoU of the answer's box with the reference box it overlaps most (None: not one box)."""
     refs = _single_reference(sample, component)
-    preds = predicted_boxes(sample, p)
-    if not preds:
-        return None, {"reason": "no box in the answer"}
-    box = preds[-1]
+    box = predicted_box(sample, p)
+    if box is None:
+        return None, {"reason": "the answer is not one box"}
     return max(iou_of(box, ref) for ref in refs), {"box": list(box)}
 
 
 @reward("iou", params=IouParams)
 def iou(sample: Sample, p: IouParams) -> Score:
-    """IoU of the last predicted box with the reference box (0.0 when no box is given).
+    """IoU of the answer's box with the reference box (0.0 when the answer is not one box).
 
     With several reference boxes the best-overlapping one counts.
 
@@ -124,7 +135,7 @@ def iou(sample: Sample, p: IouParams) -> Score:
 
 @reward("iou_hit", params=IouHitParams)
 def iou_hit(sample: Sample, p: IouHitParams) -> Score:
-    """1.0 when the IoU of the last predicted box with the reference is >= threshold, else 0.0.
+    """1.0 when the IoU of the answer's box with the reference is >= threshold, else 0.0.
 
     >>> s = Sample(id="0", group="g", prompt="", completion="[0,0,2,2]", reference=[0,0,2,1])
     >>> iou_hit(s, IouHitParams(threshold=0.5)).value
@@ -206,9 +217,9 @@ def distance_tiers(sample: Sample, p: DistanceTiersParams) -> Score:
     1.0
     """
     refs = _single_reference(sample, "distance_tiers")
-    preds = predicted_boxes(sample, p)
-    if not preds:
-        return Score(0.0, info={"reason": "no box in the answer"})
-    distance = min(normalised_distance(preds[-1], ref) for ref in refs)
+    box = predicted_box(sample, p)
+    if box is None:
+        return Score(0.0, info={"reason": "the answer is not one box"})
+    distance = min(normalised_distance(box, ref) for ref in refs)
     value = next((r for d, r in p.tiers if distance <= d), 0.0)
     return Score(float(value), info={"distance": distance})

@@ -7,10 +7,16 @@ compares them with ``math_verify.verify``: 1/2, 0.5 and \\frac{1}{2} are the sam
 A reference math-verify cannot read as math raises ``UnjudgeableReference`` (a data problem the
 program counts and handles by its ``on_unjudgeable`` policy): one it does not parse at all
 (``}{``, ``""``), a placeholder (``N/A``, ``none``), and text. math-verify reads a word as the
-product of its letters (``Paris`` as a*i*p*r*s, so ``Pairs`` would match) or ``\\text{Paris}``
-as one symbol; a reference with a word of three or more letters read that way is text, to be
-scored with ``exact_match``, and so is ``no``. Other two-letter runs stay products of variables
-(``2xy``), as in math-verify.
+product of its letters (``Paris`` as a*i*p*r*s, so ``Pairs`` would match; ``on`` as o*n, so
+``no`` would) or ``\\text{Paris}`` as one symbol; a reference that holds a word of two or more
+letters (``rewards/span.py``'s ``prose_words``) is text, to be scored with ``exact_match``.
+Letters in an expression stay products of variables (``2xy``, ``x^2 + xy``), as in math-verify.
+
+The answer span must be one answer (docs/answers.md): words in it (``\\boxed{What is 1/4?}``,
+``5 meters``), several values where the reference has one (``41 \\lor 42``, ``\\cup``, ``\\pm``,
+``1, 2``) or the prompt's own expression (``allow_echo``) score 0 before math-verify is asked.
+A span with ``\\boxed{}`` in it is read as its box (``extract: text`` on "so \\boxed{2}."); one
+without is read whole: prose around unboxed math is not an answer.
 
 math-verify bounds each parse and comparison with ``signal.alarm``, which only works on the main
 thread; off it (a trainer's reward thread, a server's worker pool) the timeouts are switched off
@@ -33,18 +39,23 @@ from pydantic import Field
 
 from rewardkit.errors import UnjudgeableReference, require
 from rewardkit.registry import reward
-from rewardkit.rewards.extract import ExtractMode, ExtractParams, extract_answer
+from rewardkit.rewards.extract import ExtractMode, ValueParams, boxes, extract_answer
+from rewardkit.rewards.grammar import unwrap
+from rewardkit.rewards.span import echoes_prompt, prose_words, several_values
 from rewardkit.types import JSONValue, Sample, Score
 
 _TIMEOUT_SECONDS = 5
 
 
-class MathParams(ExtractParams):
+class MathParams(ValueParams):
     """Parameters of ``math_equivalent``: extraction (the last ``\\boxed{}``) and rounding."""
 
     extract: ExtractMode = "boxed"
     float_rounding: int = Field(default=6, ge=0, le=15)
     """Decimal places floats are rounded to before comparing (math-verify's float_rounding)."""
+    units: tuple[str, ...] = ()
+    """Unit words allowed at the end of the answer (``54 cm``, ``54\\text{ cm}``), dropped before
+    math-verify reads it. Any other word makes the span not an answer."""
 
 
 def _timeout() -> int | None:
@@ -57,9 +68,6 @@ _DELIMITERS = ("$", "\\boxed", "\\(", "\\[")
 # A run of three or more letters that is not a LaTeX command's name (\sin, \text).
 _WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}(?![A-Za-z])")
 _PLAIN_NAME = re.compile(r"[a-z][a-z \-]*")  # a symbol spelled in letters (no subscript)
-_PROSE = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]")  # two words in a row: a sentence, not math
-# Two-letter answers that are words, not the product of two variables ("yes" is caught above).
-_SHORT_WORDS = {"no"}
 # Placeholders datasets write for "no answer", which math-verify would read as n/a or n*a.
 _NO_ANSWER = {"n/a", "na", "nan", "null", "none", "unknown", "?", "-", "tbd"}
 
@@ -132,7 +140,9 @@ def _read_gold(math_verify: Any, reference: JSONValue) -> list[Any]:
             f"math_equivalent: math-verify cannot read the reference {reference!r} as math; "
             "give it in LaTeX (e.g. '\\\\frac{1}{2}'), or score text answers with exact_match"
         )
-    words = letter_words(text, gold) or [w for w in [text.strip()] if w.lower() in _SHORT_WORDS]
+    # Words outside a delimited reference's math ("The answer is $3$.") are not read as math.
+    math = next((x for x in gold if isinstance(x, str)), text) if _delimited(text) else text
+    words = letter_words(text, gold) or prose_words(math)
     if words:
         raise UnjudgeableReference(
             f"math_equivalent: the reference {reference!r} is text: math-verify reads the word "
@@ -142,14 +152,45 @@ def _read_gold(math_verify: Any, reference: JSONValue) -> list[Any]:
     return gold
 
 
-def _read_answer(math_verify: Any, answer: str, whole_text: bool) -> list[Any]:
-    """The answer's parsed forms. A whole completion without math delimiters is read as one
-    expression ("2x+1") unless it has words; then math-verify finds the math in it."""
-    if whole_text and not _delimited(answer) and not _PROSE.search(answer):
-        boxed = _parse(math_verify, answer, whole_text=False)
-        if _has_expression(boxed) and not letter_words(answer, boxed):
-            return boxed
-    return _parse(math_verify, answer, whole_text)
+def answer_span(answer: str) -> str | None:
+    """The math of an extracted answer: its boxes' content when it has boxes (None when they
+    differ), else the whole of it without wrappers.
+
+    >>> answer_span("So it is \\\\boxed{x = 2}."), answer_span("\\\\boxed{1} or \\\\boxed{2}")
+    ('x = 2', None)
+    """
+    boxed = boxes(answer)
+    if boxed and len({" ".join(b.split()) for b in boxed}) > 1:
+        return None
+    return unwrap(boxed[-1] if boxed else answer, prefix=False)  # math-verify reads x = 2
+
+
+def drop_unit(span: str, units: tuple[str, ...]) -> str:
+    """``span`` without one trailing unit of ``units`` (plain or in ``\\text{}``/``\\mathrm{}``).
+
+    >>> drop_unit("54\\\\text{ cm}", ("cm",)), drop_unit("54 km", ("cm",))
+    ('54', '54 km')
+    """
+    for unit in units:
+        word = re.escape(unit.strip())
+        pattern = rf"(?:\s*\\(?:text|mathrm|mbox)\s*\{{\s*{word}\s*\}}|\s+{word})\s*$"
+        found = re.search(pattern, span, re.IGNORECASE)
+        if found is not None and found.start() > 0:
+            return span[: found.start()].rstrip()
+    return span
+
+
+def _not_one_answer(span: str, gold: str, prompt: str, p: MathParams) -> str | None:
+    """Why ``span`` is not one answer (module doc), or None when it is."""
+    words = prose_words(span)
+    if words:
+        return f"words in the answer ({', '.join(words[:3])}): not a math answer"
+    joiners = several_values(span, [gold])
+    if joiners:
+        return f"several values joined by {joiners[0]!r}: not one answer"
+    if not p.allow_echo and echoes_prompt(span, prompt, [gold]):
+        return "the answer restates the prompt's expression"
+    return None
 
 
 @reward("math_equivalent", params=MathParams)
@@ -167,7 +208,16 @@ def math_equivalent(sample: Sample, p: MathParams) -> Score:
     answer = extract_answer(sample.completion, p)
     if answer is None:
         return Score(0.0, info={"reason": f"no answer found (extract: {p.extract})"})
-    parsed = _read_answer(math_verify, answer, whole_text=p.extract == "text")
+    span = answer_span(answer)
+    span = None if span is None else drop_unit(span, p.units)
+    refused = (
+        "several different boxed answers"
+        if span is None
+        else _not_one_answer(span, _gold_text(sample.reference), sample.prompt, p)
+    )
+    if span is None or refused is not None:
+        return Score(0.0, info={"reason": refused, "answer": answer})
+    parsed = _parse(math_verify, span, whole_text=False)
     if not _has_expression(parsed):
         return Score(0.0, info={"reason": f"answer {answer!r} is not parseable math"})
     same = math_verify.verify(

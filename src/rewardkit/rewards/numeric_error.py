@@ -3,13 +3,13 @@
 ``numeric`` pays 1 for the right number and 0 for any other; early in training on arithmetic
 nearly every answer is wrong, so a group's rewards are all 0 and GRPO learns nothing. This
 component grades the miss instead: ``-min(cap, |answer - reference| / max(|reference|, 1))``,
-0 for the exact answer, ``-cap`` for an answer off by ``cap`` x the reference or more, or for no
-number at all. It pays closeness, not correctness: a near miss scores almost as high as the
+0 for the exact answer, ``-cap`` for an answer off by ``cap`` x the reference or more, or for an
+answer that is not one number (the grammar of ``numeric``, docs/answers.md). It pays closeness, not correctness: a near miss scores almost as high as the
 right answer, which is the point of a dense baseline and the reason to tighten it (a tolerance
 ladder on ``numeric``'s ``rel_tol``) or pair it with ``numeric`` before the end of training.
 
 >>> from rewardkit.types import Sample
->>> s = Sample("0", "g", prompt="", completion="= 95", reference=100)
+>>> s = Sample("0", "g", prompt="", completion="95", reference=100)
 >>> numeric_error(s, NumericErrorParams()).value
 -0.05
 """
@@ -21,9 +21,7 @@ from fractions import Fraction
 from pydantic import Field
 
 from rewardkit.registry import reward
-from rewardkit.rewards.answers import NumericParams, reference_numbers
-from rewardkit.rewards.extract import extract_answer
-from rewardkit.rewards.numbers import read_number
+from rewardkit.rewards.answers import NumericParams, answer_value, reference_numbers
 from rewardkit.types import Sample, Score
 
 
@@ -42,10 +40,9 @@ def numeric_error(sample: Sample, p: NumericErrorParams) -> Score:
     terms; with several acceptable references the nearest counts.
     """
     references = reference_numbers(sample.reference, p, "numeric_error")
-    answer = extract_answer(sample.completion, p)
-    value = read_number(answer, p.percent) if answer is not None else None
+    value, why = answer_value(sample, p)
     if value is None:
-        return Score(-p.cap, info={"reason": f"no number in the answer (extract: {p.extract})"})
+        return Score(-p.cap, info=why)
     error = min(abs(value - r) / max(abs(r), Fraction(1)) for r in references)
     if error >= Fraction(p.cap):  # also an answer like 1e400, whose error no float can hold
         return Score(-p.cap, info={"relative_error": _as_float(error)})

@@ -163,7 +163,7 @@ class Chain:
         return {
             "reward": {
                 "weighted": [
-                    {"name": "outcome", "fn": "numeric"},
+                    {"name": "outcome", "fn": "numeric", "extract": "last_number"},
                     {"name": "process", "fn": "step_check", "weight": 0.5, **steps},
                 ]
             },

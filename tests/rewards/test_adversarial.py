@@ -1,0 +1,118 @@
+"""Adversarial generation against every value-checking component (``adversarial.py``).
+
+Every wrong variant of every generated reference must score below the right answer; every right
+variant in a form the grammar accepts must be paid. The fast tier draws a few hundred cases per
+component; the slow tier (``-m slow``) thousands. The counts go to the end of the pytest run.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import Counter
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from tests.rewards.adversarial import (
+    COUNTS,
+    WRAPS,
+    Variant,
+    plain,
+    references,
+    right_forms,
+    tolerance_forms,
+    wrong_forms,
+)
+
+from rewardkit.registry import get
+from rewardkit.types import Sample
+
+# Right forms math-verify does not read as the value: a mixed number (2 1/2 is 2 * 1/2 there),
+# e0 and e1 (Euler's number) and the en dash; numeric reads all of them (docs/conformance.md).
+MATH_UNREAD = ("e0", "e1", " ", "\u2013", "\\dfrac", "{,}", "\\frac{-")
+
+
+def score(
+    fn_name: str, params: dict[str, Any], variant: Variant, reference: str, wrap: str
+) -> float:
+    component = get(fn_name)
+    sample = Sample(
+        "0", "g", prompt=variant.prompt or "Answer the question.",
+        completion=WRAPS[wrap].format(variant.span), reference=reference,
+    )  # fmt: skip
+    result = component.fn(sample, component.build_params({"extract": wrap, **params}))
+    return float(getattr(result, "value", result))
+
+
+def run(
+    fn_name: str,
+    params: dict[str, Any],
+    n: int,
+    seed: int,
+    accept: Callable[[Variant], bool] = lambda v: True,
+) -> tuple[Counter[str], list[tuple[str, str, str, float]], list[tuple[str, str, str]]]:
+    """Score every variant of ``n`` references under every extraction: (counts, paid, refused)."""
+    rng = random.Random(seed)
+    counts: Counter[str] = Counter()
+    paid, refused = [], []
+    for r in references(rng, n):
+        reference = plain(r)
+        variants = right_forms(r) + wrong_forms(r, rng)
+        for wrap in WRAPS:
+            top = score(fn_name, params, Variant("right", reference, True), reference, wrap)
+            for v in variants:
+                value = score(fn_name, params, v, reference, wrap)
+                if v.right and accept(v):
+                    counts["right"] += 1
+                    if value < top:
+                        refused.append((wrap, v.span, reference))
+                elif not v.right:
+                    counts["wrong"] += 1
+                    if value >= top:
+                        paid.append((wrap, v.kind, v.span, value))
+    counts["paid"], counts["refused"] = len(paid), len(refused)
+    COUNTS.append(f"{fn_name} (seed {seed}, {n} references): {dict(counts)}")
+    return counts, paid, refused
+
+
+@pytest.fixture(autouse=True)
+def _quiet_math_verify() -> None:
+    logging.getLogger("math_verify").setLevel(logging.ERROR)
+
+
+def check(fn_name: str, params: dict[str, Any], n: int, seed: int, **kw: Any) -> None:
+    counts, paid, refused = run(fn_name, params, n, seed, **kw)
+    assert counts["wrong"] >= 20 * n
+    assert paid == []
+    assert refused == []
+
+
+@pytest.mark.parametrize("fn_name", ["numeric", "numeric_error"])
+def test_numeric_pays_no_wrong_answer_and_every_right_form(fn_name: str) -> None:
+    check(fn_name, {}, n=8, seed=0)
+
+
+def test_math_equivalent_pays_no_wrong_answer() -> None:
+    check("math_equivalent", {}, n=4, seed=0, accept=lambda v: not any(
+        mark in v.span for mark in MATH_UNREAD))  # fmt: skip
+
+
+@pytest.mark.parametrize("rel_tol", [0.5, 0.1, 0.01])
+def test_tolerance_is_relative_to_the_reference(rel_tol: float) -> None:
+    rng = random.Random(1)
+    for r in references(rng, 30):
+        tol = Fraction(str(rel_tol))  # 0.1 as written, a hair below the float 0.1
+        for v in tolerance_forms(r, tol):
+            got = score("numeric", {"rel_tol": rel_tol}, v, plain(r), "text")
+            assert got == float(v.right), (v, plain(r))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fn_name", ["numeric", "numeric_error", "math_equivalent"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_thousands_of_variants(fn_name: str, seed: int) -> None:
+    n = 12 if fn_name == "math_equivalent" else 60
+    check(fn_name, {}, n=n, seed=seed, accept=lambda v: fn_name != "math_equivalent" or not any(
+        mark in v.span for mark in MATH_UNREAD))  # fmt: skip
