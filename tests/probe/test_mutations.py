@@ -18,7 +18,7 @@ def mutate(name: str, sample: Sample) -> str | None:
 
 
 def test_the_builtins_in_order() -> None:
-    assert list(MUTATIONS)[:10] == [
+    assert list(MUTATIONS)[:15] == [
         "empty",
         "format_only",
         "punctuation",
@@ -29,6 +29,12 @@ def test_the_builtins_in_order() -> None:
         "prompt_copy",
         "long_padding",
         "wrong_answer",
+        # probe/lookalikes.py (tested in test_lookalikes.py)
+        "hedge_words",
+        "disown",
+        "prompt_expression",
+        "box_hedge",
+        "fraction_parts",
     ]
     assert all(m.doc for m in MUTATIONS.values())
 

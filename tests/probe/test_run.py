@@ -43,6 +43,11 @@ def test_a_format_reward_alone_pays_every_mutation_that_keeps_the_tags() -> None
         "prompt_copy": "pays",
         "long_padding": "pays",
         "wrong_answer": "pays",
+        "hedge_words": "pays",
+        "disown": "pays",
+        "prompt_expression": "pays",
+        "box_hedge": "pays",
+        "fraction_parts": "pays",
     }
 
 

@@ -2,6 +2,8 @@
 
 - ``answer``: where the answer sits in a correct completion, and a wrong answer of its shape;
 - ``mutations``: the registry of exploit mutations (``@mutation("name")``) and the built-ins;
+- ``lookalikes``: built-in mutations that are wrong answers carrying the right one's text (hedges,
+  a disowned answer, the prompt's expression, fractions), for readers that forgive words;
 - ``run``: ``probe(program, samples)`` scores each correct completion with its mutations as one
   GRPO group and reports, per mutation, what it earns and which node pays it.
 
@@ -10,6 +12,7 @@ The command line is ``rewardkit probe CONFIG -i SAMPLES.jsonl``.
 
 from __future__ import annotations
 
+from rewardkit.probe import lookalikes  # noqa: F401  (imported to register its built-ins)
 from rewardkit.probe.answer import Answer, locate_answer, wrong_answer
 from rewardkit.probe.mutations import MUTATIONS, Mutation, get_mutations, mutation
 from rewardkit.probe.run import MutationResult, ProbeReport, probe
