@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 import threading
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from pydantic import Field
@@ -40,7 +41,7 @@ from pydantic import Field
 from rewardkit.errors import UnjudgeableReference, require
 from rewardkit.registry import reward
 from rewardkit.rewards.extract import ExtractMode, ValueParams, boxes, extract_answer
-from rewardkit.rewards.grammar import unwrap
+from rewardkit.rewards.grammar import read_value, unwrap
 from rewardkit.rewards.span import echoes_prompt, prose_words, several_values
 from rewardkit.types import JSONValue, Sample, Score
 
@@ -165,6 +166,26 @@ def answer_span(answer: str) -> str | None:
     return unwrap(boxed[-1] if boxed else answer, prefix=False)  # math-verify reads x = 2
 
 
+def as_math(span: str) -> str:
+    """``span`` as math-verify should read it: a span that is one number under the answer
+    grammar is written in one LaTeX form, so that every component reads a number alike
+    (math-verify reads ``2 1/2`` as 2 * 1/2, ``3e0`` with Euler's number, ``1{,}234`` and an en
+    dash minus not at all); any other span is left as it is.
+
+    >>> as_math("2 1/3"), as_math("\u20137"), as_math("2x + 1"), as_math("1{,}234.5")
+    ('\\\\frac{7}{3}', '-7', '2x + 1', '1234.5')
+    """
+    value = read_value(span)
+    if value is None:
+        return span
+    if value.denominator == 1:
+        return str(value.numerator)
+    decimal = Decimal(value.numerator) / Decimal(value.denominator)  # 28 significant digits
+    if Fraction(decimal) == value:  # a terminating decimal stays one: float_rounding applies
+        return format(decimal, "f")
+    return f"\\frac{{{value.numerator}}}{{{value.denominator}}}"
+
+
 def drop_unit(span: str, units: tuple[str, ...]) -> str:
     """``span`` without one trailing unit of ``units`` (plain or in ``\\text{}``/``\\mathrm{}``).
 
@@ -217,7 +238,7 @@ def math_equivalent(sample: Sample, p: MathParams) -> Score:
     )
     if span is None or refused is not None:
         return Score(0.0, info={"reason": refused, "answer": answer})
-    parsed = _parse(math_verify, span, whole_text=False)
+    parsed = _parse(math_verify, as_math(span), whole_text=False)
     if not _has_expression(parsed):
         return Score(0.0, info={"reason": f"answer {answer!r} is not parseable math"})
     same = math_verify.verify(

@@ -42,6 +42,7 @@ def several_values(span: str, references: Sequence[str]) -> list[str]:
     >>> several_values("x = \\\\pm 2", ["\\\\pm 2"]), several_values("1, 2", ["3"])
     ([], [','])
     """
+    span = normalise_spelling(span)  # 1{,}234 is 1,234
     found = [m.group(0).strip() for m in _JOINERS.finditer(span)]
     if "," in _SEPARATOR_COMMA.sub("", span):
         found.append(",")
