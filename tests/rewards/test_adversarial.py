@@ -25,6 +25,7 @@ from tests.rewards.adversarial import (
     wrong_forms,
 )
 
+from rewardkit.errors import UnjudgeableReference
 from rewardkit.registry import get
 from rewardkit.types import Sample
 
@@ -107,3 +108,66 @@ def test_tolerance_is_relative_to_the_reference(rel_tol: float) -> None:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_thousands_of_variants(fn_name: str, seed: int) -> None:
     check(fn_name, {}, n=12 if fn_name == "math_equivalent" else 60, seed=seed)
+
+
+ISSUE_EXAMPLES = [
+    # (component, completion, reference, prompt, params, value): one per class the issue found
+    ("numeric", "<answer>84 is wrong</answer>", 84, "", {"extract": "answer_tag"}, 0.0),
+    ("numeric", "<answer>84 or eighty-five</answer>", 84, "", {"extract": "answer_tag"}, 0.0),
+    ("numeric", "3 million", 3, "", {}, 0.0),
+    ("numeric", "5 squared", 5, "", {}, 0.0),
+    ("numeric", "so \\frac{-3}{4}", 4, "", {"extract": "last_number"}, 0.0),
+    ("numeric", "so \\frac {3}{4}", 4, "", {"extract": "last_number"}, 0.0),
+    ("numeric", "so \\cfrac{3}{4}", 4, "", {"extract": "last_number"}, 0.0),
+    ("numeric", "so \\frac{x}{4}", 4, "", {"extract": "last_number"}, 0.0),
+    ("numeric", "so \\frac34", 34, "", {"extract": "last_number"}, 0.0),
+    ("numeric", "so 2 \\frac{1}{2}", 0.5, "", {"extract": "last_number"}, 0.0),
+    ("numeric", "2 1/2 cups", 0.5, "", {"extract": "last_number"}, 0.0),
+    ("numeric", "so \\log_2 8", 8, "", {"extract": "last_number"}, 0.0),
+    ("numeric", "so \u20137", 7, "", {"extract": "last_number"}, 0.0),
+    ("numeric", "200", 100, "", {"rel_tol": 0.5}, 0.0),
+    ("numeric", "111", 100, "", {"rel_tol": 0.1}, 0.0),
+    ("json_match", '{"a": 200}', {"a": 100}, "", {"rel_tol": 0.5}, 0.0),
+    ("math_equivalent", "\\boxed{41 \\lor 42}", "42", "", {}, 0.0),
+    ("math_equivalent", "\\boxed{41 \\cup 42}", "42", "", {}, 0.0),
+    ("math_equivalent", "\\boxed{41 \\land 42}", "42", "", {}, 0.0),
+    ("math_equivalent", "\\boxed{What is 1/4 as a decimal?}", "0.25", "", {}, 0.0),
+    ("numeric", "<answer>84 / 12</answer>", 7, "What is 84 / 12?", {"extract": "answer_tag"}, 0.0),
+    ("math_equivalent", "\\boxed{84 / 12}", "7", "What is 84 / 12?", {}, 0.0),
+    (
+        "numeric",
+        "<answer>1/4</answer>",
+        0.25,
+        "What is 1/4 as a decimal?",
+        {"extract": "answer_tag"},
+        0.0,
+    ),
+    # right answers refused before
+    ("numeric", "<answer>x = 42</answer>", 42, "", {"extract": "answer_tag"}, 1.0),
+    ("numeric", "<answer>\\boxed{42}</answer>", 42, "", {"extract": "answer_tag"}, 1.0),
+    ("numeric", "<answer>**42**</answer>", 42, "", {"extract": "answer_tag"}, 1.0),
+    ("numeric", "1.5 \\times 10^{3}", 1500, "", {}, 1.0),
+    ("numeric", "3 million", 3_000_000, "", {"units": {"million": 1_000_000}}, 1.0),
+    ("iou", "[0,0,1e1,1e1]", [0, 0, 10, 10], "", {}, 1.0),
+    ("math_equivalent", "\\boxed{2 1/2}", "5/2", "", {}, 1.0),  # math-verify alone: 2 * 1/2
+]
+
+
+@pytest.mark.parametrize(("fn_name", "completion", "reference", "prompt", "params", "expected"),
+                         ISSUE_EXAMPLES)  # fmt: skip
+def test_the_issue_examples(
+    fn_name: str, completion: str, reference: Any, prompt: str, params: dict[str, Any],
+    expected: float,
+) -> None:  # fmt: skip
+    component = get(fn_name)
+    sample = Sample("0", "g", prompt=prompt, completion=completion, reference=reference)
+    result = component.fn(sample, component.build_params(params))
+    assert float(getattr(result, "value", result)) == expected
+
+
+@pytest.mark.parametrize("reference", ["on", "OK", "it"])
+def test_math_equivalent_declines_word_references(reference: str) -> None:
+    component = get("math_equivalent")
+    sample = Sample("0", "g", prompt="", completion="\\boxed{no}", reference=reference)
+    with pytest.raises(UnjudgeableReference, match="is text"):
+        component.fn(sample, component.build_params({}))
