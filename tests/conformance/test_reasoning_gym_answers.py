@@ -5,6 +5,9 @@ correctly once and once in a form drawn from ``cases.numeric_cases`` / ``cases.w
 (other notations, wrong numbers, sentences, spacing, ...). The scores must be equal on every
 case except those an intended difference in ``REASONS`` explains (docs/conformance.md); a new
 disagreement fails, and so does a listed reason no case shows any more.
+
+The ``reasoning_gym`` component (reasoning-gym's scorer itself) pays only a score of exactly 1.0:
+a golden spell_backward table and a sweep of affixed oracle answers over six datasets.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ import pytest
 from tests.conformance.cases import Case, judge, numeric_cases, word_cases
 
 from rewardkit.rewards.answers import NumericParams, exact_match, numeric
-from rewardkit.rewards.normalise import MatchParams
 from rewardkit.rewards.grammar import read_value
+from rewardkit.rewards.normalise import MatchParams
+from rewardkit.rewards.reasoning_gym import ReasoningGymParams, reasoning_gym_score
+from rewardkit.types import Sample
 
 reasoning_gym = pytest.importorskip("reasoning_gym")
 
@@ -104,3 +109,86 @@ def test_a_wrong_integer_is_never_paid(dataset: str) -> None:
         wrong = Case("wrong", str(int(entry["answer"]) + 1), entry["answer"])
         assert judge(numeric, wrong, NumericParams(extract="text")) == 0.0
         assert data.score_answer(wrong.completion, entry) < 1.0
+
+
+# ------------------------------------------------- the reasoning_gym component: exactly 1.0 pays
+
+
+def _gym(completion: str, entry: dict[str, Any], partial: bool = False) -> float:
+    sample = Sample(id="0", group="g", prompt="", completion=completion, reference=entry)
+    return reasoning_gym_score(sample, ReasoningGymParams(extract="text", partial=partial))
+
+
+SPELLED = {
+    "question": "Spell this word backward: currishly",
+    "answer": "ylhsirruc",
+    "metadata": {"source_dataset": "spell_backward"},
+}
+
+
+@pytest.mark.parametrize(
+    ("completion", "theirs", "ours", "ours_partial"),
+    [
+        ("ylhsirruc", 1.0, 1.0, 1.0),
+        # 9 matching positions of 1/9 each sum to 1.0000000000000002 in floats, which escapes
+        # spell_backward's "a sum of exactly 1.0 is not equality: take 0.2 off".
+        ("ylhsirrucx", 1.0000000000000002, 0.0, 0.0),
+        ("ylhsirrucylhsirruc", 1.0000000000000002, 0.0, 0.0),
+        # 8 of 9 positions: 8/9, a wrong answer, partial credit only.
+        ("ylhsirru", 8 / 9, 0.0, 8 / 9),
+        # shifted by one: only position 6 ('r' under 'r') matches, 1/9.
+        ("xylhsirruc", 1 / 9, 0.0, 1 / 9),
+    ],
+)
+def test_spell_backward_float_accident_is_not_paid(
+    completion: str, theirs: float, ours: float, ours_partial: float
+) -> None:
+    scorer = reasoning_gym.factory.get_score_answer_fn("spell_backward")
+    got = scorer(answer=completion, entry=SPELLED)
+    assert got == pytest.approx(theirs, rel=1e-12) and (got > 1.0) == (theirs > 1.0)
+    assert _gym(completion, SPELLED) == ours
+    assert _gym(completion, SPELLED, partial=True) == pytest.approx(ours_partial, rel=1e-12)
+
+
+# Datasets whose scorer compares the answer's text (or its number) exactly, so that the oracle
+# with any affix is wrong; chain_sum reads '0210' as 210 and letter_jumble pays an extra word, so
+# their affixed answers are right by reasoning-gym's own rules and are not in this sweep.
+STRICT_DATASETS = [
+    "spell_backward",
+    "word_sorting",
+    "basic_arithmetic",
+    "caesar_cipher",
+    "gcd",
+    "number_sorting",
+]
+AFFIXES = ["x", "0", "1", "!", ".", "ab", " x", " and more"]
+
+
+def test_affixed_oracle_answers_are_never_paid() -> None:
+    right = variants = paid = overshoots = 0
+    for seed, dataset in enumerate(STRICT_DATASETS):
+        data = reasoning_gym.create_dataset(dataset, size=40, seed=100 + seed)
+        for entry in data:
+            right += _gym(entry["answer"], entry) == 1.0
+            for affix in AFFIXES:
+                for wrong in (entry["answer"] + affix, affix + entry["answer"]):
+                    variants += 1
+                    paid += _gym(wrong, entry) != 0.0
+                    overshoots += data.score_answer(wrong, entry) > 1.0
+    assert (right, variants, paid) == (240, 240 * 16, 0)
+    assert overshoots > 0  # reasoning-gym itself scored some of them above 1.0
+
+
+@pytest.mark.slow
+def test_every_dataset_scores_its_oracle_exactly_one() -> None:
+    # The rule "exactly 1.0 pays" loses no right answer: about 10 s over every dataset.
+    checked = 0
+    for name in sorted(reasoning_gym.factory.DATASETS):
+        if name == "composite":  # needs a list of datasets to mix
+            continue
+        data = reasoning_gym.create_dataset(name, size=3, seed=0)
+        for entry in data:
+            if entry["answer"] is not None:  # open-ended datasets have no oracle answer
+                assert _gym(entry["answer"], entry) == 1.0, (name, entry["answer"])
+                checked += 1
+    assert checked >= 250

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import random
 from typing import Any
 
 import pytest
@@ -197,6 +199,72 @@ def test_json_valid_info_says_why() -> None:
     assert "'a' is a required property" in result.info["reason"]
     result = component.fn(Sample(id="t", group="g", prompt="", completion="{oops"), p)
     assert result.info["reason"].startswith("not JSON")
+
+
+# A number in [0, 10]: NaN passes both bounds (every comparison with NaN is false), so before
+# strict parsing '{"score": NaN}' was paid 1.0 against this schema.
+SCORE_SCHEMA = {
+    "type": "object",
+    "required": ["score"],
+    "properties": {"score": {"type": "number", "minimum": 0, "maximum": 10}},
+}
+
+
+@pytest.mark.parametrize(
+    ("completion", "expected"),
+    [
+        ('{"score": 7.5}', 1.0),
+        ('{"score": NaN}', 0.0),  # not JSON (RFC 8259), though Python's json reads it
+        ('{"score": Infinity}', 0.0),
+        ('{"score": -Infinity}', 0.0),
+        ('```json\n{"score": NaN}\n```', 0.0),  # a fence changes nothing
+        ('{"score": 7, "score": 3}', 0.0),  # a repeated name: which is the answer?
+        ('{"score": 7, "note": "NaN"}', 1.0),  # the string "NaN" is JSON
+        ('{"score": 7, "note": {"score": 3}}', 1.0),  # one name per object: no repeat
+    ],
+)
+def test_json_valid_is_strict_rfc_8259(completion: str, expected: float) -> None:
+    assert score("json_valid", completion, schema=SCORE_SCHEMA) == expected
+
+
+def test_json_valid_says_why_nan_is_refused() -> None:
+    component = get("json_valid")
+    sample = Sample(id="t", group="g", prompt="", completion="[1, NaN]")
+    result = component.fn(sample, component.build_params({}))
+    assert result.value == 0.0
+    assert "NaN is not JSON" in result.info["reason"]
+    assert "write a finite number, or null" in result.info["reason"]
+
+
+NON_JSON_CONSTANTS = ["NaN", "Infinity", "-Infinity"]
+# '<>' is the hole for one value; every document is valid JSON once the hole holds a number.
+NON_JSON_DOCUMENTS = [
+    "<>",
+    "[<>]",
+    '{"a": <>}',
+    '{"a": [1, <>, 3]}',
+    "[[[<>]]]",
+    '{"a": 1, "b": <>, "c": "x"}',
+    '{"NaN": <>}',  # a name "NaN" is a string: only the value is a hole
+    "  <>  ",
+    '```json\n{"a": <>}\n```',
+    "Here:\n```json\n[<>]\n```",
+]
+
+
+def test_generated_non_json_constants_are_never_paid() -> None:
+    rng = random.Random(8259)
+    variants = paid = right = 0
+    for doc in NON_JSON_DOCUMENTS:
+        for constant in NON_JSON_CONSTANTS:
+            for space in ("", " ", "\n", "\t"):
+                bad = doc.replace("<>", space + constant + space)
+                json.loads(strip_json_fence(bad))  # Python's own json reads every one of them
+                variants += 1
+                paid += score("json_valid", bad) != 0.0
+        value = rng.choice(["1.5", "-2", "0", "null", '"NaN"', "1e3", "[]"])
+        right += score("json_valid", doc.replace("<>", value)) == 1.0
+    assert (variants, paid, right) == (120, 0, 10)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+import random
 from collections import Counter
 from typing import Any
 
@@ -120,6 +122,76 @@ def test_load_json_strips_a_fence_and_rejects_deep_nesting() -> None:
     assert load_json('```json\n{"nodes": []}\n```') == {"nodes": []}
     with pytest.raises(ValueError):
         load_json("[" * 100_000)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"a": NaN}', "NaN is not JSON"),
+        ("[Infinity]", "Infinity is not JSON"),
+        ('{"a": [1, -Infinity]}', "-Infinity is not JSON"),
+        ('```json\n{"a": NaN}\n```', "NaN is not JSON"),  # the fence is stripped first
+        ('{"a": 1, "b": 2, "a": 3}', "the name 'a' appears twice"),
+    ],
+)
+def test_load_json_is_strict_rfc_8259(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        load_json(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"a": "NaN"}', {"a": "NaN"}),  # a string is fine
+        ('{"NaN": 1e3}', {"NaN": 1000.0}),
+        ('{"a": {"a": 1}}', {"a": {"a": 1}}),  # one name per object: no repeat
+        ('[{"a": 1}, {"a": 2}]', [{"a": 1}, {"a": 2}]),
+    ],
+)
+def test_load_json_reads_what_is_json(text: str, expected: Any) -> None:
+    assert load_json(text) == expected
+
+
+def _literal_paths(obj: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Paths to every number, string, bool and null inside a JSON value."""
+    if isinstance(obj, dict):
+        return [p for k, v in obj.items() for p in _literal_paths(v, (*path, k))]
+    if isinstance(obj, list):
+        return [p for i, v in enumerate(obj) for p in _literal_paths(v, (*path, i))]
+    return [path]
+
+
+def _replaced(obj: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    copy = dict(obj) if isinstance(obj, dict) else list(obj)
+    copy[path[0]] = _replaced(obj[path[0]], path[1:], new)
+    return copy
+
+
+def test_generated_nan_and_infinity_graphs_are_never_read() -> None:
+    rng = random.Random(7493)
+    variants = read = 0
+    for graph in (
+        API,
+        {
+            "nodes": [{"id": 1, "type": "A"}, {"id": 2, "type": "B"}],
+            "edges": [{"source": 1, "target": 2, "port": "x"}],
+        },
+    ):
+        assert load_json(json.dumps(graph)) == graph
+        for path in _literal_paths(graph):
+            for constant in (math.nan, math.inf, -math.inf):
+                text = json.dumps(_replaced(graph, path, constant))  # writes NaN, Infinity
+                if rng.random() < 0.5:
+                    text = "```json\n" + text + "\n```"
+                variants += 1
+                with contextlib.suppress(ValueError):
+                    load_json(text)
+                    read += 1
+    # API has 14 literals (3 class types, 1 + 3 + 7 inputs with link items), the canonical graph
+    # 7 (2 ids, 2 types, source, target, port); each takes 3 constants: 63 texts.
+    assert (variants, read) == (63, 0)
 
 
 json_values = st.recursive(

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
+import random
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -181,6 +185,101 @@ def test_json_match_malformed_reference_raises(reference: Any) -> None:
 def test_json_match_field_missing_from_reference_raises() -> None:
     with pytest.raises(UnjudgeableReference, match="not in the reference"):
         run("json_match", "{}", REF_OBJ, fields=["address.country"])
+
+
+# ---------------------------------------------------------------- tolerance
+
+
+# |got - want| <= rel_tol * |want| + abs_tol, relative to the reference's want; edges included.
+@pytest.mark.parametrize(
+    ("got", "want", "rel_tol", "abs_tol", "expected"),
+    [
+        (150, 100, 0.5, 0, 1.0),  # 50 <= 0.5 * 100
+        (200, 100, 0.5, 0, 0.0),  # 100 > 50 (math.isclose paid it: 100 <= 0.5 * 200)
+        (50, 100, 0.5, 0, 1.0),  # 50 <= 50
+        (49, 100, 0.5, 0, 0.0),  # 51 > 50
+        (100, 200, 0.5, 0, 1.0),  # 100 <= 0.5 * 200: the bound follows the reference
+        (110, 100, 0.1, 0, 1.0),  # 10 <= 10, at the edge
+        (90, 100, 0.1, 0, 1.0),
+        (111, 100, 0.1, 0, 0.0),  # 11 > 10 (math.isclose paid it: 11 <= 0.1 * 111)
+        (89, 100, 0.1, 0, 0.0),
+        (-110, -100, 0.1, 0, 1.0),  # |want| = 100
+        (-111, -100, 0.1, 0, 0.0),
+        (13, 10, 0.3, 0, 1.0),  # 3 <= 3/10 * 10 (the binary 0.3 is a little under 3/10)
+        (0.0001, 0, 0.5, 0, 0.0),  # rel_tol * |0| = 0: no room around a zero reference
+        (2.5, 2, 0, 0.5, 1.0),  # abs_tol alone: 0.5 <= 0.5
+        (1.5, 2, 0, 0.5, 1.0),
+        (2.51, 2, 0, 0.5, 0.0),
+        (0.5, 0, 0, 0.5, 1.0),
+        (1.1, 1.0, 0, 0.1, 1.0),  # 0.1 <= 0.1 as decimals (in floats 1.1 - 1.0 > 0.1)
+        (1.2, 1.0, 0, 0.1, 0.0),
+        (111, 100, 0.1, 1, 1.0),  # both added: 11 <= 10 + 1
+        (112, 100, 0.1, 1, 0.0),  # 12 > 11
+        (89, 100, 0.1, 1, 1.0),
+        (88.9, 100, 0.1, 1, 0.0),  # 11.1 > 11
+    ],
+)
+def test_json_match_tolerance_is_relative_to_the_reference(
+    got: float, want: float, rel_tol: float, abs_tol: float, expected: float
+) -> None:
+    completion = json.dumps({"x": got})
+    assert value("json_match", completion, {"x": want}, rel_tol=rel_tol, abs_tol=abs_tol) == (
+        expected
+    )
+
+
+def test_generated_answers_just_outside_the_tolerance_are_never_paid() -> None:
+    rng = random.Random(20250)
+    wrong = paid = right = isclose_paid = 0
+    for _ in range(400):
+        want = Fraction(rng.randint(-100_000, 100_000), 100)  # -1000.00 .. 1000.00
+        rel_tol = rng.choice(["0", "0.01", "0.05", "0.1", "0.3", "0.5", "1"])
+        abs_tol = rng.choice(["0", "0", "0.5", "1", "2.25"])
+        bound = Fraction(rel_tol) * abs(want) + Fraction(abs_tol)
+        params = {"rel_tol": float(rel_tol), "abs_tol": float(abs_tol)}
+        reference = {"x": float(want)}
+        for sign in (1, -1):
+            for got in (want + sign * bound, want + sign * bound / 2):  # the edge, and inside
+                right += value("json_match", _number_json(got), reference, **params) == 1.0
+            got = want + sign * (bound + Fraction(1, 100))  # one cent outside
+            wrong += 1
+            paid += value("json_match", _number_json(got), reference, **params) != 0.0
+            isclose_paid += math.isclose(float(got), float(want), **params)
+    assert (wrong, paid, right) == (800, 0, 1600)
+    assert isclose_paid == 301  # the old rule (math.isclose) paid 301 of the 800
+
+
+def _number_json(x: Fraction) -> str:
+    """{"x": x} with x written exactly as a decimal (x has a power-of-ten denominator)."""
+    return '{"x": ' + str(Decimal(x.numerator) / Decimal(x.denominator)) + "}"
+
+
+# ---------------------------------------------------------------- strict JSON
+
+NAN_LITERAL = {**REF_API, "13": {"class_type": "Save", "inputs": {"images": ["12", 0], "q": 0}}}
+
+
+@pytest.mark.parametrize(
+    ("name", "completion", "reference"),
+    [
+        # a literal input is ignored by graph_f1, so before strict JSON this was an exact match
+        ("graph_f1", json.dumps(NAN_LITERAL).replace('"q": 0', '"q": NaN'), REF_API),
+        ("graph_f1", json.dumps(REF_API).replace('"x.ckpt"', "Infinity"), REF_API),
+        # an extra field is not checked by json_match, so before strict JSON this paid 1.0
+        ("json_match", json.dumps({**REF_OBJ, "extra": 0}).replace("0}", "NaN}"), REF_OBJ),
+        ("json_match", json.dumps(REF_OBJ).replace("36", "-Infinity"), REF_OBJ),
+        ("json_match", '{"name": "Ada", "name": "Bob"}', {"name": "Ada"}),  # a repeated name
+    ],
+)
+def test_non_json_completions_score_zero(name: str, completion: str, reference: Any) -> None:
+    result = run(name, completion, reference)
+    assert result is not None and result.value == 0.0
+    assert "invalid JSON" in result.info["reason"]
+
+
+def test_a_reference_with_nan_is_unjudgeable() -> None:
+    with pytest.raises(UnjudgeableReference, match="NaN is not JSON"):
+        run("json_match", '{"x": 1}', '{"x": NaN}')
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from rewardkit.errors import UnjudgeableReference
 from rewardkit.registry import reward
 from rewardkit.rewards.choices import find_choice
 from rewardkit.rewards.extract import ExtractMode, ExtractParams, ValueParams, extract_answer
-from rewardkit.rewards.grammar import PercentMode, read_value
+from rewardkit.rewards.grammar import PercentMode, read_value, within_tolerance
 from rewardkit.rewards.normalise import MatchParams, normalise, reference_strings
 from rewardkit.rewards.span import echoes_prompt
 from rewardkit.types import JSONValue, Sample, Score
@@ -96,9 +96,6 @@ class NumericParams(ValueParams):
         return units
 
 
-_FLOAT_NOISE = Fraction(1, 10**9)
-
-
 def reference_numbers(reference: JSONValue, p: NumericParams, component: str) -> list[Fraction]:
     """The numbers a reference accepts (``reference_key`` picks a mapping's field first); each
     is read with the same grammar and ``units`` as the answer."""
@@ -132,10 +129,9 @@ def numbers_match(answer: Fraction, reference: Fraction, p: NumericParams) -> bo
     False
     """
     if p.rel_tol is not None:
-        rel = Fraction(p.rel_tol)
-    else:
-        rel = Fraction(0) if reference.denominator == 1 else _FLOAT_NOISE
-    return abs(answer - reference) <= rel * abs(reference) + Fraction(p.abs_tol)
+        return within_tolerance(answer, reference, p.rel_tol, p.abs_tol)
+    noise = 0.0 if reference.denominator == 1 else 1e-9
+    return within_tolerance(answer, reference, noise, p.abs_tol)
 
 
 def answer_value(sample: Sample, p: NumericParams) -> tuple[Fraction | None, dict[str, Any]]:

@@ -3,7 +3,8 @@
 - ``regex``: the completion matches a pattern;
 - ``tags``: the R1 ``<think>...</think><answer>...</answer>`` layout (strict or per-tag credit), or
   TRL's ``think_format_reward`` rule (``mode: think``);
-- ``json_valid``: the answer parses as JSON (and validates against a JSON Schema when given);
+- ``json_valid``: the answer parses as strict JSON (RFC 8259; ``load_json``) and validates
+  against a JSON Schema when given;
 - ``boxed``: a non-empty ``\\boxed{...}`` answer is present.
 
 >>> from rewardkit.types import Sample
@@ -16,7 +17,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Literal
+from collections import Counter
+from typing import Any, Literal, NoReturn
 
 from jsonschema import SchemaError
 from jsonschema.exceptions import best_match
@@ -187,9 +189,49 @@ def strip_json_fence(text: str) -> str:
     return blocks[-1].strip() if blocks else text
 
 
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(
+        f"{name} is not JSON: RFC 8259 has no NaN or Infinity (Python's json reads them); "
+        "write a finite number, or null"
+    )
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        twice = next(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
+        raise ValueError(
+            f"the name {twice!r} appears twice in one object: readers disagree on which value "
+            "counts (RFC 8259 section 4), so give each name once"
+        )
+    return obj
+
+
+def load_json(text: str) -> Any:
+    """The strict JSON (RFC 8259) in ``text``, a code fence stripped first; ValueError if none.
+
+    Python's ``json`` also reads ``NaN``, ``Infinity`` and ``-Infinity``, and keeps the last of
+    two equal names in an object; a model's answer gets neither: a NaN compares unequal to
+    everything and a repeated name is a second answer. Too deep a nesting is a ValueError too.
+
+    >>> load_json("```json\\n[1, 2]\\n```")
+    [1, 2]
+    >>> load_json('{"a": NaN}')
+    Traceback (most recent call last):
+    ...
+    ValueError: NaN is not JSON: RFC 8259 has no NaN or Infinity (Python's json reads them); ...
+    """
+    try:
+        return json.loads(
+            strip_json_fence(text), parse_constant=_refuse_constant, object_pairs_hook=_object
+        )
+    except RecursionError:
+        raise ValueError("JSON is nested too deeply to read") from None
+
+
 @reward("json_valid", params=JsonValidParams)
 def json_valid(sample: Sample, p: JsonValidParams) -> Score:
-    """1.0 when the answer parses as JSON (and validates against ``schema`` when given), else 0.0.
+    """1.0 when the answer is strict JSON (``load_json``), valid against ``schema`` if given.
 
     >>> s = Sample(id="0", group="g", prompt="", completion='```json\\n{"a": 1}\\n```')
     >>> json_valid(s, JsonValidParams(schema={"required": ["a"]})).value
@@ -199,8 +241,8 @@ def json_valid(sample: Sample, p: JsonValidParams) -> Score:
     if answer is None:
         return Score(0.0, info={"reason": f"no answer found (extract: {p.extract})"})
     try:
-        value = json.loads(strip_json_fence(answer))
-    except (ValueError, RecursionError) as exc:
+        value = load_json(answer)
+    except ValueError as exc:
         return Score(0.0, info={"reason": f"not JSON: {exc}"})
     if p.json_schema is not None:
         validator = validator_for(p.json_schema)(p.json_schema)

@@ -303,3 +303,27 @@ def last_number(text: str) -> str | None:
     if _part_of_expression_after(text[last.end() :]):
         return None
     return token.strip().rstrip(".")  # a sentence's period
+
+
+def as_written(x: float) -> Fraction:
+    """A number of a config or a JSON text as the decimal it was written as: 0.1 is 1/10, not
+    the binary float a hair above it (``repr`` is the shortest decimal that reads back as x).
+
+    >>> as_written(0.1), as_written(3)
+    (Fraction(1, 10), Fraction(3, 1))
+    """
+    if isinstance(x, int):  # exact already; repr of a 5000-digit int would raise
+        return Fraction(x)
+    return Fraction(repr(x))
+
+
+def within_tolerance(answer: Fraction, reference: Fraction, rel_tol: float, abs_tol: float) -> bool:
+    """``|answer - reference| <= rel_tol * |reference| + abs_tol``, exactly, in every component:
+    relative to the reference, not to the larger value (``math.isclose`` lets rel_tol 0.5 pay 200
+    for 100), and met exactly at its edge.
+
+    >>> [within_tolerance(Fraction(x), Fraction(100), 0.1, 0) for x in (90, 110, 111)]
+    [True, True, False]
+    """
+    bound = as_written(rel_tol) * abs(reference) + as_written(abs_tol)
+    return abs(answer - reference) <= bound

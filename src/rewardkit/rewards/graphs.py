@@ -19,12 +19,12 @@ multiset of ``(source type, target type, port)`` edges.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from rewardkit.rewards.format import strip_json_fence
+# Model JSON is read strictly, as json_valid reads it (NaN, Infinity, repeated names refused).
+from rewardkit.rewards.format import load_json as load_json
 
 Edge = tuple[str, str, str | None]
 
@@ -39,18 +39,6 @@ class Graph:
 
     nodes: Counter[str]
     edges: Counter[Edge]
-
-
-def load_json(text: str) -> Any:
-    """Parse JSON text after stripping a code fence (as ``json_valid`` does); raises ValueError.
-
-    >>> load_json("```json\\n[1, 2]\\n```")
-    [1, 2]
-    """
-    try:
-        return json.loads(strip_json_fence(text))
-    except RecursionError:
-        raise ValueError("JSON is nested too deeply to read") from None
 
 
 def _node_id(value: Any, where: str) -> str:

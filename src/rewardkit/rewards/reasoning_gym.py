@@ -11,8 +11,17 @@ an entry, or names a dataset reasoning-gym does not have, is unjudgeable.
 Partial credit is off by default: many datasets inherit reasoning-gym's base ``score_answer``,
 which pays ``len(oracle) / len(answer)`` when the oracle is a substring of a wrong answer
 (``-4495364151`` against ``-449536415``: 0.909; ``14`` against ``4``: 0.5), a reward a policy
-farms by padding. By default a full score pays 1.0 and anything less 0.0; ``partial: true``
-passes reasoning-gym's value through.
+farms by padding. By default a score of exactly 1.0 pays 1.0 and anything else 0.0;
+``partial: true`` passes reasoning-gym's value through.
+
+A score above 1.0 is never a right answer: it is a float accident of a partial sum.
+``spell_backward`` adds ``1/len(oracle)`` per matching position and takes 0.2 off a sum of
+exactly 1.0 that is not an equal answer, but for oracles of 9, 11, 18, 20, 21, 25, ... letters
+the float sum overshoots to 1.0000000000000002 and escapes that check: the oracle plus any
+suffix (``ylhsirruc`` + ``x``) scores above 1.0. Every dataset's oracle answers score exactly
+1.0 (checked on all of reasoning-gym's datasets whose entries carry an answer), so "exactly 1.0"
+loses no right answer; with ``partial: true`` a score above 1.0 pays 0.0 too, not more than a
+right answer.
 
 Needs ``reasoning-gym`` (``pip install 'rewardkit[gym]'``).
 
@@ -85,4 +94,6 @@ def reasoning_gym_score(sample: Sample, p: ReasoningGymParams) -> float:
     if answer is None:
         return 0.0
     score = float(scorer(answer=answer, entry=dict(sample.reference)))
-    return score if p.partial else float(score >= 1.0)
+    if score > 1.0:  # a float accident of a partial sum, never a right answer (module doc)
+        return 0.0
+    return score if p.partial else float(score == 1.0)

@@ -25,6 +25,8 @@ from pydantic import Field, field_validator
 from rewardkit.errors import UnjudgeableReference
 from rewardkit.registry import reward
 from rewardkit.rewards.extract import ExtractParams, extract_answer
+from rewardkit.rewards.grammar import as_written
+from rewardkit.rewards.grammar import within_tolerance as grammar_within
 from rewardkit.rewards.graphs import Graph, load_json, multiset_f1, parse_graph
 from rewardkit.types import Sample, Score
 
@@ -41,8 +43,9 @@ class JsonMatchParams(ExtractParams):
     """Parameters of ``json_match``.
 
     ``fields`` restricts the check to these dotted paths (default: every leaf of the reference);
-    numbers match within ``abs_tol`` / ``rel_tol`` (``math.isclose``); strings match exactly unless
-    ``case_insensitive``.
+    a number ``got`` matches the reference's ``want`` when
+    ``|got - want| <= rel_tol * |want| + abs_tol`` (``within_tolerance``: relative to the
+    reference, not to the larger of the two); strings match exactly unless ``case_insensitive``.
     """
 
     fields: tuple[str, ...] | None = None
@@ -158,16 +161,38 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def within_tolerance(got: float, want: float, rel_tol: float, abs_tol: float) -> bool:
+    """``|got - want| <= rel_tol * |want| + abs_tol``, with ``want`` the reference's value.
+
+    Computed exactly on the numbers as decimals (``Fraction(repr(x))``: 0.1 is 1/10), so a bound
+    is met exactly at its edge and never by a rounding error. ``math.isclose`` measures the error
+    relative to the larger value instead, which lets rel_tol 0.5 pay 200 for 100. A value that is
+    not finite matches only an equal one (a NaN nothing).
+
+    >>> [within_tolerance(x, 100, rel_tol=0.1, abs_tol=0) for x in (90, 110, 111)]
+    [True, True, False]
+    >>> within_tolerance(200, 100, rel_tol=0.5, abs_tol=0)  # 100 > 0.5 * 100
+    False
+    >>> within_tolerance(13, 10, rel_tol=0.3, abs_tol=0)  # 3 <= 0.3 * 10, at the edge
+    True
+    """
+    if not all(isinstance(x, int) or math.isfinite(x) for x in (got, want)):
+        return got == want
+    return grammar_within(as_written(got), as_written(want), rel_tol, abs_tol)
+
+
 def values_match(got: Any, want: Any, p: JsonMatchParams) -> bool:
     """Whether two JSON values are equal under ``p``'s tolerances (recursing into lists/objects).
 
     >>> values_match(1.05, 1, JsonMatchParams(abs_tol=0.1))
     True
+    >>> values_match(200, 100, JsonMatchParams(rel_tol=0.5))  # relative to the reference's 100
+    False
     >>> values_match(True, 1, JsonMatchParams())  # a bool is not a number here
     False
     """
     if _number(got) and _number(want):
-        return math.isclose(got, want, rel_tol=p.rel_tol, abs_tol=p.abs_tol)
+        return within_tolerance(got, want, p.rel_tol, p.abs_tol)
     if isinstance(got, str) and isinstance(want, str) and p.case_insensitive:
         return got.casefold() == want.casefold()
     if isinstance(got, dict) and isinstance(want, dict):
