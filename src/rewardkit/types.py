@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -216,6 +216,48 @@ class ScoredBatch:
 
     def group_ids(self) -> list[str]:
         return [s.group for s in self.samples]
+
+    @classmethod
+    def concat(
+        cls, parts: Sequence[ScoredBatch], order: Sequence[int] | None = None
+    ) -> ScoredBatch:
+        """Several scored batches of one program as one, rows in ``order`` (``order[k]`` is the
+        input row of joined row k; default: the parts one after another).
+
+        Columns, steps, infos and records are joined; of the metrics only what no column holds
+        is carried (``unjudgeable/skipped`` summed, ``schedule/*`` from the first part: one
+        step, one set of variables). ``diagnostics.merge_scored`` recomputes the statistics.
+        """
+        if not parts:
+            raise ValueError("ScoredBatch.concat needs at least one part")
+        n = sum(len(p.samples) for p in parts)
+        where = list(range(n)) if order is None else [int(i) for i in np.argsort(order)]
+
+        def rows(items: list[Any]) -> list[Any]:
+            return [items[i] for i in where]
+
+        samples = rows([x for p in parts for x in p.samples])
+        values = {k: np.concatenate([p.values[k] for p in parts])[where] for k in parts[0].values}
+        step_keys = dict.fromkeys(k for p in parts for k in p.steps)
+        steps = {k: rows([x for p in parts for x in p.steps.get(k, [None] * len(p.samples))])
+                 for k in step_keys}  # fmt: skip
+        info_keys = dict.fromkeys(k for p in parts for k in p.info)
+        info = {k: rows([x for p in parts for x in p.info.get(k, [{}] * len(p.samples))])
+                for k in info_keys}  # fmt: skip
+        metrics = {k: v for k, v in parts[0].metrics.items() if k.startswith("schedule/")}
+        metrics["unjudgeable/skipped"] = sum(
+            p.metrics.get("unjudgeable/skipped", 0.0) for p in parts
+        )
+        return cls(
+            samples,
+            values,
+            steps,
+            info,
+            [f for p in parts for f in p.failures],
+            parts[0].root,
+            metrics,
+            [u for p in parts for u in p.unjudgeable],
+        )
 
     def records_by_sample(self) -> tuple[_Records, _Records]:
         """Per sample id: its error records and its unjudgeable-reference records, as written

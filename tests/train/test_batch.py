@@ -10,11 +10,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from rewardkit.diagnostics import merge_scored  # noqa: E402
 from rewardkit.program import RewardProgram  # noqa: E402
 from rewardkit.train.batch import (  # noqa: E402
     MAX_REFILL_ROUNDS,
     merge_advantages,
-    merge_scored,
     missing_groups,
 )
 from rewardkit.train.rollout import Rollouts, merge_rollouts  # noqa: E402

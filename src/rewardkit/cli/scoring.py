@@ -91,9 +91,9 @@ def score_into(
                 shown.advance(len(chunk))
     except OSError as exc:
         fail(str(write_failed(output, exc)))
-    from rewardkit.server.pool import merge
+    from rewardkit.diagnostics import merge_scored
 
-    return merge(parts, order) if len(parts) > 1 else parts[0]
+    return merge_scored(parts, order) if len(parts) > 1 else parts[0]
 
 
 def _salvage(program: RewardProgram, part: list[Sample], f: Any) -> int:

@@ -10,6 +10,7 @@ from rewardkit.diagnostics.stats import (
     advantage_stats,
     batch_metrics,
     column_stats,
+    merge_scored,
     node_stats,
 )
 from rewardkit.diagnostics.steps import batch_step_stats, step_stats, training_step_stats
@@ -20,6 +21,7 @@ __all__ = [
     "batch_metrics",
     "batch_step_stats",
     "column_stats",
+    "merge_scored",
     "node_stats",
     "step_stats",
     "training_step_stats",

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from rewardkit.advantage.groups import Groups
-from rewardkit.types import Failure
+from rewardkit.types import Failure, ScoredBatch
 
 STATS = (
     "mean",
@@ -105,3 +105,14 @@ def advantage_stats(per_sample: np.ndarray, rewards: np.ndarray) -> dict[str, fl
         "advantage/std": float(a.std()),
         "advantage/zero_frac": float((np.abs(a) < 1e-9).mean()),
     }
+
+
+def merge_scored(parts: Sequence[ScoredBatch], order: Sequence[int] | None = None) -> ScoredBatch:
+    """Several scored batches of one step as one (``ScoredBatch.concat``), with the per-node
+    statistics computed again over the whole batch: the one rule for joining scored parts (a
+    trainer's refill rounds, TRL's ranks, the server's worker chunks).
+    """
+    merged = ScoredBatch.concat(parts, order)
+    groups = Groups.from_ids(merged.group_ids())
+    merged.metrics.update(batch_metrics(merged.values, groups, merged.failures, merged.unjudgeable))
+    return merged

@@ -28,6 +28,7 @@ import numpy as np
 
 from rewardkit.compose import nodes as n
 from rewardkit.compose.refs import Ref
+from rewardkit.diagnostics import merge_scored
 from rewardkit.errors import require
 from rewardkit.integrations.trl_monitor import MonitorSpec, StepWatch
 from rewardkit.integrations.trl_samples import BatchScorer, recorder
@@ -132,8 +133,6 @@ def step_metrics(
 ) -> tuple[dict, Any, ScoredBatch | None]:
     """Diagnostics of the whole step (every node, advantages), the curricula's outcomes and the
     merged batch (None when the step scored nothing)."""
-    from rewardkit.train.batch import merge_scored  # the one rule for joining scored batches
-
     if not parts:
         return {f"schedule/{k}": v for k, v in program.variables.items()}, None, None
     merged = merge_scored(parts)

@@ -26,8 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
+from rewardkit.diagnostics import merge_scored
 from rewardkit.errors import RewardkitError
-from rewardkit.server.batches import merge, split_by_group
+from rewardkit.server.batches import split_by_group
 from rewardkit.types import Sample, ScoredBatch
 
 START_TIMEOUT_S = 60.0
@@ -272,7 +273,7 @@ class ScoringPool:
 
         rest = [self._fan_out.submit(run, c) for c in chunks[1:]]
         parts = [run(chunks[0]), *(f.result() for f in rest)]  # this thread takes the first
-        return merge(parts, [i for c in chunks for i in c])
+        return merge_scored(parts, [i for c in chunks for i in c])
 
     def close(self) -> None:
         """Stop every worker (each finishes the batch it is on first)."""

@@ -29,8 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rewardkit.advantage import Groups
-from rewardkit.diagnostics import advantage_stats, batch_metrics
+from rewardkit.diagnostics import advantage_stats, merge_scored
 from rewardkit.program import Advantages
 from rewardkit.tasks.base import Problem
 from rewardkit.train.rollout import Rollouts, merge_rollouts
@@ -126,28 +125,6 @@ def _training_rows(
 
 def _token_row(adv: Advantages, i: int) -> np.ndarray | None:
     return adv.per_token[i] if adv.per_token else None
-
-
-def merge_scored(parts: Sequence[ScoredBatch]) -> ScoredBatch:
-    """Several scored batches of one program as one: columns joined, statistics recomputed.
-
-    ``schedule/*`` metrics come from the first part (one step, one set of variables).
-    """
-    samples = [x for p in parts for x in p.samples]
-    values = {k: np.concatenate([p.values[k] for p in parts]) for k in parts[0].values}
-    step_keys = list(dict.fromkeys(k for p in parts for k in p.steps))
-    steps = {
-        k: [x for p in parts for x in p.steps.get(k, [None] * len(p.samples))] for k in step_keys
-    }
-    info_keys = list(dict.fromkeys(k for p in parts for k in p.info))
-    info = {k: [x for p in parts for x in p.info.get(k, [{}] * len(p.samples))] for k in info_keys}
-    failures = [f for p in parts for f in p.failures]
-    unjudgeable = [u for p in parts for u in p.unjudgeable]
-    groups = Groups.from_ids([x.group for x in samples])
-    metrics = batch_metrics(values, groups, failures, unjudgeable)
-    metrics["unjudgeable/skipped"] = sum(p.metrics.get("unjudgeable/skipped", 0.0) for p in parts)
-    metrics.update({k: v for k, v in parts[0].metrics.items() if k.startswith("schedule/")})
-    return ScoredBatch(samples, values, steps, info, failures, parts[0].root, metrics, unjudgeable)
 
 
 def merge_advantages(parts: Sequence[Advantages], rewards: np.ndarray) -> Advantages:
