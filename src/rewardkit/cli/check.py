@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import Console
@@ -12,8 +11,8 @@ from rich.table import Table
 
 from rewardkit import registry
 from rewardkit.cli.inputs import fail
+from rewardkit.cli.programs import load_program, program_source
 from rewardkit.compose.describe import describe
-from rewardkit.config import load_yaml
 from rewardkit.errors import ConfigError, RewardkitError
 from rewardkit.program import RewardProgram
 
@@ -73,37 +72,12 @@ def check(
 
 
 def load_checked(config: Path) -> RewardProgram:
-    """The program a config builds, with every problem of the file in one ConfigError.
-
-    A train config (no top-level ``reward``) or a run folder is validated as a TrainConfig
-    first; its program's problems get the path prefix ``program.``.
-    """
-    if config.is_dir():
-        from rewardkit.train.setup import saved_config
-
-        data: Any = saved_config(config)
-    else:
-        data = load_yaml(config)
-    if data is None:
-        raise ConfigError(f"{config} is empty; a config is a YAML mapping")
-    if not isinstance(data, dict) or "reward" in data:
-        return RewardProgram.from_dict(
-            {**data, "on_error": "raise"} if isinstance(data, dict) else data
-        )
-    from rewardkit.tasks import make_task
-    from rewardkit.train.config import load_train_config
-
-    cfg = load_train_config(data)
-    out.print(f"train config: task {cfg.task}, {cfg.steps} steps", markup=False, highlight=False)
-    if cfg.program is None:
-        out.print(f"program: the {cfg.task} task's default", markup=False, highlight=False)
-        return RewardProgram.from_dict(make_task(cfg.task, cfg.task_options).reward_config())
-    try:
-        return RewardProgram.from_dict({**cfg.program, "on_error": "raise"})
-    except ConfigError as exc:
-        raise ConfigError(
-            [(f"program.{p}" if p else "program", m) for p, m in exc.problems]
-        ) from None
+    """The program a config builds (``cli/programs.py``), with every problem of the file in one
+    ConfigError; a train config or run folder says what it is first."""
+    _, what = program_source(config)
+    if what != "program config":
+        out.print(what, markup=False, highlight=False)
+    return load_program(config, {"on_error": "raise"})
 
 
 def _print_variables(program: RewardProgram) -> None:

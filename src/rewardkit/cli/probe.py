@@ -13,12 +13,11 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from rewardkit.config import load_yaml
+from rewardkit.cli.programs import load_program
 from rewardkit.errors import ConfigError, InputError, RewardkitError
 from rewardkit.probe import MUTATIONS, ProbeReport, get_mutations
 from rewardkit.probe import probe as run_probe
 from rewardkit.probe.master_keys import register_master_keys
-from rewardkit.program import RewardProgram
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -154,21 +153,6 @@ def _names(mutations: str | None, modules: list[str]) -> list[str] | None:
 
 def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
-
-
-def load_program(config: Path) -> RewardProgram:
-    """The RewardProgram of a program config, or of a train config's ``program``."""
-    if not config.is_file():
-        raise InputError(f"config file {str(config)!r} does not exist")
-    data = load_yaml(config)
-    if isinstance(data, dict) and "task" in data:
-        from rewardkit.train.config import load_train_config
-
-        program = load_train_config(config).program
-        if program is None:
-            raise ConfigError(f"{config}: this train config has no 'program' to probe")
-        data = program
-    return RewardProgram.from_dict(data)
 
 
 def _read(path: Path) -> list[Any]:

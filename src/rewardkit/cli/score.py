@@ -19,9 +19,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from rewardkit.cli import programs
 from rewardkit.cli.inputs import check_output_file, fail
+from rewardkit.cli.programs import program_source
 from rewardkit.cli.scoring import score_into
-from rewardkit.config import load_yaml, read_utf8
+from rewardkit.config import read_utf8
 from rewardkit.errors import ConfigError, InputError, RewardkitError, did_you_mean
 from rewardkit.program import RewardProgram
 from rewardkit.types import Sample, ScoredBatch
@@ -154,30 +156,25 @@ def load_program(config: Path | None, run: Path | None, fixed: Sequence[str]) ->
     if config is None and run is None:
         raise InputError("give the program: --config CONFIG.yaml, or --state RUN_DIR for a run's")
     saved: dict[str, Any] = {}
-    data: Any = None
     if run is not None:
         from rewardkit.train.checkpoint import latest_checkpoint, read_state
-        from rewardkit.train.setup import saved_config
 
-        data = saved_config(run).get("program")
         saved = read_state(latest_checkpoint(run)).program
-    if config is not None:
-        data = load_yaml(config)
+    source = config if config is not None else run
+    assert source is not None
+    data, _ = program_source(source)
     if not isinstance(data, dict):
-        raise ConfigError(f"{config or run}: a program config is a mapping with a 'reward' tree")
+        raise ConfigError(f"{source}: a program config is a mapping with a 'reward' tree")
     values = _assignments(fixed, data)
+    overrides: dict[str, Any] = {}
     if values:
-        data = {
-            **data,
+        overrides = {
             "variables": {**data.get("variables", {}), **values},
             "schedules": {k: v for k, v in data.get("schedules", {}).items() if k not in values},
         }
         schedules = saved.get("schedules", {})
         saved = {**saved, "schedules": {k: v for k, v in schedules.items() if k not in values}}
-    program = RewardProgram.from_dict(data)
-    if saved:
-        program.load_state_dict(saved)
-    return program
+    return programs.load_program(source, overrides, saved)
 
 
 def _assignments(fixed: Sequence[str], data: Mapping[str, Any]) -> dict[str, float]:

@@ -61,13 +61,13 @@ def serve(
     /v1/state, /healthz, /metrics."""
     try:
         uvicorn = require("uvicorn", "server")
+        from rewardkit.cli.programs import load_program
         from rewardkit.monitor import Monitor
-        from rewardkit.program import RewardProgram
         from rewardkit.server.app import ServerSettings, Service, build_app
         from rewardkit.server.security import resolve_token
         from rewardkit.server.state import ProgramState, StateStore
 
-        program = RewardProgram.from_yaml(config)
+        program = load_program(config)
         section = _monitor_section(monitor)
         watcher = None if section is None else Monitor(section)
         authority = None if ray else ProgramState(program, StateStore(state), watcher)

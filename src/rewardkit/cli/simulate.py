@@ -10,9 +10,9 @@ import typer
 from rich.console import Console
 
 from rewardkit.cli.inputs import fail
+from rewardkit.cli.programs import load_program
 from rewardkit.config import read_utf8
 from rewardkit.errors import InputError, RewardkitError
-from rewardkit.program import RewardProgram
 from rewardkit.schedule import simulate as replay
 
 out = Console(soft_wrap=True)
@@ -51,15 +51,6 @@ def read_stream(path: Path) -> list[tuple[int, dict[str, Any]]]:
     return rows
 
 
-def load_config(config: Path) -> RewardProgram:
-    """A program from a YAML config, or from a run folder's ``config.json``."""
-    if config.is_dir():
-        from rewardkit.train.setup import saved_config
-
-        return RewardProgram.from_dict(saved_config(config).get("program") or {})
-    return RewardProgram.from_yaml(config)
-
-
 def simulate(
     config: Path = typer.Argument(
         ..., help="program config (YAML) with schedules, or a training run folder"
@@ -84,7 +75,7 @@ def simulate(
             if not config.is_dir():
                 raise InputError("give the metrics stream: --metrics FILE.jsonl (or a run folder)")
             metrics = config
-        program = load_config(config)
+        program = load_program(config)
         if not program.schedules:
             raise InputError(f"{config} defines no schedules; nothing to simulate")
         timeline = replay(program.schedules, read_stream(metrics))
