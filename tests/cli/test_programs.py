@@ -42,7 +42,7 @@ def test_a_run_folder_gives_its_program(tmp_path: Path) -> None:
 def test_errors_say_where(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("task: chain\nprogram:\n  reward: {fn: exact_mach}\n")
-    with pytest.raises(ConfigError, match="program.reward.fn: unknown reward component"):
+    with pytest.raises(ConfigError, match=r"program\.reward\.fn: unknown reward component"):
         load_program(bad)
     with pytest.raises(InputError, match="does not exist"):
         load_program(tmp_path / "missing.yaml")
