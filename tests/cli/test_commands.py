@@ -15,11 +15,14 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from tests.cli.conftest import ROOT, failed, rk, rows, tiny_train_config
 
 from rewardkit.program import RewardProgram
 from rewardkit.train.config import options_help
+
+pytestmark = pytest.mark.process
 
 LADDER = ROOT / "examples/configs/boxes_ladder.yaml"
 STREAM = ROOT / "examples/data/boxes_metrics.jsonl"
@@ -80,7 +83,7 @@ def test_check_and_simulate_take_a_run_folder(tmp_path: Path) -> None:
     checked = rk("check", run)
     assert checked.returncode == 0, checked.stderr
     assert "reward/hit  iou_hit" in checked.stdout
-    shown = rk("simulate", run, "--json")  # its own program, its own metrics.jsonl
+    shown = rk("simulate", run, "--json", "-")  # its own program, its own metrics.jsonl
     assert shown.returncode == 0, shown.stderr
     raises = [(e["step"], e["new"]) for e in json.loads(shown.stdout)["events"]]
     assert raises[:2] == [(78, 0.45), (93, 0.55)]  # as tests/cli/test_simulate.py's stream
@@ -103,9 +106,9 @@ def _hit(tmp_path: Path, *args: str | Path) -> float:
 
 def test_score_set_fixes_a_scheduled_variable(tmp_path: Path) -> None:
     assert _hit(tmp_path, "-c", LADDER) == 1.0  # the ladder starts at 0.3 <= 0.5
-    assert _hit(tmp_path, "-c", LADDER, "--set", "iou_threshold=0.55") == 0.0
+    assert _hit(tmp_path, "-c", LADDER, "--fix", "iou_threshold=0.55") == 0.0
     failed(
-        rk("score", "-c", LADDER, "-i", STREAM, "-o", tmp_path / "o", "--set", "iou_treshold=1"),
+        rk("score", "-c", LADDER, "-i", STREAM, "-o", tmp_path / "o", "--fix", "iou_treshold=1"),
         "no variable 'iou_treshold' (did you mean 'iou_threshold'?)",
     )
 
@@ -125,8 +128,8 @@ def test_score_state_uses_a_runs_saved_schedule_state(
     state = json.loads(state_file.read_text())
     state_file.write_text(json.dumps({**state, "program": program.state_dict()}))
 
-    assert _hit(tmp_path, "--state", run) == 0.0  # 0.5 < 0.55 at the saved state
-    assert _hit(tmp_path, "--state", run, "--set", "iou_threshold=0.45") == 1.0
+    assert _hit(tmp_path, "--run", run) == 0.0  # 0.5 < 0.55 at the saved state
+    assert _hit(tmp_path, "--run", run, "--fix", "iou_threshold=0.45") == 1.0
 
 
 # -- score streams its output and shows progress --------------------------------------------------

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from tests.cli.conftest import ROOT, failed, rk, rows, tiny_train_config
 
+pytestmark = pytest.mark.process
+
 MATH = ROOT / "examples/configs/math_answer.yaml"
 LADDER = ROOT / "examples/configs/boxes_ladder.yaml"
 ROLLOUTS = ROOT / "examples/data/math_rollouts.jsonl"

@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.process
+
 ROOT = Path(__file__).resolve().parents[2]
 TAGGED = [
     {
@@ -70,7 +74,13 @@ def test_a_format_reward_alone_exits_1_naming_the_mutations(tmp_path: Path) -> N
     assert "FAIL empty" not in result.stdout
     # --allow: still reported, no longer fails
     allowed = run(
-        cfg, "-i", data, "-m", "format_only,wrong_answer", "--allow", "format_only,wrong_answer"
+        cfg,
+        "-i",
+        data,
+        "--mutations",
+        "format_only,wrong_answer",
+        "--allow",
+        "format_only,wrong_answer",
     )
     assert allowed.returncode == 0 and "pays (allowed)" in allowed.stdout
 
@@ -92,7 +102,7 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
         result.returncode == 2 and "none of the 1 correct completions got a reward" in result.stderr
     )
     cfg, data = files(tmp_path, CORRECT, TAGGED)
-    result = run(cfg, "-i", data, "-m", "wrong_anwser")
+    result = run(cfg, "-i", data, "--mutations", "wrong_anwser")
     assert result.returncode == 2 and "did you mean 'wrong_answer'" in result.stderr
 
 
@@ -106,7 +116,7 @@ def test_a_users_mutation_from_a_module(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     cfg, data = files(tmp_path, "reward: {fn: numeric, extract: answer_tag}\n", TAGGED)
-    result = run(cfg, "-i", data, "--module", "my_mutations", "-m", "price", cwd=tmp_path)
+    result = run(cfg, "-i", data, "--module", "my_mutations", "--mutations", "price", cwd=tmp_path)
     # numeric reads "$84" as 84: the mutation earns the correct 1.0 (here, rightly)
     assert result.returncode == 1 and "FAIL price" in result.stdout
 

@@ -20,6 +20,7 @@ def test_simulate_the_shipped_stream() -> None:
             "-m",
             str(ROOT / "examples/data/boxes_metrics.jsonl"),
             "--json",
+            "-",
         ],
     )
     assert result.exit_code == 0, result.output

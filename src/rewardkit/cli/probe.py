@@ -34,7 +34,6 @@ def probe(
     mutations: str | None = typer.Option(
         None,
         "--mutations",
-        "-m",
         help="comma-separated mutations to run (default: all): " + ", ".join(MUTATIONS),
     ),
     allow: str | None = typer.Option(

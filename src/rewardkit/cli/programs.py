@@ -6,7 +6,7 @@
 - a train config (``task``, ...): its ``program``, or the task's default program when it has none;
 - a run folder: the program of the train config it was started with (``config.json``).
 
-A train config's problems carry the path prefix ``program.``. ``--state RUN_DIR`` (``score``)
+A train config's problems carry the path prefix ``program.``. ``--run RUN_DIR`` (``score``)
 restores a run's saved schedule state on top.
 
 >>> import tempfile, pathlib

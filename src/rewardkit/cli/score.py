@@ -100,7 +100,7 @@ def unjudgeable_lines(scored: ScoredBatch, policy: str, limit: int = 3) -> list[
 
 def score(
     config: Path | None = typer.Option(
-        None, "--config", "-c", help="program config (YAML); with --state it defaults to the run's"
+        None, "--config", "-c", help="program config (YAML); with --run it defaults to the run's"
     ),
     input: Path = typer.Option(..., "--input", "-i", help="JSONL rollouts, one sample per line"),
     output: Path = typer.Option(..., "--output", "-o", help="where to write scored JSONL"),
@@ -108,13 +108,13 @@ def score(
     workers: int = typer.Option(0, help="score in N processes, whole groups each (0: here)"),
     fixed: list[str] = typer.Option(
         [],
-        "--set",
-        help="NAME=VALUE: score with variable NAME at VALUE, a scheduled one too "
-        "(e.g. --set iou_threshold=0.8); repeat for more",
+        "--fix",
+        help="NAME=VALUE: score with variable NAME held at VALUE, a scheduled one too "
+        "(e.g. --fix iou_threshold=0.8); repeat for more",
     ),
     state: Path | None = typer.Option(
         None,
-        "--state",
+        "--run",
         help="a training run folder: score at its newest checkpoint's schedule state, with its "
         "program unless --config is given",
     ),
@@ -154,7 +154,7 @@ def load_program(config: Path | None, run: Path | None, fixed: Sequence[str]) ->
     """The program of ``config`` (or of the run folder ``run``), at ``run``'s saved schedule
     state when given, with the ``NAME=VALUE`` variables of ``fixed`` held constant."""
     if config is None and run is None:
-        raise InputError("give the program: --config CONFIG.yaml, or --state RUN_DIR for a run's")
+        raise InputError("give the program: --config CONFIG.yaml, or --run RUN_DIR for a run's")
     saved: dict[str, Any] = {}
     if run is not None:
         from rewardkit.train.checkpoint import latest_checkpoint, read_state
@@ -184,16 +184,16 @@ def _assignments(fixed: Sequence[str], data: Mapping[str, Any]) -> dict[str, flo
         name, sep, raw = item.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise InputError(f"--set {item!r}: write NAME=VALUE, e.g. --set iou_threshold=0.8")
+            raise InputError(f"--fix {item!r}: write NAME=VALUE, e.g. --fix iou_threshold=0.8")
         if name not in known:
             hint = did_you_mean(name, known)
             raise InputError(
-                f"--set {item!r}: the config has no variable {name!r}"
+                f"--fix {item!r}: the config has no variable {name!r}"
                 + (f" (did you mean {hint}?)" if hint else "")
                 + f"; its variables: {', '.join(known) or 'none'}"
             )
         try:
             out[name] = float(raw)
         except ValueError:
-            raise InputError(f"--set {item!r}: {raw!r} is not a number") from None
+            raise InputError(f"--fix {item!r}: {raw!r} is not a number") from None
     return out

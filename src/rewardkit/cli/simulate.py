@@ -63,7 +63,9 @@ def simulate(
         "folder: its metrics.jsonl)",
     ),
     changes_only: bool = typer.Option(False, help="print only the steps where a value changed"),
-    json_out: bool = typer.Option(False, "--json", help="print the timeline as JSON"),
+    json_out: Path | None = typer.Option(
+        None, "--json", help="also write the timeline as JSON to this path ('-': print it instead)"
+    ),
 ) -> None:
     """Replay a recorded stream of metrics through the schedules; print values and events.
 
@@ -81,9 +83,12 @@ def simulate(
         timeline = replay(program.schedules, read_stream(metrics))
     except RewardkitError as exc:
         fail(str(exc))
-    if json_out:
-        out.print(json.dumps(timeline.as_dict()), markup=False, highlight=False)
-        return
+    if json_out is not None:
+        text = json.dumps(timeline.as_dict())
+        if str(json_out) == "-":
+            out.print(text, markup=False, highlight=False)
+            return
+        json_out.write_text(text + "\n")
     out.print(timeline.to_table(changes_only=changes_only), markup=False, highlight=False)
     for event in timeline.events:
         d = event.as_dict()
