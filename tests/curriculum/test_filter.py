@@ -52,17 +52,17 @@ def test_band(band: dict[str, Any], accuracy: float, kept: bool) -> None:
 
 def test_pass_rate_over_refills_and_steps() -> None:
     f = make()
-    f.filter(BATCH)  # 2 of 4 kept
-    f.filter(group("e", T, T) + group("f", F, T))  # refill: 1 of 2 kept
-    f.observe(0, [])
+    refill = group("e", T, T) + group("f", F, T)
+    assert f.filter(BATCH) == ["a", "d"] and f.filter(refill) == ["f"]
+    assert f.metrics()["groups_seen"] == 0.0  # filtering changes no state
+    f.observe(0, BATCH + refill)  # the step's groups, both rounds: 3 of 6 kept
     assert f.metrics() == {
-        "pass_rate": 0.5,  # 3 of 6 groups this step
+        "pass_rate": 0.5,
         "pass_rate_total": 0.5,
         "groups_seen": 6.0,
         "groups_kept": 3.0,
     }
-    f.filter(group("g", T, T) + group("h", F, T) + group("i", F) + group("j", T))
-    f.observe(1, [])
+    f.observe(1, group("g", T, T) + group("h", F, T) + group("i", F) + group("j", T))
     m = f.metrics()
     assert (m["pass_rate"], m["pass_rate_total"]) == (0.25, 0.4)  # 1/4; (3 + 1)/(6 + 4)
 
@@ -93,19 +93,24 @@ def test_plain_dicts_are_accepted() -> None:
     assert make().filter(rows) == ["a"]
 
 
-def test_state_roundtrip_mid_step() -> None:
+def test_state_roundtrip() -> None:
     f = make()
-    f.filter(BATCH)
-    f.observe(0, [])
-    f.filter(group("e", T, F))
+    f.observe(0, BATCH)
     restored = make()
     restored.load_state_dict(json.loads(json.dumps(f.state_dict())))
     for c in (f, restored):
-        c.filter(group("g", T, T))
-        c.observe(1, [])
+        c.observe(1, group("e", T, F) + group("g", T, T))
     assert restored.metrics() == f.metrics()
     assert restored.metrics()["pass_rate"] == 0.5  # e kept, g dropped
 
 
+def test_a_state_saved_with_step_counts_still_loads() -> None:
+    saved = {"step_seen": 2, "step_kept": 1, "seen": 4, "kept": 2, "last_pass_rate": 0.5}
+    f = make()
+    f.load_state_dict(saved)
+    assert f.metrics()["groups_seen"] == 4.0
+
+
 def test_observe_reports_no_events() -> None:
     assert make().observe(0, BATCH) == []
+    assert make().observe(0, []) == []

@@ -250,7 +250,8 @@ def test_judge_reference_verdicts_and_what_the_judge_sees(stub: Any, tmp_path: P
         "no_answer",
     ]
     assert len(s.bodies) == 2  # the pre-filtered answers never reach the judge
-    seen = s.bodies[0]["messages"][-1]["content"]
+    # the two requests run concurrently: find the one for sample a by its candidate
+    seen = next(c for b in s.bodies if (c := b["messages"][-1]["content"]).endswith(": 4"))
     assert seen.endswith("Candidate answer: 4") and "Thought process" not in seen
     assert [m["role"] for m in s.bodies[0]["messages"]] == [
         "system",

@@ -4,10 +4,11 @@ band, so that every kept group has rollouts that differ and gives a non-zero adv
 A group's accuracy is the mean of its samples' ``correct`` (or of their rewards, with
 ``accuracy_from: reward``). The default band is ``0 < acc < 1`` (drop groups all wrong or all
 right); ``low``, ``high``, ``include_low``, ``include_high`` set another. ``filter`` returns the
-kept group ids and counts them; the trainer refills the batch with new prompts and filters those
-too. ``observe`` closes the step: ``pass_rate`` is the kept fraction of the groups filtered
-during it, ``pass_rate_total`` that of all groups so far. The filter makes no moves, so it reports
-no events.
+kept group ids and changes nothing; the trainer refills the batch with new prompts and filters
+those too. The state changes only when the step protocol observes the step, with the outcomes of
+all its groups (every round, dropped ones too): ``pass_rate`` is the kept fraction of the step's
+groups, ``pass_rate_total`` that of all groups so far. The filter makes no moves, so it reports no
+events.
 
 >>> f = BalancedFilter("odf", BalancedFilterConfig())
 >>> f.filter([Outcome("s", "a", correct=True), Outcome("s", "a", correct=False),
@@ -54,7 +55,6 @@ class BalancedFilter:
         self.name = name
         self.kind = "balanced_filter"
         self.config = config
-        self._step_seen = self._step_kept = 0
         self._seen = self._kept = 0
         self._last_pass_rate = float("nan")
 
@@ -85,21 +85,19 @@ class BalancedFilter:
         return above and below
 
     def filter(self, outcomes: Iterable[Outcome | Mapping[str, Any]]) -> list[str]:
-        """The ids of the groups to keep (first-seen order); counts them for the pass rate."""
-        accuracy = self.accuracy(outcomes)
-        kept = [g for g, acc in accuracy.items() if self.keeps(acc)]
-        self._step_seen += len(accuracy)
-        self._step_kept += len(kept)
-        return kept
+        """The ids of the groups to keep (first-seen order). Changes no state."""
+        return [g for g, acc in self.accuracy(outcomes).items() if self.keeps(acc)]
 
     def observe(self, step: int, outcomes: Iterable[Outcome | Mapping[str, Any]]) -> list[Event]:
-        """Close step ``step``: fold the groups filtered during it into the pass rates."""
-        del step, outcomes  # the counts come from filter(), which saw the dropped groups too
-        if self._step_seen:
-            self._last_pass_rate = self._step_kept / self._step_seen
-        self._seen += self._step_seen
-        self._kept += self._step_kept
-        self._step_seen = self._step_kept = 0
+        """Close step ``step``: its groups (``outcomes`` of every round) fold into the pass rates."""
+        del step
+        outcomes = list(outcomes)
+        accuracy = self.accuracy(outcomes) if outcomes else {}
+        kept = sum(self.keeps(acc) for acc in accuracy.values())
+        if accuracy:
+            self._last_pass_rate = kept / len(accuracy)
+        self._seen += len(accuracy)
+        self._kept += kept
         return []
 
     def metrics(self) -> dict[str, float]:
@@ -113,19 +111,19 @@ class BalancedFilter:
         }
 
     def state_dict(self) -> dict[str, Any]:
-        """Group counts (this step and in total) and the last pass rate."""
+        """Group counts and the last pass rate."""
         return {
-            "step_seen": self._step_seen,
-            "step_kept": self._step_kept,
             "seen": self._seen,
             "kept": self._kept,
             "last_pass_rate": None if math.isnan(self._last_pass_rate) else self._last_pass_rate,
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restore saved counts."""
-        check_keys(state, ["step_seen", "step_kept", "seen", "kept", "last_pass_rate"], self.name)
-        self._step_seen, self._step_kept = int(state["step_seen"]), int(state["step_kept"])
+        """Restore saved counts (a state saved before the counts moved into ``observe`` also holds
+        ``step_seen``/``step_kept``, the counts of a step not yet closed: they are dropped, that
+        step is observed again on resume)."""
+        state = {k: v for k, v in state.items() if k not in ("step_seen", "step_kept")}
+        check_keys(state, ["seen", "kept", "last_pass_rate"], self.name)
         self._seen, self._kept = int(state["seen"]), int(state["kept"])
         rate = state["last_pass_rate"]
         self._last_pass_rate = float("nan") if rate is None else float(rate)
