@@ -60,7 +60,7 @@ def trl_times(model_path: str, args: argparse.Namespace, out: Path) -> list[floa
     from transformers import TrainerCallback
     from trl import GRPOConfig, GRPOTrainer
 
-    from rewardkit.tasks.models import load_model
+    from rewardkit.models import load_model
 
     torch.set_num_threads(args.threads)
     model, tok = load_model(model_path)

@@ -131,7 +131,7 @@ def run(variant: str, model_dir: str, n_steps: int, out: str) -> dict[str, float
     from trl import GRPOConfig, GRPOTrainer
 
     import rewardkit.integrations.trl_trainer as sub
-    from rewardkit.tasks.models import load_model
+    from rewardkit.models import load_model
 
     model, tok = load_model(model_dir)
     config = GRPOConfig(
@@ -200,7 +200,8 @@ def main() -> None:
     args = parser.parse_args()
     import torch
 
-    from rewardkit.tasks.models import TinyModelSpec, build_tiny_model, save_model
+    from rewardkit.models import save_model
+    from rewardkit.tasks.models import TinyModelSpec, build_tiny_model
 
     torch.set_num_threads(1)
     check_same_values()

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: lint (ruff), types (mypy), then pytest, slow tests included (a plain
-# `pytest` skips those; pass -m 'not slow' here for the fast ones only).
+# The whole test suite: lint (ruff), types (mypy), the layers (import-linter), then pytest, slow
+# tests included (a plain `pytest` skips those; pass -m 'not slow' here for the fast ones only).
+# Tiers by cost (markers in pyproject.toml): e.g. -m 'not slow and not process' for the tests that
+# start no process, server, Ray, torchrun, second venv or browser.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/venv.sh"
@@ -10,4 +12,5 @@ cd "$root"
 bin="$root/.venv/bin"
 echo "== ruff" && "$bin/ruff" check src tests bench examples && "$bin/ruff" format --check src tests bench examples
 echo "== mypy" && "$bin/mypy"
-echo "== pytest" && "$bin/python" -m pytest -q -p no:cacheprovider -m "slow or not slow" "$@"
+echo "== import-linter" && "$bin/lint-imports"
+echo "== pytest" && "$bin/python" -m pytest -q -p no:cacheprovider --durations=15 -m "slow or not slow" "$@"

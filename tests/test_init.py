@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SRC = Path(__file__).parents[1] / "src"
 
 
@@ -28,6 +30,7 @@ def test_the_public_surface_imports_from_the_package_root() -> None:
     }
 
 
+@pytest.mark.process
 def test_import_rewardkit_stays_light() -> None:
     code = (
         "import sys, rewardkit\n"

@@ -142,6 +142,7 @@ def _run(code: str, extra_path: Path | None = None) -> str:
     return done.stdout
 
 
+@pytest.mark.process
 def test_task_rewards_are_registered_without_an_import_and_the_registry_imports_no_rewards() -> (
     None
 ):
@@ -161,6 +162,7 @@ def test_task_rewards_are_registered_without_an_import_and_the_registry_imports_
     ]
 
 
+@pytest.mark.process
 def test_a_third_party_package_registers_through_entry_points(tmp_path: Path) -> None:
     (tmp_path / "rk_plugin_demo.py").write_text(
         textwrap.dedent(
@@ -193,6 +195,7 @@ def test_a_third_party_package_registers_through_entry_points(tmp_path: Path) ->
     assert out.strip() == "demo_by_module Registered under its entry point's name."
 
 
+@pytest.mark.process
 def test_task_rewards_work_from_the_command_line_without_an_import(tmp_path: Path) -> None:
     config = tmp_path / "c.yaml"
     config.write_text(
@@ -250,6 +253,7 @@ def test_a_stateful_class_by_reference_stays_stateful() -> None:
     assert program.score(batch).reward_list() == [5.0, 5.0]
 
 
+@pytest.mark.process
 def test_a_plugin_that_fails_to_import_is_named_not_silently_missing(tmp_path: Path) -> None:
     info = tmp_path / "rk_broken_demo-1.0.dist-info"
     info.mkdir()

@@ -14,13 +14,20 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rewardkit.advantage import ESTIMATORS, Groups, gdpo, step_advantages, token_advantages
+from rewardkit.advantage import (
+    ESTIMATORS,
+    Advantages,
+    Groups,
+    gdpo,
+    step_advantages,
+    step_values_path,
+    token_advantages,
+)
 from rewardkit.advantage.caps import cap_batch
 from rewardkit.compose import EvalContext, Node, TreeBuilder
 from rewardkit.compose import nodes as n
@@ -32,15 +39,7 @@ from rewardkit.schedule.buckets import BucketLadder, bucket_metric, bucket_of
 from rewardkit.schedule.watch import unknown_watch_problems
 from rewardkit.types import Sample, ScoredBatch, Span
 
-
-@dataclass
-class Advantages:
-    """Per-sample advantages, per-token advantages (None where not computed) and their metrics."""
-
-    per_sample: np.ndarray
-    per_token: list[np.ndarray | None] = field(default_factory=list)
-    per_step: list[np.ndarray | None] = field(default_factory=list)
-    metrics: dict[str, float] = field(default_factory=dict)
+__all__ = ["Advantages", "RewardProgram"]  # Advantages lives in rewardkit.advantage
 
 
 class RewardProgram:
@@ -236,8 +235,8 @@ class RewardProgram:
         else:
             per_sample = ESTIMATORS[cfg.estimator](rewards, groups, cfg.eps)
         result = Advantages(per_sample=per_sample, metrics=advantage_stats(per_sample, rewards))
-        path = cfg.steps_from or next(reversed(scored.steps), None)
-        if path is not None and path in scored.steps:
+        path = step_values_path(scored.steps, cfg.steps_from)
+        if path is not None:
             step_values = cap_batch(scored.steps[path], cfg.step_cap, cfg.step_clip_eta)
             result.per_step = step_advantages(step_values, groups, cfg.step_baseline, cfg.eps)
             infos = scored.info.get(path) or [{}] * len(scored.samples)

@@ -30,10 +30,7 @@ rewards are registered that way, and so can a third-party package's::
 from __future__ import annotations
 
 import functools
-import importlib
 import inspect
-import os
-import sys
 import typing
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -45,6 +42,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from rewardkit.errors import ConfigError, UnknownNameError, config_error
+from rewardkit.imports import import_function
 from rewardkit.types import Sample, Score
 
 ENTRY_POINTS = "rewardkit.rewards"
@@ -204,50 +202,8 @@ def get(ref: str | Callable[..., Any], path: str = "") -> Component:
     if ref in _REGISTRY:
         return _REGISTRY[ref]
     if ":" in ref:
-        return _from_callable(_import_ref(ref, path))
+        return _from_callable(import_function(ref, path))
     raise UnknownNameError("reward component", ref, _REGISTRY, path)
-
-
-def _import_ref(ref: str, path: str) -> Callable[..., Any]:
-    """The function of ``"module:function"``; the module is imported as Python would, then from
-    the current directory (so ``fn: my_rewards:f`` finds ``./my_rewards.py``)."""
-    module_name, _, attr = ref.partition(":")
-    try:
-        module = _import_here(module_name)
-    except ImportError as exc:
-        raise ConfigError(
-            [
-                (
-                    path,
-                    f"cannot import module {module_name!r} for {ref!r} ({exc}); a "
-                    "'module:function' reference is imported like a Python import, from the "
-                    f"installed packages and sys.path, then from the current directory "
-                    f"({os.getcwd()}): put {module_name.replace('.', '/')}.py there, or install "
-                    "the package that holds it",
-                )
-            ]
-        ) from None
-    fn = getattr(module, attr, None)
-    if fn is None or not callable(fn):
-        raise ConfigError([(path, f"module {module_name!r} has no callable {attr!r}")])
-    return fn
-
-
-def _import_here(module_name: str) -> ModuleType:
-    """Import ``module_name``; when its top package is not found, retry from the current directory."""
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        top = module_name.partition(".")[0]
-        cwd = os.getcwd()
-        if exc.name != top or cwd in sys.path:
-            raise
-    sys.path.insert(0, cwd)
-    try:
-        importlib.invalidate_caches()
-        return importlib.import_module(module_name)
-    finally:
-        sys.path.remove(cwd)
 
 
 def _registered(fn: Callable[..., Any]) -> Component | None:

@@ -16,6 +16,26 @@ import numpy as np
 Span = tuple[int, int]
 """A half-open character range ``[start, end)`` into ``Sample.completion``."""
 
+
+def token_step_index(offsets: Sequence[Span], spans: Sequence[Span]) -> np.ndarray:
+    """For each token (its character span), the index of the step it overlaps most, or -1.
+
+    Ties go to the earlier step; a token that overlaps no step (the newline between two) belongs
+    to none. Step scorers and per-token advantages both use this rule, so a step's value lands on
+    exactly the tokens that produced it.
+
+    >>> token_step_index([(0, 1), (1, 3), (3, 4)], [(0, 2), (2, 4)]).tolist()
+    [0, 0, 1]
+    """
+    if len(offsets) == 0 or len(spans) == 0:
+        return np.full(len(offsets), -1, dtype=np.int64)
+    tok = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    step = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    overlap = np.minimum(tok[:, 1:2], step[None, :, 1]) - np.maximum(tok[:, 0:1], step[None, :, 0])
+    best = overlap.argmax(axis=1)  # argmax keeps the first of equal maxima: ties go earlier
+    return np.where(overlap.max(axis=1) > 0, best, -1).astype(np.int64)
+
+
 JSONValue = Any
 """Any value that ``json.dumps`` accepts (the reference of a sample is one)."""
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from rewardkit.advantage import Groups, step_advantages, token_advantages, token_step_index
+from rewardkit.advantage import (
+    Groups,
+    step_advantages,
+    step_values_path,
+    token_advantages,
+    token_step_index,
+)
 from rewardkit.types import Sample
 
 
@@ -77,3 +83,11 @@ def test_unjudged_steps_are_left_out() -> None:
     assert [a.round(4).tolist() for a in out] == [[0.5774, 0.0], [-1.1547, 0.5774]]
     idx = step_advantages([(1.0, nan), (0.0, 1.0)], g, "index", eps=0.0)
     assert [a.round(4).tolist() for a in idx] == [[0.7071, 0.0], [-0.7071, 0.0]]
+
+
+def test_step_values_path_is_steps_from_or_the_last_stepped_node() -> None:
+    assert step_values_path(["reward/a", "reward/b"], None) == "reward/b"
+    assert step_values_path(["reward/a", "reward/b"], "reward/a") == "reward/a"
+    # a named node that gave no steps this batch feeds nothing, not another node's steps
+    assert step_values_path(["reward/a"], "reward/b") is None
+    assert step_values_path([], None) is None

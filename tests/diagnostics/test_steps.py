@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rewardkit.advantage import Advantages
 from rewardkit.diagnostics.steps import (
     batch_step_stats,
     rollout_stats,
@@ -12,7 +13,7 @@ from rewardkit.diagnostics.steps import (
 )
 from rewardkit.program import RewardProgram
 from rewardkit.tasks import make_task, problem
-from rewardkit.types import Sample
+from rewardkit.types import Sample, ScoredBatch
 
 NAN = float("nan")
 
@@ -71,3 +72,12 @@ def test_training_step_stats_are_rollout_then_step_stats() -> None:
     }
     assert list(m) == list(expected) and m == expected
     assert "steps/mean_reward" in m and m["train/completion_tokens"] == 2.5
+
+
+def test_steps_from_a_node_without_steps_reports_none_as_the_advantages_use_none() -> None:
+    # "reward/b" gave no steps in this batch: no step advantages, and no step metrics of
+    # "reward/a" either (one rule, rewardkit.advantage.step_values_path).
+    s = [Sample("0", "g", "", ""), Sample("1", "g", "", "")]
+    scored = ScoredBatch(s, {"reward/a": np.ones(2)}, {"reward/a": [(1.0,), (0.0,)]}, {}, [])
+    assert batch_step_stats(scored, Advantages(np.zeros(2)), "reward/b") == {}
+    assert batch_step_stats(scored, Advantages(np.zeros(2)), None)["steps/mean_reward"] == 0.5

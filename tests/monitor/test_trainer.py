@@ -103,6 +103,7 @@ def test_stop_checkpoints_then_the_run_resumes(tmp_path: Path, fires_at_one: Non
     assert _alerts(stopped) == [(1, "alert", "fires_at_one"), (1, "stop", "monitor")]
 
 
+@pytest.mark.process
 def test_a_run_killed_and_resumed_gives_the_same_alerts(tmp_path: Path) -> None:
     # degeneration with max_identical 0 fires whenever its 3-step window is full: steps 2, 4, 6
     # (cooldown 2). The kill lands after step 4, the resume starts from the checkpoint at 3.

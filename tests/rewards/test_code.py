@@ -20,6 +20,8 @@ from rewardkit.rewards.code import (
 )
 from rewardkit.types import Sample, Score
 
+pytestmark = pytest.mark.process
+
 P = CodeParams(time_limit=1.0, memory_limit_mb=256)
 ADD = {
     "tests": [

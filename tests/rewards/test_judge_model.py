@@ -18,6 +18,8 @@ from rewardkit.rewards.judge import JudgeClient, JudgeEndpoint, JudgeRequestErro
 from rewardkit.rewards.judge.local import LocalEndpoint, prepare_smollm2, serve
 from rewardkit.types import Sample
 
+pytestmark = [pytest.mark.server, pytest.mark.process]
+
 SAMPLE = Sample("a", "g", "What is 12*7?", "<think>12*7=84</think><answer>84</answer>", "84")
 
 

@@ -20,6 +20,8 @@ from rewardkit.sandbox.limits import Limits
 from rewardkit.sandbox.pool import SandboxPool
 from rewardkit.sandbox.protocol import ExecResult, RunRequest
 
+pytestmark = pytest.mark.process
+
 STDIO = {"tests": [{"input": "1 2\n", "output": "3\n"}, {"input": "2 2\n", "output": "4\n"}]}
 
 

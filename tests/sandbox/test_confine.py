@@ -13,6 +13,8 @@ from rewardkit.sandbox.protocol import RunRequest
 
 from .conftest import needs_root
 
+pytestmark = pytest.mark.process
+
 
 def test_summary_is_json_ready() -> None:
     held = Isolation(network=True, private_dirs={"/tmp": 7, "/dev/shm": 8})

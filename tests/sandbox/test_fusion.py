@@ -23,6 +23,8 @@ from rewardkit.sandbox.limits import Limits
 from rewardkit.sandbox.pool import SandboxPool
 from rewardkit.sandbox.protocol import ExecResult, RunRequest
 
+pytestmark = pytest.mark.process
+
 LIMITS = Limits(time_limit_s=1.0, memory_mb=256)
 
 

@@ -24,6 +24,8 @@ from rewardkit.sandbox.protocol import ExecResult, RunRequest
 
 from .conftest import leftovers, needs_root
 
+pytestmark = pytest.mark.process
+
 LIMITS = Limits(time_limit_s=1.0, memory_mb=256, max_processes=16, max_output_bytes=1 << 16)
 SECRET = "rk-hostile-secret-7f3a"
 ANY_FAILURE = {"runtime_error", "timeout", "memory", "output_limit"}

@@ -9,6 +9,8 @@ import pytest
 
 from rewardkit.sandbox.limits import Limits
 
+pytestmark = pytest.mark.process
+
 
 @pytest.mark.parametrize(
     ("time_limit_s", "cpu_seconds"),

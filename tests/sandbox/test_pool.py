@@ -16,6 +16,8 @@ from rewardkit.sandbox.reaper import processes_of_uid
 
 from .conftest import leftovers, needs_root
 
+pytestmark = pytest.mark.process
+
 FAST = Limits(time_limit_s=2.0, memory_mb=256)
 
 

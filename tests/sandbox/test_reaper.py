@@ -7,10 +7,14 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from rewardkit.sandbox.pool import UidLease
 from rewardkit.sandbox.reaper import descendants, has_children, kill_uid, processes_of_uid, sweep
 
 from .conftest import needs_root
+
+pytestmark = pytest.mark.process
 
 TREE = "import os, time\nfor _ in range(2):\n    if os.fork() == 0:\n        time.sleep(60)\ntime.sleep(60)"
 

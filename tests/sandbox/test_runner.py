@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rewardkit.sandbox.limits import Limits
 from rewardkit.sandbox.pool import SandboxPool, plan_batches
 from rewardkit.sandbox.protocol import RunRequest, batch_message
 
 from .conftest import leftovers, needs_root
+
+pytestmark = pytest.mark.process
 
 FAST = Limits(time_limit_s=1.0, memory_mb=256)
 

@@ -11,6 +11,8 @@ from rewardkit.sandbox.worker import PRELOADED, child_env
 
 from .conftest import needs_root
 
+pytestmark = pytest.mark.process
+
 FAST = Limits(time_limit_s=2.0, memory_mb=256)
 
 

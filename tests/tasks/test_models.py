@@ -1,31 +1,12 @@
-"""Tiny models: built from a spec, saved as a normal model folder, loaded back identically."""
+"""Tiny models: built from a spec, seeded, and the positions they are trained and sampled with."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 torch = pytest.importorskip("torch")
 
-from rewardkit.tasks.models import (  # noqa: E402
-    TinyModelSpec,
-    build_tiny_model,
-    load_model,
-    position_ids,
-    save_model,
-)
-
-
-@pytest.mark.parametrize("family", ["qwen2", "llama"])
-def test_round_trip(tmp_path: Path, family: str) -> None:
-    spec = TinyModelSpec(family=family, layers=1, hidden=32, heads=2, mlp=64)  # type: ignore[arg-type]
-    model, tok = build_tiny_model(spec, seed=0)
-    save_model(model, tok, tmp_path)
-    loaded, _ = load_model(tmp_path)
-    ids = torch.tensor([[5, 6, 7]])
-    with torch.no_grad():
-        assert torch.allclose(model(ids).logits, loaded(ids).logits)
+from rewardkit.tasks.models import TinyModelSpec, build_tiny_model, position_ids  # noqa: E402
 
 
 def test_seed_decides_the_weights() -> None:

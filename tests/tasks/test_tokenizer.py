@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("transformers")
 
-from rewardkit.tasks.models import load_tokenizer
+from rewardkit.models import load_tokenizer
 from rewardkit.tasks.tokenizer import char_tokenizer, save_char_tokenizer
 
 

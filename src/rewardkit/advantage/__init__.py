@@ -1,4 +1,4 @@
-"""Rewards -> per-sample and per-token advantages."""
+"""Rewards -> per-sample and per-token advantages, and their layout for a policy loss."""
 
 from rewardkit.advantage.estimators import (
     EPS,
@@ -12,13 +12,21 @@ from rewardkit.advantage.estimators import (
     rloo,
 )
 from rewardkit.advantage.groups import Groups
-from rewardkit.advantage.tokens import step_advantages, token_advantages, token_step_index
+from rewardkit.advantage.matrix import Advantages, advantage_matrix
+from rewardkit.advantage.tokens import (
+    step_advantages,
+    step_values_path,
+    token_advantages,
+    token_step_index,
+)
 
 __all__ = [
     "EPS",
     "EPS_PRESETS",
     "ESTIMATORS",
+    "Advantages",
     "Groups",
+    "advantage_matrix",
     "batch_std",
     "dr_grpo",
     "gdpo",
@@ -26,6 +34,7 @@ __all__ = [
     "resolve_eps",
     "rloo",
     "step_advantages",
+    "step_values_path",
     "token_advantages",
     "token_step_index",
 ]

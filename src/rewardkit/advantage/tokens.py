@@ -8,25 +8,46 @@ sample of the group; ``index`` compares the k-th step of each sample with the k-
 others. A token belongs to the step span it overlaps most (ties go to the earlier step); tokens
 outside every step get the outcome advantage alone.
 
+Which node's step values feed them is one rule, ``step_values_path``: the advantage config's
+``steps_from`` when given (nothing when that node gave no steps in the batch), else the last node
+that gave steps.
+
 >>> token_step_index([(0, 2), (2, 4), (4, 6)], [(0, 4), (4, 6)]).tolist()
 [0, 0, 1]
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 import numpy as np
 
 from rewardkit.advantage.estimators import EPS
 from rewardkit.advantage.groups import Groups
-from rewardkit.rewards.steps import token_step_index
-from rewardkit.types import Sample, Span
+from rewardkit.types import Sample, Span, token_step_index
 
-__all__ = ["step_advantages", "token_advantages", "token_step_index"]
+__all__ = ["step_advantages", "step_values_path", "token_advantages", "token_step_index"]
 
 StepBaseline = Literal["group", "index"]
+
+
+def step_values_path(stepped: Iterable[str], steps_from: str | None) -> str | None:
+    """The node whose step values feed the step and per-token advantages, or None.
+
+    ``stepped``: the paths of the nodes that gave step values, in tree order (the keys of
+    ``ScoredBatch.steps``); ``steps_from``: the advantage config's choice. A named node that gave
+    no steps in this batch gives None, never another node's steps.
+
+    >>> step_values_path(["a", "b"], None), step_values_path(["a", "b"], "a")
+    ('b', 'a')
+    >>> step_values_path(["a"], "b") is None, step_values_path([], None) is None
+    (True, True)
+    """
+    paths = list(stepped)
+    if steps_from is not None:
+        return steps_from if steps_from in paths else None
+    return paths[-1] if paths else None
 
 
 def step_advantages(

@@ -8,7 +8,8 @@ the step, refill rounds and dropped groups included):
 - the ``steps/*`` metrics of ``batch_step_stats`` (none without process rewards).
 
 A scored batch carries step values per sample (``ScoredBatch.steps[path]``: a tuple per sample, NaN
-where a step was not judged, None where the node gave no steps). ``step_stats`` gives:
+where a step was not judged, None where the node gave no steps). The node reported is the one whose
+steps feed the advantages (``rewardkit.advantage.step_values_path``). ``step_stats`` gives:
 
 - ``steps/mean_reward``: mean of the judged step values;
 - ``steps/per_completion``: mean number of steps per completion (None counts as 0 steps);
@@ -27,13 +28,11 @@ where a step was not judged, None where the node gave no steps). ``step_stats`` 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:  # rewardkit.program imports this package
-    from rewardkit.program import Advantages
-    from rewardkit.types import ScoredBatch
+from rewardkit.advantage import Advantages, step_values_path
+from rewardkit.types import ScoredBatch
 
 
 def training_step_stats(
@@ -47,8 +46,7 @@ def training_step_stats(
 
     ``lengths``: completion tokens of every rollout; ``truncated``: whether each ran out of tokens.
 
-    >>> from rewardkit.program import Advantages
-    >>> from rewardkit.types import Sample, ScoredBatch
+    >>> from rewardkit.types import Sample
     >>> s = [Sample("0", "g", "", ""), Sample("1", "g", "", "")]
     >>> scored = ScoredBatch(s, {"reward": np.ones(2)}, {"reward": [(1.0,), None]}, {}, [])
     >>> m = training_step_stats(scored, Advantages(np.zeros(2)), None, np.array([3, 4]), [0, 1])
@@ -94,24 +92,13 @@ def step_stats(
     return out
 
 
-def step_path(steps: Sequence[str], steps_from: str | None) -> str | None:
-    """The step-valued path to report: the advantage's ``steps_from`` if present, else the last.
-
-    >>> step_path(["a", "b"], None), step_path(["a", "b"], "a"), step_path([], None)
-    ('b', 'a', None)
-    """
-    if steps_from is not None and steps_from in steps:
-        return steps_from
-    return steps[-1] if steps else None
-
-
 def batch_step_stats(
     scored: ScoredBatch, adv: Advantages, steps_from: str | None
 ) -> dict[str, float]:
-    """``step_stats`` of a scored batch's step path (none: no metrics, as without process rewards).
+    """``step_stats`` of the steps that feed the advantages (``step_values_path``); no metrics
+    when there are none (as without process rewards, or when ``steps_from`` gave no steps).
 
-    >>> from rewardkit.program import Advantages
-    >>> from rewardkit.types import Sample, ScoredBatch
+    >>> from rewardkit.types import Sample
     >>> s = [Sample("0", "g", "", "")]
     >>> scored = ScoredBatch(s, {"reward": np.ones(1)}, {"reward": [(1.0, 0.0)]}, {}, [])
     >>> batch_step_stats(scored, Advantages(np.zeros(1)), None)["steps/mean_reward"]
@@ -119,7 +106,7 @@ def batch_step_stats(
     >>> batch_step_stats(ScoredBatch(s, {}, {}, {}, []), Advantages(np.zeros(1)), None)
     {}
     """
-    path = step_path(list(scored.steps), steps_from)
+    path = step_values_path(scored.steps, steps_from)
     if path is None:
         return {}
     return step_stats(scored.steps[path], adv.per_token or None)

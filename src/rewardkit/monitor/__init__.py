@@ -24,9 +24,16 @@ from rewardkit.monitor.base import (
     Finding,
     History,
     detector,
-    detector_names,
 )
-from rewardkit.monitor.monitor import PROBES, Alert, JudgeProbe, Monitor, MonitorConfig, judge_probe
+from rewardkit.monitor.monitor import (
+    PROBES,
+    Alert,
+    JudgeProbe,
+    Monitor,
+    MonitorConfig,
+    detector_names,
+    judge_probe,
+)
 from rewardkit.monitor.signals import StepSamples, from_scored, step_signals
 
 __all__ = [

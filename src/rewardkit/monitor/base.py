@@ -17,21 +17,19 @@ a checkpoint needs for a resumed run to raise the same alerts.
 ...         if len(values) and values[-1] >= self.p.at_least:
 ...             return Finding(f"reward {values[-1]} >= {self.p.at_least}", {"last": values[-1]})
 ...         return None
->>> "always_high" in detector_names()
+>>> "always_high" in DETECTORS
 True
 >>> _ = DETECTORS.pop("always_high")
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from rewardkit.errors import ConfigError, config_error, did_you_mean
+from pydantic import BaseModel, ConfigDict, Field
 
 Series = dict[str, list[list[float]]]
 """``key -> [[step, value], ...]``, oldest first: JSON-able as it is."""
@@ -129,28 +127,3 @@ def detector(name: str) -> Callable[[D], D]:
         return cls
 
     return register
-
-
-def detector_names() -> list[str]:
-    """Registered detector names, sorted."""
-    from rewardkit.monitor import detectors  # noqa: F401  (registers the built-ins)
-
-    return sorted(DETECTORS)
-
-
-def make_detector(name: str, options: Mapping[str, Any], context: Context) -> Detector:
-    """An instance of the detector ``name`` with validated ``options``."""
-    known = detector_names()
-    if name not in DETECTORS:
-        hint = did_you_mean(name, known)
-        raise ConfigError(
-            f"unknown detector {name!r}"
-            + (f" (did you mean {hint}?)" if hint else "")
-            + f"; registered: {', '.join(known)}"
-        )
-    cls = DETECTORS[name]
-    try:
-        params = cls.Params.model_validate(dict(options))
-    except ValidationError as exc:
-        raise config_error(exc, cls.Params, f"monitor.detectors.{name}") from None
-    return cls(params, context)

@@ -27,8 +27,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from rewardkit.errors import ConfigError, config_error
-from rewardkit.monitor.base import Context, Detector, History, Series, detector_names, make_detector
+from rewardkit.errors import ConfigError, config_error, did_you_mean
+from rewardkit.monitor.base import DETECTORS, Context, Detector, History, Series
 from rewardkit.monitor.signals import StepSamples, step_signals
 
 JudgeProbe = Callable[[Sequence[str]], float]
@@ -54,6 +54,36 @@ def judge_probe(name: str) -> Callable[[JudgeProbe], JudgeProbe]:
         return fn
 
     return register
+
+
+def detector_names() -> list[str]:
+    """Registered detector names, sorted, the built-ins included.
+
+    >>> "proxy_divergence" in detector_names()
+    True
+    """
+    # Imported on first use (scipy.stats takes a second): a program without a monitor never pays.
+    from rewardkit.monitor import detectors  # noqa: F401  (registers the built-ins)
+
+    return sorted(DETECTORS)
+
+
+def make_detector(name: str, options: Mapping[str, Any], context: Context) -> Detector:
+    """An instance of the detector ``name`` with validated ``options``."""
+    known = detector_names()
+    if name not in DETECTORS:
+        hint = did_you_mean(name, known)
+        raise ConfigError(
+            f"unknown detector {name!r}"
+            + (f" (did you mean {hint}?)" if hint else "")
+            + f"; registered: {', '.join(known)}"
+        )
+    cls = DETECTORS[name]
+    try:
+        params = cls.Params.model_validate(dict(options))
+    except ValidationError as exc:
+        raise config_error(exc, cls.Params, f"monitor.detectors.{name}") from None
+    return cls(params, context)
 
 
 class MonitorConfig(BaseModel):

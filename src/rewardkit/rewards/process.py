@@ -11,7 +11,6 @@ not judge, e.g. an arithmetic step without an equation) and aggregates the judge
 from __future__ import annotations
 
 import functools
-import importlib
 import inspect
 import math
 import re
@@ -20,6 +19,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from rewardkit.errors import ConfigError
+from rewardkit.imports import import_function
 from rewardkit.registry import Params, reward
 from rewardkit.rewards.arithmetic import check_equations
 from rewardkit.types import Sample, Score, Span
@@ -205,22 +206,16 @@ StepFunction = Callable[..., Any]  # f(step_text, sample) verifies; f(text) spli
 
 @functools.lru_cache(maxsize=64)
 def load_step_function(ref: str) -> StepFunction:
-    """Import ``"module:function"``; raises ValueError when it cannot be found.
+    """Import ``"module:function"`` (``rewardkit.imports.import_function``); raises ValueError
+    when it cannot be found, which a params model reports at the field that holds ``ref``.
 
     >>> load_step_function("math:isfinite").__name__
     'isfinite'
     """
-    module_name, sep, attr = ref.partition(":")
-    if not sep or not module_name or not attr:
-        raise ValueError(f"fn_ref {ref!r} must look like 'package.module:function'")
     try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ValueError(f"fn_ref {ref!r}: cannot import {module_name!r}: {exc}") from None
-    fn = getattr(module, attr, None)
-    if not callable(fn):
-        raise ValueError(f"fn_ref {ref!r}: module {module_name!r} has no callable {attr!r}")
-    return fn
+        return import_function(ref)
+    except ConfigError as exc:
+        raise ValueError(exc.problems[0][1]) from None
 
 
 class StepCheckParams(StepParams):

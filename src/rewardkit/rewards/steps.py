@@ -30,7 +30,7 @@ from rewardkit.rewards.process import (
     sample_steps,
     split_steps,
 )
-from rewardkit.types import Sample, Span
+from rewardkit.types import Sample, Span, token_step_index
 
 __all__ = [
     "DEFAULT_MARKER",
@@ -62,21 +62,6 @@ def token_offsets(tokenizer: Any, text: str) -> list[Span]:
         )
     encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
     return [(int(a), int(b)) for a, b in encoding["offset_mapping"]]
-
-
-def token_step_index(offsets: Sequence[Span], spans: Sequence[Span]) -> np.ndarray:
-    """For each token, the index of the step it overlaps most (ties: the earlier), or -1.
-
-    >>> token_step_index([(0, 1), (1, 3), (3, 4)], [(0, 2), (2, 4)]).tolist()
-    [0, 0, 1]
-    """
-    if len(offsets) == 0 or len(spans) == 0:
-        return np.full(len(offsets), -1, dtype=np.int64)
-    tok = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
-    step = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
-    overlap = np.minimum(tok[:, 1:2], step[None, :, 1]) - np.maximum(tok[:, 0:1], step[None, :, 0])
-    best = overlap.argmax(axis=1)  # argmax keeps the first of equal maxima: ties go earlier
-    return np.where(overlap.max(axis=1) > 0, best, -1).astype(np.int64)
 
 
 def char_spans_to_token_spans(offsets: Sequence[Span], spans: Sequence[Span]) -> list[Span]:

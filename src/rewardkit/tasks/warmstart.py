@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from rewardkit.errors import require
+from rewardkit.models import save_model
 from rewardkit.tasks.base import Task, problem
-from rewardkit.tasks.models import TinyModelSpec, build_tiny_model, position_ids, save_model
+from rewardkit.tasks.models import TinyModelSpec, build_tiny_model, position_ids
 
 VERSION = 3  # bump when the warm start's data or loss changes, so old caches are not reused
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rewardkit.errors import require
-from rewardkit.tasks.models import prepare_smollm2
+from rewardkit.models import prepare_smollm2
 
 __all__ = ["LocalEndpoint", "free_port", "prepare_smollm2", "serve"]
 
