@@ -28,6 +28,8 @@ from rewardkit.client import (
 )
 from rewardkit.types import Sample
 
+pytestmark = pytest.mark.server
+
 SAMPLES = [
     Sample(id="a", group="q", prompt="2+2?", completion="4", reference="4"),
     Sample(id="b", group="q", prompt="2+2?", completion="5", reference="4"),
@@ -60,6 +62,14 @@ def test_sync_client_scores_observes_and_moves_state() -> None:
         pytest.raises(Unauthorized, match="401"),
     ):
         client.score(SAMPLES)
+
+
+def test_observe_sends_nan_as_null_and_a_misspelt_metric_raises() -> None:
+    with thread_server() as s, RewardClient(s.url, token=TOKEN) as client:
+        with pytest.raises(InvalidRequest, match=r"did you mean 'reward/exakt/mean'\?"):
+            client.observe(0, {"reward/exakt/mean": 1.0})
+        done = client.observe(0, {"reward/exact/mean": float("nan"), "reward/std": None})
+        assert done["state_version"] == 1 and done["events"] == []
 
 
 def test_async_client_scores_and_raises() -> None:

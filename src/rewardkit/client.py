@@ -13,6 +13,7 @@ repeat (scoring is pure and observe is idempotent per step).
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -107,9 +108,19 @@ class _Calls:
 
     @staticmethod
     def observe_body(
-        step: int, metrics: Mapping[str, float], outcomes: Sequence[Mapping[str, Any]] | None
+        step: int,
+        metrics: Mapping[str, float | None],
+        outcomes: Sequence[Mapping[str, Any]] | None,
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {"step": step, "metrics": {k: float(v) for k, v in metrics.items()}}
+        """The body of ``POST /v1/observe``; a metric that is not finite (or None) is null.
+
+        >>> _Calls.observe_body(3, {"reward/mean": 0.5, "reward/p/mean": float("nan")}, None)
+        {'step': 3, 'metrics': {'reward/mean': 0.5, 'reward/p/mean': None}}
+        """
+        from rewardkit.protocol import wire_metrics
+
+        plain = {k: math.nan if v is None else float(v) for k, v in metrics.items()}
+        body: dict[str, Any] = {"step": step, "metrics": wire_metrics(plain)}
         if outcomes is not None:
             body["outcomes"] = [dict(o) for o in outcomes]
         return body
@@ -185,7 +196,7 @@ class RewardClient(_Calls):
     def observe(
         self,
         step: int,
-        metrics: Mapping[str, float],
+        metrics: Mapping[str, float | None],
         outcomes: Sequence[Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Advance the schedules with finished step ``step``; the events come back."""
@@ -257,7 +268,7 @@ class AsyncRewardClient(_Calls):
     async def observe(
         self,
         step: int,
-        metrics: Mapping[str, float],
+        metrics: Mapping[str, float | None],
         outcomes: Sequence[Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
         body = self.observe_body(step, metrics, outcomes)

@@ -33,11 +33,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rewardkit.advantage import Advantages
 from rewardkit.diagnostics import merge_scored
 from rewardkit.errors import ConfigError
 from rewardkit.monitor import Alert, Monitor, MonitorConfig
 from rewardkit.monitor.signals import StepSamples, from_scored
-from rewardkit.program import Advantages, RewardProgram
+from rewardkit.program import RewardProgram
 from rewardkit.schedule.watch import unreported
 from rewardkit.types import ScoredBatch
 

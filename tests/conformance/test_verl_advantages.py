@@ -31,6 +31,8 @@ from tests.conformance.advantage_cases import Case, make_cases
 
 from rewardkit.advantage import Groups, dr_grpo, gdpo, grpo, rloo
 
+pytestmark = [pytest.mark.venv, pytest.mark.process]
+
 ROOT = Path(__file__).resolve().parents[2]
 VERL_PYTHON = ROOT / ".venv-verl" / "bin" / "python"
 SIDE = Path(__file__).with_name("verl_side.py")

@@ -145,6 +145,10 @@ def test_compute_score_keeps_one_key_set_without_verl() -> None:
     assert two["reward/steps"] == pytest.approx((0.1 + 0.2) / 2)
 
 
+@pytest.mark.venv
+@pytest.mark.ray
+@pytest.mark.server
+@pytest.mark.process
 def test_reward_loop_workers_see_the_raised_ladder(verl_run: dict[str, Any]) -> None:
     before, after = verl_run["naive"]["calls"]
     exact = np.array([1.0, 0, 0, 1.0, 0, 0])
@@ -164,6 +168,10 @@ def test_reward_loop_workers_see_the_raised_ladder(verl_run: dict[str, Any]) -> 
     )
 
 
+@pytest.mark.venv
+@pytest.mark.ray
+@pytest.mark.server
+@pytest.mark.process
 def test_reward_loop_workers_read_the_ray_actor(verl_run: dict[str, Any]) -> None:
     before, after = verl_run["actor"]["calls"]
     exact = np.array([1.0, 0, 0, 1.0, 0, 0])
@@ -184,6 +192,10 @@ def _program_after_observe(state: dict[str, Any]) -> RewardProgram:
     return program
 
 
+@pytest.mark.venv
+@pytest.mark.ray
+@pytest.mark.server
+@pytest.mark.process
 def test_reward_manager_writes_dense_group_rewards(verl_run: dict[str, Any]) -> None:
     program = _program_after_observe(verl_run["server_state"])
     scored = program.score(_samples())
@@ -201,6 +213,10 @@ def test_reward_manager_writes_dense_group_rewards(verl_run: dict[str, Any]) -> 
     assert verl_run["rewardkit"]["hook_rm_scores"] == verl_run["rewardkit"]["rm_scores"]
 
 
+@pytest.mark.venv
+@pytest.mark.ray
+@pytest.mark.server
+@pytest.mark.process
 def test_registered_estimator_equals_program_advantages(verl_run: dict[str, Any]) -> None:
     program = _program_after_observe(verl_run["server_state"])
     scored = program.score(_samples())
@@ -218,6 +234,10 @@ def test_registered_estimator_equals_program_advantages(verl_run: dict[str, Any]
     assert worst < 1e-5
 
 
+@pytest.mark.venv
+@pytest.mark.ray
+@pytest.mark.server
+@pytest.mark.process
 def test_unreachable_server_fails_in_verls_worker(verl_run: dict[str, Any]) -> None:
     down = verl_run["down"]
     assert down["raised"] is not None, f"a number came back: {down.get('rm_scores')}"
@@ -225,6 +245,10 @@ def test_unreachable_server_fails_in_verls_worker(verl_run: dict[str, Any]) -> N
     assert "rewardkit could not read the shared schedule state" in down["message"]
 
 
+@pytest.mark.venv
+@pytest.mark.ray
+@pytest.mark.server
+@pytest.mark.process
 def test_step_metrics_from_verls_extra_info_raise_the_ladder(verl_run: dict[str, Any]) -> None:
     from rk_servers import thread_server
 
@@ -310,3 +334,175 @@ def test_unreachable_server_raises_without_verl() -> None:
     score = make_compute_score(CONFIG, server="http://127.0.0.1:9", token="x")
     with pytest.raises(StateUnreachable, match="could not read the shared schedule state"):
         score("d", "42", "42")
+
+
+# -- the step protocol under verl: observe_step (issue 23) ----------------------------------------
+
+METRIC_NODE: dict[str, Any] = {
+    "reward": {
+        "weighted": [
+            {"name": "exact", "fn": "exact_match", "weight": "${w}"},
+            {"metric": {"name": "steps", "fn": "rk_verl_components:lines"}, "name": "process"},
+        ]
+    },
+    "schedules": {
+        "w": {
+            "ladder": [0.5, 1.0],
+            "watch": "advantage/zero_frac",
+            "window": 1,
+            "raise_when": {"mean_at_least": 0.5},
+        }
+    },
+    "advantage": {"estimator": "grpo"},
+}
+"""A ``metric`` node (never in the reward) and a schedule watching an advantage statistic."""
+
+
+def _token() -> str:
+    from rk_servers import TOKEN
+
+    return TOKEN
+
+
+@pytest.mark.server
+def test_observe_step_sends_a_node_that_applied_to_nothing_as_null() -> None:
+    sys.path.insert(0, str(ROOT / "tests" / "server"))
+    from rk_servers import thread_server
+
+    from rewardkit.integrations.verl_steps import observe_step
+
+    score = make_compute_score(METRIC_NODE)
+    rows = [score("d", t, "42", {"uid": "g"}) for t in ("42", "42")]
+    columns = {k: [r[k] for r in rows] for k in rows[0]} | {"uid": ["g", "g"]}
+    assert columns["reward/process/applies"] == [0.0, 0.0]  # a metric node is not in the tree's sum
+    with thread_server(METRIC_NODE) as server:
+        # before the fix: ValueError: Out of range float values are not JSON compliant
+        sent = observe_step(0, columns, server=server.url, token=_token(), config=METRIC_NODE)
+        assert np.isnan(sent["rewardkit/reward/process/mean"])
+        assert sent["rewardkit/advantage/zero_frac"] == 1.0  # one group, both right
+        assert server.service.authority.snapshot()[2]["w"] == 1.0  # the watched metric moved it
+
+
+@pytest.mark.server
+def test_observe_step_without_the_advantage_metrics_is_refused_not_skipped() -> None:
+    sys.path.insert(0, str(ROOT / "tests" / "server"))
+    from rk_servers import thread_server
+
+    from rewardkit.client import InvalidRequest
+    from rewardkit.integrations.verl_steps import observe_step
+
+    columns = {"score": [1.0, 1.0], "reward/applies": [1.0, 1.0], "uid": ["g", "g"]}
+    with thread_server(METRIC_NODE) as server:
+        with pytest.raises(InvalidRequest, match="'advantage/zero_frac'"):
+            observe_step(0, columns, server=server.url, token=_token())  # no config=
+        assert server.service.authority.program.step == 0  # refused: nothing moved
+        done = observe_step(0, columns, server=server.url, token=_token(), config=METRIC_NODE)
+        assert done["rewardkit/advantage/zero_frac"] == 1.0
+
+
+def test_verl_config_check_names_the_keys_to_set() -> None:
+    from rewardkit.errors import ConfigError
+    from rewardkit.integrations.verl_config import VerlConfigWarning, check_verl_config
+
+    legacy = {"reward_model": {"reward_manager": "naive", "num_workers": 4}}
+    with pytest.warns(VerlConfigWarning):
+        notes = check_verl_config(legacy)
+    assert notes[0].endswith("set reward.reward_manager.name instead")
+    assert [n.split(" ")[0] for n in notes] == [
+        "reward_model.reward_manager",
+        "reward_model.num_workers",
+    ]
+    dual = {"algorithm": {"adv_estimator": "rewardkit_dual"}, "reward": {}}
+    with pytest.raises(ConfigError, match=r"reward\.reward_manager\.source=importlib"):
+        check_verl_config(dual)
+    manager = {"source": "importlib", "name": "RewardManager"}
+    kl = {"algorithm": {"adv_estimator": "rewardkit_dual", "use_kl_in_reward": True},
+          "reward": {"reward_manager": manager}}  # fmt: skip
+    with pytest.warns(VerlConfigWarning, match="use_kl_in_reward=false"):
+        check_verl_config(kl)
+
+
+def test_dual_advantages_use_the_programs_public_advantages() -> None:
+    import inspect
+
+    from rewardkit.integrations import verl_estimator
+
+    source = inspect.getsource(verl_estimator)
+    assert "_step_weight" not in source and "program.advantages(" in source
+
+
+@pytest.fixture(scope="module")
+def eos_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    if not VERL_PYTHON.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("the verl integration must run in CI: .venv-verl is absent")
+        pytest.skip(f"{VERL_PYTHON.parent.parent} is absent: run scripts/venv_verl.sh")
+    work = tmp_path_factory.mktemp("verl_eos")
+    (work / "config.json").write_text(json.dumps(CONFIG))
+    rows = [{"uid": u, "text": t, "ground_truth": g} for u, t, g in BATCH]
+    (work / "batch.json").write_text(json.dumps(rows))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT / "src")])}
+    out = work / "out.json"
+    run = subprocess.run(
+        [str(VERL_PYTHON), str(HERE / "verl_side_layouts.py"), str(work), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+    )
+    assert run.returncode == 0, run.stderr[-6000:]
+    return dict(json.loads(out.read_text()))
+
+
+def _manager_samples(records: list[dict[str, Any]]) -> list[Sample]:
+    return [
+        Sample(
+            id=str(i),
+            group=uid,
+            prompt="",
+            completion=r["text"],
+            reference=truth,
+            token_ids=tuple(range(len(r["offsets"]))),
+            token_offsets=tuple((a, b) for a, b in r["offsets"]),
+        )
+        for i, (r, (uid, _, truth)) in enumerate(zip(records, BATCH, strict=True))
+    ]
+
+
+@pytest.mark.venv
+@pytest.mark.process
+def test_rewardkit_dual_equals_program_advantages_on_eos_terminated_responses(
+    eos_run: dict[str, Any],
+) -> None:
+    run = eos_run["rewardkit_dual"]
+    program = RewardProgram.from_dict(CONFIG)
+    samples = _manager_samples(run["records"])
+    assert all(s.token_offsets[-1] == (len(s.completion) - 1, len(s.completion)) for s in samples)
+    ours = program.advantages(program.score(samples)).per_token
+    theirs = np.array(run["advantages"])
+    worst = max(
+        float(np.abs(theirs[i, : len(row)] - row).max())
+        for i, row in enumerate(ours)
+        if row is not None
+    )
+    print(f"  EOS-terminated: rewardkit_dual vs program.advantages max |diff| {worst:.2e}")
+    assert worst < 1e-5  # before EOS took the last step's span: 0.638 (0.5 x a step advantage)
+
+
+@pytest.mark.venv
+@pytest.mark.process
+def test_verls_grpo_on_the_managers_rewards_sees_the_outcome_alone(
+    eos_run: dict[str, Any],
+) -> None:
+    run = eos_run["grpo"]
+    program = RewardProgram.from_dict(CONFIG)
+    scored = program.score(_manager_samples(run["records"]))
+    rm = np.array(run["rm_scores"])
+    lengths = [len(r["offsets"]) for r in run["records"]]
+    for i, n in enumerate(lengths):  # the outcome alone, on the last response token (the EOS)
+        assert rm[i, n - 1] == pytest.approx(scored.rewards[i], abs=1e-6)
+        assert not rm[i, : n - 1].any()
+    theirs = np.array(run["advantages"])[:, 0]  # verl's grpo: one value over the response
+    want = program.advantages(scored).per_sample
+    print(f"  verl grpo on the manager's rewards: sums {rm.sum(axis=1).round(3).tolist()}")
+    np.testing.assert_allclose(theirs, want, atol=1e-5)  # before: dense sums up to 8.9, off by 2.19

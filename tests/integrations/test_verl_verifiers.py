@@ -28,6 +28,8 @@ if str(HERE) not in sys.path:
 from rewardkit.integrations.verifiers import verifiers_functions  # noqa: E402
 from rewardkit.program import RewardProgram  # noqa: E402
 
+pytestmark = [pytest.mark.venv, pytest.mark.process]
+
 CONFIG = {"reward": {"fn": "rk_verl_components:judged"}}  # 1/0 against the answer; None without
 
 MODULE = f"""

@@ -131,17 +131,18 @@ def run_rewardkit(work: Path) -> dict[str, Any]:
     from verl.experimental.reward_loop.reward_loop import RewardLoopManager
     from verl.trainer.ppo.ray_trainer import compute_advantage
 
-    manager = RewardLoopManager(_config(work, "rewardkit", workers=1))
+    verl_config = _config(work, "rewardkit", workers=1)
+    verl_config.algorithm.adv_estimator = "rewardkit_dual"
+    manager = RewardLoopManager(verl_config)
     data = _batch(work)
     out = manager.compute_rm_score(data)
     rm = out.batch["rm_scores"]
     # the same batch scored in this process, as a trainer hook would (no reward workers)
-    from rewardkit.integrations.verl import SharedState
     from rewardkit.integrations.verl_manager import dense_batch_rewards
-    from rewardkit.program import RewardProgram
+    from rewardkit.replica import StateReplica
 
     config = json.loads((work / "config.json").read_text())
-    state = SharedState(RewardProgram.from_dict(config), server=os.environ["RK_SERVER"])
+    state = StateReplica.connect(config, server=os.environ["RK_SERVER"])
     hook = dense_batch_rewards(state, data, _tokenizer(work))
     data.batch["token_level_rewards"] = rm.clone()
     adv = compute_advantage(data, adv_estimator="rewardkit_dual", config={})

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from rk_servers import LADDER, TOKEN, Running, thread_server
+
+pytestmark = pytest.mark.server
 
 
 def two(prompt: str = "2+2?") -> list[dict[str, object]]:
@@ -117,6 +120,35 @@ def test_observe_is_idempotent_per_step_and_moves_the_variables(server: Running)
     assert again["state_version"] == first["state_version"] == 2
     scored = httpx.post(f"{server.url}/v1/score", json={"samples": two()}, headers=server.headers)
     assert scored.json()["results"][0]["reward"] == 1.0 and scored.json()["state_version"] == 2
+
+
+def test_observe_with_a_misspelt_watched_metric_is_422_and_changes_nothing(
+    server: Running,
+) -> None:
+    r = httpx.post(
+        f"{server.url}/v1/observe",
+        headers=server.headers,
+        json={"step": 0, "metrics": {"reward/exakt/mean": 1.0}},
+    )
+    assert r.status_code == 422 and "Traceback" not in r.text
+    body = r.json()
+    assert body["error"] == "observe failed: step 0 was not observed"
+    [problem] = body["problems"]
+    assert problem["path"] == "schedules.w.watch"
+    assert "'reward/exact/mean' (did you mean 'reward/exakt/mean'?)" in problem["message"]
+    assert "POST /v1/observe must carry every metric a schedule watches" in problem["message"]
+    assert server.service.authority.version == 0  # nothing observed, nothing written
+    assert server.service.authority.program.step == 0
+
+
+def test_observe_takes_null_for_a_statistic_that_is_not_finite(server: Running) -> None:
+    r = httpx.post(
+        f"{server.url}/v1/observe",
+        headers=server.headers,
+        json={"step": 0, "metrics": {"reward/exact/mean": None, "reward/std": None}},
+    )
+    assert r.status_code == 200 and r.json()["state_version"] == 1
+    assert r.json()["events"] == []  # a step where the node applied to nothing moves nothing
 
 
 def test_state_get_put_is_versioned(server: Running) -> None:

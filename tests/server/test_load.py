@@ -7,9 +7,12 @@ import asyncio
 from collections import Counter
 from typing import Any
 
+import pytest
 from rk_servers import TOKEN, thread_server
 
 from rewardkit.client import AsyncRewardClient
+
+pytestmark = pytest.mark.server
 
 CLIENTS, REQUESTS, SAMPLES = 32, 4, 8
 

@@ -24,6 +24,8 @@ from rewardkit.monitor import Monitor
 from rewardkit.program import RewardProgram
 from rewardkit.server.state import ProgramState, StateStore
 
+pytestmark = [pytest.mark.server, pytest.mark.process]
+
 MONITOR: dict[str, Any] = {
     "verifier": "reward/exact/mean",
     "only": ["proxy_divergence"],

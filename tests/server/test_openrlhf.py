@@ -10,6 +10,8 @@ from rk_servers import TOKEN, thread_server
 
 agent = pytest.importorskip("openrlhf.utils.agent", reason="pip install --no-deps openrlhf")
 
+pytestmark = pytest.mark.server
+
 CONFIG = {
     "reward": {
         "tiers": [

@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from rk_servers import SLOW, Running, cli_server, thread_server
 
 from rewardkit.server.batches import split_by_group
 from rewardkit.server.pool import ScoringPool
 from rewardkit.types import Sample
+
+pytestmark = [pytest.mark.server, pytest.mark.process]
 
 
 def slow_sample(sid: str, sleep: float, v: float = 1.0) -> dict[str, Any]:

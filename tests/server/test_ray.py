@@ -1,5 +1,6 @@
 """``rewardkit serve --ray --replicas 2`` on a local CPU Ray: one state actor, two replicas; after
-an observe, both replicas answer with the new variables."""
+an observe, both replicas answer with the new variables; an observe missing the watched metric is
+422, as on the single-process server."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 from rk_servers import LADDER, cli_server
+
+pytestmark = [pytest.mark.server, pytest.mark.process, pytest.mark.ray]
 
 pytest.importorskip("ray.serve", reason="pip install 'rewardkit[ray]'")
 
@@ -29,6 +32,13 @@ def test_both_replicas_score_with_the_variables_of_the_last_observe(tmp_path: Pa
         url = server.url
         assert httpx.post(f"{url}/v1/state", headers=headers).status_code == 405
         assert httpx.get(f"{url}/v1/state").status_code == 401  # the token holds on Ray too
+        typo = httpx.post(  # the actor refuses it; the replica answers as the server does
+            f"{url}/v1/observe",
+            headers=headers,
+            json={"step": 0, "metrics": {"reward/exakt/mean": 1.0}},
+        )
+        assert typo.status_code == 422 and "Traceback" not in typo.text
+        assert "did you mean 'reward/exakt/mean'?" in typo.json()["problems"][0]["message"]
         for step in (0, 1):  # two steps at mean 1.0: w 0.5 -> 1.0
             r = httpx.post(
                 f"{url}/v1/observe",

@@ -13,6 +13,8 @@ from rewardkit.errors import ConfigError
 from rewardkit.program import RewardProgram
 from rewardkit.server.state import ProgramState, StateStore
 
+pytestmark = [pytest.mark.server, pytest.mark.process]
+
 # Window 2, raise when the window mean >= 0.5 (after a raise the older half is dropped):
 STREAM = [0.2, 0.3, 0.9, 0.8, 0.1, 0.2, 0.7, 0.6, 0.9, 0.9]
 

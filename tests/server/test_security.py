@@ -12,6 +12,8 @@ from rk_servers import thread_server
 from rewardkit.errors import InputError
 from rewardkit.server.security import TOKEN_ENV, resolve_token
 
+pytestmark = pytest.mark.server
+
 
 def test_token_from_env_then_file_then_generated(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip

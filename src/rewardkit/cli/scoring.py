@@ -17,9 +17,10 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress
 
+from rewardkit.advantage import Advantages
 from rewardkit.cli.inputs import fail, write_failed
 from rewardkit.errors import RewardkitError
-from rewardkit.program import Advantages, RewardProgram
+from rewardkit.program import RewardProgram
 from rewardkit.types import Sample, ScoredBatch
 
 err = Console(stderr=True, soft_wrap=True)

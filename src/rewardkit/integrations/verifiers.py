@@ -26,8 +26,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from rewardkit.integrations.verl import SharedState, _program
 from rewardkit.program import RewardProgram
+from rewardkit.replica import StateReplica
 from rewardkit.types import Sample
 
 __all__ = ["verifiers_functions"]
@@ -49,7 +49,7 @@ def verifiers_functions(
     ``answer_field``, ``prompt`` its ``prompt_text``, the group the task's key (rollouts of one
     task form one group; each trace is scored alone, as verifiers calls it).
     """
-    shared = SharedState(_program(config), server, token, actor)
+    shared = StateReplica.connect(config, server, token, actor)
     cache: OrderedDict[str, dict[str, float | None]] = OrderedDict()
 
     def score(task: Any, trace: Any) -> dict[str, float | None]:

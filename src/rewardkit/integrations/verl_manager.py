@@ -5,8 +5,10 @@ whole batch in the trainer's process, the class method ``assemble_rm_scores(data
 (``RewardLoopManager.compute_rm_score``). ``run_single`` scores the sample alone (the value the
 streaming path puts on the last token) and returns it as a float that also carries the decoded
 response; ``assemble_rm_scores`` then scores every group at once with the shared state's variables
-and writes dense ``rm_scores``: each step's value on that step's tokens, the outcome on the last
-token (``verl.dense_rewards``). Imports verl: load it only where verl is installed.
+and writes ``rm_scores``: under ``adv_estimator=rewardkit_dual`` dense ones, each step's value on
+that step's tokens and the outcome on the last token (``verl_estimator.dense_rewards``); under any
+other estimator (verl's ``grpo`` sums a response's token rewards) the outcome alone on the last
+token. ``build_manager`` imports verl: call it only where verl is installed.
 """
 
 from __future__ import annotations
@@ -17,16 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from rewardkit.integrations.verl import (
-    SharedState,
-    _program,
-    dense_rewards,
-    make_compute_score,
-    register_estimators,
-)
+from rewardkit.advantage import step_values_path
+from rewardkit.integrations.verl_config import DUAL, check_verl_config, setting
+from rewardkit.integrations.verl_estimator import dense_rewards, register_estimators
+from rewardkit.integrations.verl_score import make_compute_score
 from rewardkit.program import RewardProgram
-from rewardkit.rewards.steps import token_step_index
-from rewardkit.types import Sample
+from rewardkit.replica import StateReplica
+from rewardkit.types import Sample, token_step_index
 
 
 class ScoredResponse(float):
@@ -44,20 +43,30 @@ class ScoredResponse(float):
 
 
 def _decode(tokenizer: Any, ids: list[int]) -> tuple[str, list[tuple[int, int]]]:
-    """The response as the concatenation of its tokens' texts, with each token's character span."""
+    """The response as the concatenation of its tokens' texts, with each token's character span.
+
+    A token with no text (EOS and other special tokens, decoded without them as verl does) gets
+    the span of the character before it, so it belongs to the step of the token before it: the
+    dense layout cannot tell an EOS from the step's last token (the outcome sits on the last
+    token), and ``rewardkit_dual`` counts the last token in the step before it.
+    """
     pieces = tokenizer.batch_decode([[i] for i in ids], skip_special_tokens=True)
     offsets, at = [], 0
     for piece in pieces:
-        offsets.append((at, at + len(piece)))
+        offsets.append((at, at + len(piece)) if piece or at == 0 else (at - 1, at))
         at += len(piece)
     return "".join(pieces), offsets
 
 
 def group_scores(
-    program: RewardProgram, records: list[dict[str, Any]], width: int, missing: float = 0.0
+    program: RewardProgram,
+    records: list[dict[str, Any]],
+    width: int,
+    missing: float = 0.0,
+    dense: bool = True,
 ) -> np.ndarray:
     """Score ``records`` (one per response, grouped by their uid) together: a (len, width) array
-    of dense token rewards (``dense_rewards``)."""
+    of token rewards (``dense_rewards``; ``dense=False``: the outcome alone on the last token)."""
     samples = [
         Sample(
             id=str(i),
@@ -73,7 +82,7 @@ def group_scores(
     ]
     scored = program.score(samples)
     cfg = program.config.advantage
-    path = cfg.steps_from or next(reversed(scored.steps), None)
+    path = step_values_path(scored.steps, cfg.steps_from)
     out = np.zeros((len(records), width))
     for i, sample in enumerate(samples):
         outcome = float(scored.rewards[i])
@@ -84,10 +93,10 @@ def group_scores(
         n = len(records[i]["ids"])
         which = (
             token_step_index(sample.token_offsets or (), [tuple(s) for s in spans])
-            if spans and steps
+            if spans and steps and dense
             else np.full(n, -1)
         )
-        out[i, :n] = dense_rewards(outcome, steps if spans else None, which, n)
+        out[i, :n] = dense_rewards(outcome, steps if spans and dense else None, which, n)
     return out
 
 
@@ -115,16 +124,17 @@ def batch_records(data: Any, tokenizer: Any) -> list[dict[str, Any]]:
     return records
 
 
-def dense_batch_rewards(state: SharedState, data: Any, tokenizer: Any) -> Any:
-    """Dense token rewards (float32 tensor, like ``rm_scores``) for a whole verl batch, scored in
-    this process by groups with the shared state's variables: for a trainer hook where verl's own
-    trainer never hands the reward manager a whole batch (docs/verl.md)."""
+def dense_batch_rewards(state: StateReplica, data: Any, tokenizer: Any, dense: bool = True) -> Any:
+    """Token rewards (float32 tensor, like ``rm_scores``) for a whole verl batch, scored in this
+    process by groups with the shared state's variables: for a trainer hook where verl's own
+    trainer never hands the reward manager a whole batch (docs/verl.md). ``dense=False`` for an
+    estimator other than ``rewardkit_dual``: the outcome alone on the last token."""
     import torch
 
     state.sync()
     width = data.batch["responses"].shape[-1]
-    dense = group_scores(state.program, batch_records(data, tokenizer), width)
-    return torch.as_tensor(dense, dtype=torch.float32)
+    rewards = group_scores(state.program, batch_records(data, tokenizer), width, dense=dense)
+    return torch.as_tensor(rewards, dtype=torch.float32)
 
 
 def build_manager(
@@ -133,11 +143,12 @@ def build_manager(
     token: str | None = None,
     actor: bool | str = False,
 ) -> type:
-    """The manager class for ``config`` (see ``rewardkit.integrations.verl.reward_manager``)."""
+    """A verl reward manager class (``reward.reward_manager.source=importlib``) scoring whole
+    groups by uid with ``config``; loading it registers ``rewardkit_dual``. Needs verl."""
     import torch
     from verl.experimental.reward_loop.reward_manager.base import RewardManagerBase
 
-    driver = SharedState(_program(config), server, token, actor)
+    driver = StateReplica.connect(config, server, token, actor)
     # verl resolves this class in its trainer process (the TaskRunner actor), where the estimator
     # must be registered too: loading the manager registers it
     register_estimators(driver)
@@ -147,6 +158,8 @@ def build_manager(
 
         def __init__(self, config: Any, tokenizer: Any, compute_score: Any = None, **kwargs: Any):
             super().__init__(config, tokenizer, compute_score)
+            check_verl_config(config)
+            self.estimator = str(setting(config, "algorithm.adv_estimator"))
             self.score_one = make_compute_score(driver.program.to_dict(), server, token, actor)
 
         async def run_single(self, data: Any) -> dict[str, Any]:
@@ -165,7 +178,7 @@ def build_manager(
             meta = {k: v for k, v in extra.items() if isinstance(v, str | int | float | bool)}
             meta["data_source"] = source
             record = {"uid": extra["uid"], "text": text, "ids": ids, "offsets": offsets}
-            record.update(ground_truth=ground_truth, meta=meta)
+            record.update(ground_truth=ground_truth, meta=meta, estimator=self.estimator)
             return {
                 "reward_score": ScoredResponse(values["score"], record),
                 "reward_extra_info": values,
@@ -178,7 +191,9 @@ def build_manager(
                 return super().assemble_rm_scores(data, scores)
             driver.sync()
             width = data.batch["responses"].shape[-1]
-            dense = group_scores(driver.program, records, width)  # type: ignore[arg-type]
-            return torch.as_tensor(dense, dtype=torch.float32)
+            # verl's own estimators (grpo sums a response's token rewards) get the outcome alone
+            dense = all(r.get("estimator") == DUAL for r in records)  # type: ignore[union-attr]
+            rewards = group_scores(driver.program, records, width, dense=dense)  # type: ignore[arg-type]
+            return torch.as_tensor(rewards, dtype=torch.float32)
 
     return RewardkitManager

@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from rewardkit.program import Advantages
+from rewardkit.advantage import Advantages
 from rewardkit.server.pool import ComponentTimeout
 from rewardkit.types import Sample, ScoredBatch
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -21,6 +20,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from rewardkit.errors import ConfigError, InputError, RewardkitError, config_error, require
+from rewardkit.protocol import wire_metrics
 from rewardkit.server.answers import openrlhf_answer, result_rows, timeout_rows
 from rewardkit.server.metrics import RequestMetrics, ServerMetrics
 from rewardkit.server.pool import ComponentTimeout, RemoteError, ScoringPool, WorkerDied
@@ -141,9 +141,8 @@ class Service:
         if group_size is None:
             return version, variables, result_rows(scored), {}
         adv = self.authority.advantages(scored)
-        batch: dict[str, float | None] = {**scored.metrics, **adv.metrics}
-        clean = {k: None if v is None or math.isnan(v) else v for k, v in batch.items()}
-        return version, variables, result_rows(scored, adv), clean
+        batch = wire_metrics({**scored.metrics, **adv.metrics})
+        return version, variables, result_rows(scored, adv), batch
 
 
 async def parse(request: Request, model: type[M]) -> M:
@@ -228,7 +227,10 @@ def create_app(service: Service) -> FastAPI:
             done = await asyncio.to_thread(
                 service.authority.observe, req.step, req.metrics, req.outcomes, samples
             )
-        except (ConfigError, InputError, KeyError, TypeError, ValueError) as exc:
+        except ConfigError as exc:  # a watched metric missing: the schedule would never move
+            message = f"observe failed: step {req.step} was not observed"
+            raise HTTPProblem(422, message, exc.problems) from None
+        except (InputError, KeyError, TypeError, ValueError) as exc:
             raise HTTPProblem(422, f"observe failed: {exc}") from None
         if not done.replayed:
             for alert in done.alerts:

@@ -2,9 +2,12 @@
 
 The ``rewardkit_state`` actor (namespace ``rewardkit``) holds the ProgramState and its SQLite
 file: every observe and PUT goes to it, so there is one writer. Each replica keeps a copy of the
-program and, before scoring, asks the actor for the state version; when it changed it loads the
-new state, so every replica scores with the variables of one version (the
+program (a ``rewardkit.replica.StateReplica`` of the actor, the class verl's workers use too)
+and, before scoring, asks the actor for the state version; when it changed it loads the new
+state, so every replica scores with the variables of one version (the
 ``X-Rewardkit-State-Version`` header says which; ``X-Rewardkit-Replica`` says which replica).
+An observe the actor refuses (a watched metric missing) comes back as data and is answered 422,
+as by the single-process server.
 
 Replicas score in their own process (no worker pool inside a replica: scale with ``--replicas``).
 """
@@ -12,21 +15,19 @@ Replicas score in their own process (no worker pool inside a replica: scale with
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from rewardkit.errors import require
+from rewardkit.errors import ConfigError, InputError, require
 from rewardkit.monitor import Monitor
-from rewardkit.program import Advantages, RewardProgram
+from rewardkit.program import RewardProgram
+from rewardkit.replica import ACTOR_NAME, NAMESPACE, ActorSource, Refused, StateReplica
 from rewardkit.server.app import ServerSettings, Service, build_app
 from rewardkit.server.state import Observed, ProgramState, StateStore
-from rewardkit.types import Sample, ScoredBatch
 
-ACTOR_NAME = "rewardkit_state"
-NAMESPACE = "rewardkit"
+__all__ = ["ACTOR_NAME", "NAMESPACE", "Replica", "StateOwner", "run", "stop"]
 
 
 class StateOwner:
@@ -45,62 +46,23 @@ class StateOwner:
         return self.state.snapshot()
 
     def observe(
-        self, step: int, metrics: Mapping[str, float], outcomes: Any, samples: Any = None
-    ) -> Observed:
-        return self.state.observe(step, metrics, outcomes, samples)
+        self,
+        step: int,
+        metrics: Mapping[str, float | None],
+        outcomes: Any = None,
+        samples: Any = None,
+    ) -> Observed | Refused:
+        """The step observed, or refused as data (a missing watched metric): the caller raises
+        it as its own error, without this actor's traceback."""
+        try:
+            return self.state.observe(step, metrics, outcomes, samples)
+        except ConfigError as exc:
+            return Refused(str(exc), list(exc.problems))
+        except InputError as exc:
+            return Refused(str(exc))
 
     def replace(self, state: Mapping[str, Any], if_version: int | None) -> int:
         return self.state.replace(state, if_version)
-
-
-class ReplicaState:
-    """What a replica's Service uses as its authority: a local program kept at the actor's
-    version, with writes forwarded to the actor."""
-
-    def __init__(self, config: Mapping[str, Any], actor: Any):
-        self.ray = require("ray", "ray")
-        self.program = RewardProgram.from_dict(config)
-        self.actor = actor
-        self.version = -1
-        self._lock = threading.Lock()
-        self._variables: dict[str, float] = {}
-        self._state: dict[str, Any] = {}
-        self._sync()
-
-    def _sync(self) -> None:
-        version = self.ray.get(self.actor.version.remote())
-        with self._lock:
-            if version == self.version:
-                return
-            version, state, variables = self.ray.get(self.actor.snapshot.remote())
-            self.program.load_state_dict(state)
-            self.version, self._state, self._variables = version, state, variables
-
-    def snapshot(self) -> tuple[int, dict[str, Any], dict[str, float]]:
-        self._sync()
-        return self.version, self._state, self._variables
-
-    def score_here(self, samples: Sequence[Sample]) -> tuple[int, dict[str, float], ScoredBatch]:
-        self._sync()
-        with self._lock:
-            return self.version, self._variables, self.program.score(samples)
-
-    def advantages(self, scored: ScoredBatch) -> Advantages:
-        with self._lock:
-            return self.program.advantages(scored)
-
-    def observe(
-        self, step: int, metrics: Mapping[str, float], outcomes: Any = None, samples: Any = None
-    ) -> Observed:
-        remote = self.actor.observe.remote(step, dict(metrics), outcomes, samples)
-        done: Observed = self.ray.get(remote)
-        self._sync()
-        return done
-
-    def replace(self, state: Mapping[str, Any], if_version: int | None = None) -> int:
-        version: int = self.ray.get(self.actor.replace.remote(dict(state), if_version))
-        self._sync()
-        return version
 
 
 class Replica:
@@ -109,7 +71,8 @@ class Replica:
     def __init__(self, config: Mapping[str, Any], settings: Mapping[str, Any]):
         ray = require("ray", "ray")
         actor = ray.get_actor(ACTOR_NAME, namespace=NAMESPACE)
-        authority = ReplicaState(config, actor)
+        authority = StateReplica(RewardProgram.from_dict(config), ActorSource(actor))
+        authority.sync()
         self.app = build_app(Service(authority, ServerSettings(**{**settings, "workers": 0})))  # type: ignore[arg-type]
         self.pid = str(os.getpid()).encode()
 

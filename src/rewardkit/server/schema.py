@@ -119,10 +119,11 @@ class StepSamplesIn(_Strict):
 
 
 class ObserveRequest(_Strict):
-    """``POST /v1/observe``: the metrics of finished step ``step`` (the same for every rank)."""
+    """``POST /v1/observe``: the metrics of finished step ``step`` (the same for every rank);
+    ``null`` is a statistic that is not finite (a node that applied to no sample)."""
 
     step: StrictInt = Field(ge=0)
-    metrics: dict[str, Number]
+    metrics: dict[str, Number | None]
     outcomes: list[dict[str, Any]] | None = Field(
         None, description="per-sample outcome records for the curricula (RewardProgram.outcomes)"
     )

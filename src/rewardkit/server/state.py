@@ -14,6 +14,9 @@ changes nothing.
 2.0
 >>> state.observe(0, {"reward/a/mean": 1.0}).replayed, state.version
 (True, 1)
+
+Observing goes through the one step protocol (``rewardkit.protocol.StepProtocol``): a step that
+lacks a watched metric (a misspelt name) is a ``ConfigError`` naming it, and nothing changes.
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rewardkit.advantage import Advantages
 from rewardkit.errors import ConfigError, InputError
 from rewardkit.monitor import Monitor, StepSamples
-from rewardkit.program import Advantages, RewardProgram
+from rewardkit.program import RewardProgram
+from rewardkit.protocol import StepProtocol
 from rewardkit.types import Sample, ScoredBatch
 
 _SCHEMA = """
@@ -134,6 +139,12 @@ class Observed:
     """Whether the alerts ask the trainer to stop (``on_alert: stop``)."""
 
 
+OBSERVE_NOTE = (
+    "POST /v1/observe must carry every metric a schedule watches, spelt as the config spells "
+    "it (a statistic that is not finite is sent as null)"
+)
+
+
 class ProgramState:
     """The program that owns the schedule state, behind a lock, persisted in a StateStore; and,
     when given, the reward-hacking monitor fed by the same observed steps, persisted with it."""
@@ -141,7 +152,8 @@ class ProgramState:
     def __init__(self, program: RewardProgram, store: StateStore, monitor: Monitor | None = None):
         self.program = program
         self.store = store
-        self.monitor = monitor
+        self.protocol = StepProtocol(program, monitor, note=OBSERVE_NOTE)
+        self.monitor = self.protocol.monitor
         self._monitor_config = "" if monitor is None else monitor.config.model_dump_json()
         self._load_monitor()
         self._lock = threading.Lock()
@@ -211,12 +223,13 @@ class ProgramState:
     def observe(
         self,
         step: int,
-        metrics: Mapping[str, float],
+        metrics: Mapping[str, float | None],
         outcomes: Sequence[Any] | None = None,
         samples: StepSamples | None = None,
     ) -> Observed:
-        """Advance the program (and feed the monitor) with finished step ``step``; a step seen
-        before is a replay, answered with its recorded events and alerts."""
+        """Advance the program (and feed the monitor) with finished step ``step`` through the
+        step protocol; a step seen before is a replay, answered with its recorded events and
+        alerts. A ``None`` metric is a statistic that is not finite (JSON null)."""
         with self._lock:
             recorded = self.store.recorded(step)
             if recorded is not None:
@@ -224,11 +237,9 @@ class ProgramState:
                 return Observed(recorded[1], self.version, True, alerts, self._stops(alerts))
             if step < self.program.step:  # before a loaded checkpoint: already in its state
                 return Observed([], self.version, True)
-            events = [e.as_dict() for e in self.program.observe(step, metrics, outcomes)]
-            alerts = []
-            if self.monitor is not None:
-                found = self.monitor.observe(step, metrics, samples)
-                alerts = [{"step": a.step, **a.as_dict()} for a in found]
+            done = self.protocol.observe(step, metrics, outcomes, samples)
+            events = [e.as_dict() for e in done.events]
+            alerts = [{"step": a.step, **a.as_dict()} for a in done.alerts]
             self.version += 1
             self.store.write(
                 self.version,
@@ -239,7 +250,7 @@ class ProgramState:
                 monitor=self._monitor_state(),
                 alerts=alerts,
             )
-            return Observed(events, self.version, False, alerts, self._stops(alerts))
+            return Observed(events, self.version, False, alerts, done.stop)
 
     def _stops(self, alerts: Sequence[Any]) -> bool:
         return bool(alerts) and self.monitor is not None and self.monitor.config.on_alert == "stop"
