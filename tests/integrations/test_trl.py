@@ -196,7 +196,7 @@ def test_a_callback_added_after_construction_is_checkpointed(
     from trl import GRPOTrainer
 
     from rewardkit.integrations.trl import RewardKitCallback, reward_funcs
-    from rewardkit.tasks.models import load_model
+    from rewardkit.models import load_model
 
     program = ladder_program(window=1)
     funcs, weights = reward_funcs(program)
@@ -210,3 +210,37 @@ def test_a_callback_added_after_construction_is_checkpointed(
     t.train()
     saved = json.loads((tmp_path / "checkpoint-1" / "trainer_state.json").read_text())
     assert saved["stateful_callbacks"]["RewardKitCallback"]["attributes"]["program"]["step"] == 1
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every ``rewardkit`` module a source file imports, at any depth (lazy imports included)."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {m for m in found if m.startswith("rewardkit")}
+
+
+def test_trl_imports_point_one_way_and_never_up_to_train() -> None:
+    import rewardkit.integrations as integrations
+
+    folder = Path(integrations.__file__).parent
+    for path in folder.glob("*.py"):
+        assert not any(m.startswith("rewardkit.train") for m in imported_modules(path)), path
+    # trl.py is the door above the others: nothing below imports it (no cycle).
+    for name in ("trl_trainer", "trl_callback", "trl_rewards", "trl_samples"):
+        assert "rewardkit.integrations.trl" not in imported_modules(folder / f"{name}.py"), name
+    order = ["trl_samples", "trl_rewards", "trl_callback", "trl_trainer"]
+    for lower, name in enumerate(order):
+        above = {f"rewardkit.integrations.{m}" for m in order[lower + 1 :]}
+        assert not imported_modules(folder / f"{name}.py") & above, name
+
+
+def test_the_subclass_is_still_reached_through_the_door() -> None:
+    from rewardkit.integrations import trl, trl_trainer
+
+    assert trl.RewardKitGRPOTrainer is trl_trainer.RewardKitGRPOTrainer

@@ -103,7 +103,7 @@ def test_stop_checkpoints_and_the_resumed_run_keeps_the_monitor_state(
     # in its warm-up at step 4 (2 steps seen) and stay silent.
     assert alerts(again) == [(4, "proxy_divergence")]
     assert alerts(stopping) + alerts(again) == expected_alerts(5, 2)
-    assert again.watch.monitor is not None and again.watch.monitor.seen == 5
+    assert again.protocol.monitor is not None and again.protocol.monitor.seen == 5
 
 
 def test_a_watched_metric_trl_never_reports_is_an_error(model_dir: str, tmp_path: Path) -> None:

@@ -6,7 +6,8 @@ import pytest
 
 from rewardkit.errors import InputError
 from rewardkit.integrations.trl import reward_funcs
-from rewardkit.integrations.trl_samples import BatchScorer, recorder, to_samples
+from rewardkit.integrations.trl_rewards import BatchScorer
+from rewardkit.integrations.trl_samples import recorder, to_samples
 from rewardkit.program import RewardProgram
 
 CHAT_PROMPT = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "2+2?"}]

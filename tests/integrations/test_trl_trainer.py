@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from tests.integrations.trl_setup import grpo_config, trainer
 
+from rewardkit.advantage import advantage_matrix
 from rewardkit.integrations.trl_trainer import RewardKitGRPOTrainer, with_offsets
 from rewardkit.program import RewardProgram
 from rewardkit.registry import Params, reward
 from rewardkit.tasks.tokenizer import char_tokenizer
-from rewardkit.train.update import advantage_matrix
 from rewardkit.types import Sample, Score
 
 VOWELS = set("aeiouAEIOU")
@@ -93,3 +94,33 @@ def test_offsets_are_left_out_when_tokens_do_not_rebuild_the_text() -> None:
     assert with_offsets(s, tok).token_offsets == ((0, 1), (1, 2))
     other = Sample(id="1", group="g", prompt="", completion="xy", token_ids=ids)
     assert with_offsets(other, tok).token_offsets is None
+
+
+def test_the_step_protocol_observes_the_advantages_trained_on(
+    model_dir: str, tmp_path: Path
+) -> None:
+    """One ``program.advantages`` per step: the subclass hands its own to the callback."""
+    program = RewardProgram.from_dict(CONFIG)
+    calls: list[int] = []
+    compute = program.advantages
+
+    def counted(scored: Any) -> Any:
+        calls.append(len(scored.samples))
+        return compute(scored)
+
+    program.advantages = counted  # type: ignore[method-assign]
+    t = trainer(program, model_dir, grpo_config(tmp_path, max_steps=2), cls=Recording)
+    t.seen = []
+    t.train()
+    assert calls == [4, 4]  # was [4, 4, 4, 4]: again in the callback, on the same batch
+    # The observed advantage statistics are those of the advantages trained on (last step).
+    state, samples, _ = t.seen[-1]
+    metrics = t.rewardkit_callback.last_metrics
+    fresh = RewardProgram.from_dict(CONFIG)
+    fresh.load_state_dict(state)
+    tok = char_tokenizer()
+    again = [with_offsets(Sample(**{**vars(s), "token_offsets": None}), tok) for s in samples]
+    expected = fresh.advantages(fresh.score(again))
+    assert {k: v for k, v in metrics.items() if k.startswith("advantage/")} == pytest.approx(
+        expected.metrics
+    )

@@ -32,7 +32,8 @@ TWO_RANK_CONFIG: dict[str, Any] = {
 
 def tiny_model(folder: Path) -> str:
     """A saved tiny model folder (built once per folder)."""
-    from rewardkit.tasks.models import TinyModelSpec, build_tiny_model, save_model
+    from rewardkit.models import save_model
+    from rewardkit.tasks.models import TinyModelSpec, build_tiny_model
 
     if not (folder / "config.json").exists():
         save_model(*build_tiny_model(TinyModelSpec(layers=1, hidden=32, heads=2, mlp=64)), folder)
@@ -85,7 +86,7 @@ def trainer(
     from trl import GRPOTrainer
 
     from rewardkit.integrations.trl import RewardKitCallback, reward_funcs
-    from rewardkit.tasks.models import load_model
+    from rewardkit.models import load_model
 
     model, tok = load_model(model_dir)
     callback = callback or RewardKitCallback(program)

@@ -35,14 +35,14 @@ class RecordingCallback(RewardKitCallback):
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         pending = recorder(self.program).pending
-        samples = [dataclasses.asdict(s) for scored, _ in pending for s in scored.samples]
+        samples = [dataclasses.asdict(s) for part in pending for s in part.scored.samples]
         before = self.program.state_dict()
         super().on_step_end(args, state, control, **kwargs)
         self.steps.append(
             {
                 "step": state.global_step - 1,
                 "samples": samples,
-                "gathered": all(g for _, g in pending),
+                "gathered": all(part.gathered for part in pending),
                 "state": before,
                 "metrics": self.last_metrics,
             }

@@ -79,6 +79,7 @@ def _kill_and_resume(options: dict[str, Any], kill_at: int) -> tuple[Path, Path,
     return whole, run, train(resume=run)
 
 
+@pytest.mark.process
 def test_sigkill_then_resume_matches_an_uninterrupted_run(
     tiny: Callable[..., dict[str, Any]],
 ) -> None:
@@ -105,6 +106,7 @@ def _filtered_program() -> dict[str, Any]:
     return program
 
 
+@pytest.mark.process
 def test_refilled_run_resumes_exactly_and_counts_its_groups(
     tiny: Callable[..., dict[str, Any]],
 ) -> None:
@@ -160,6 +162,7 @@ def test_implicit_prm_reads_the_live_policy_against_its_start(
     assert rows[2]["steps/scored_frac"] > 0.0
 
 
+@pytest.mark.process
 def test_a_watched_metric_the_step_lacks_stops_training_after_that_step(
     tiny: Callable[..., dict[str, Any]], tmp_path: Path
 ) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from rewardkit.train.progress import PlainProgress
@@ -31,6 +32,7 @@ def test_a_line_every_n_steps_or_seconds() -> None:
     assert lines[-1].startswith("[rewardkit] step 100/100  reward 0.500")
 
 
+@pytest.mark.process
 def test_train_to_a_log_file(tiny: Callable[..., dict[str, Any]], tmp_path: Path) -> None:
     config = tmp_path / "tiny.yaml"
     warm = {"steps": 50, "batch": 2, "cache_dir": str(tmp_path / "warm")}  # not cached yet

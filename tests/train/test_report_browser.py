@@ -25,6 +25,8 @@ from tests.train.test_report import fake_run  # noqa: E402
 
 from rewardkit.train.report import build_report  # noqa: E402
 
+pytestmark = [pytest.mark.browser, pytest.mark.process]
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
     "--headless",

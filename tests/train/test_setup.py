@@ -79,3 +79,28 @@ def test_eval_seed_fixes_one_held_out_set_for_every_run_seed(
 
     assert prompts(0, 5) == prompts(1, 5)
     assert prompts(0, None) != prompts(1, None)
+
+
+def test_a_checkpoint_restores_the_step_protocol_in_the_layout_it_always_had() -> None:
+    """Checkpoints keep the program's state in ``program`` and the monitor's in
+    ``extra["monitor"]`` (absent without a monitor): older run folders resume unchanged."""
+    from rewardkit.program import RewardProgram
+    from rewardkit.protocol import StepProtocol
+    from rewardkit.train.checkpoint import TrainerState
+    from rewardkit.train.setup import protocol_state
+
+    config = {
+        "reward": {"fn": "exact_match"},
+        "schedules": {"w": {"linear": {"start": 1.0, "end": 0.0, "steps": 4}}},
+    }
+    ran = StepProtocol(RewardProgram.from_dict(config), {})
+    ran.observe(0, {})
+    ran.observe(1, {})
+    saved = ran.state_dict()
+    old = TrainerState(2, {}, saved["program"], {"init_model": "m", "monitor": saved["monitor"]})
+    again = StepProtocol(RewardProgram.from_dict(config), {})
+    again.load_state_dict(protocol_state(old))
+    assert again.state_dict() == saved and again.program.variables["w"] == 0.5
+    bare = StepProtocol(RewardProgram.from_dict(config))  # no monitor: no "monitor" key
+    bare.load_state_dict(protocol_state(TrainerState(2, {}, saved["program"], {})))
+    assert bare.program.step == 2

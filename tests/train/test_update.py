@@ -9,11 +9,12 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from rewardkit.advantage import advantage_matrix  # noqa: E402
 from rewardkit.tasks.models import TinyModelSpec, build_tiny_model  # noqa: E402
 from rewardkit.train.config import TrainConfig  # noqa: E402
 from rewardkit.train.loss import token_logprobs  # noqa: E402
 from rewardkit.train.rollout import sample_completions  # noqa: E402
-from rewardkit.train.update import advantage_matrix, learning_rate, update_policy  # noqa: E402
+from rewardkit.train.update import learning_rate, update_policy  # noqa: E402
 
 
 @pytest.mark.parametrize(

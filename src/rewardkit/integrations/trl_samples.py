@@ -1,4 +1,4 @@
-"""What TRL hands a reward function, as rewardkit Samples; and the scored batches the callback reads.
+"""What TRL hands a reward function, as rewardkit Samples; and the scored parts the callback reads.
 
 TRL calls every reward function with ``prompts``, ``completions``, ``completion_ids`` and one
 list per dataset column (plus ``trainer_state``, ``log_extra``, ``log_metric``). Prompts and
@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rewardkit.advantage import Advantages
 from rewardkit.errors import InputError
 from rewardkit.program import RewardProgram
 from rewardkit.types import Sample, ScoredBatch
@@ -90,21 +91,35 @@ def to_samples(
 
 
 @dataclass
+class ScoredPart:
+    """One train batch a program scored for TRL.
+
+    ``gathered``: it already holds every rank's samples (the trainer subclass scores the
+    gathered batch); otherwise it is this rank's slice. ``advantages``: what the subclass
+    trained on for this batch, so the step is observed with them instead of computing them
+    again.
+    """
+
+    scored: ScoredBatch
+    gathered: bool = False
+    advantages: Advantages | None = None
+
+
+@dataclass
 class Recorder:
     """The train batches one program scored since the callback last read them.
 
-    ``gathered`` batches already hold every rank's samples (the trainer subclass scores the
-    gathered batch); the others are this rank's slice. Nothing is kept unless a callback listens.
+    Nothing is kept unless a callback listens (``listening``).
     """
 
     listening: bool = False
-    pending: list[tuple[ScoredBatch, bool]] = field(default_factory=list)
+    pending: list[ScoredPart] = field(default_factory=list)
 
-    def add(self, scored: ScoredBatch, gathered: bool = False) -> None:
+    def add(self, part: ScoredPart) -> None:
         if self.listening:
-            self.pending.append((scored, gathered))
+            self.pending.append(part)
 
-    def take(self) -> list[tuple[ScoredBatch, bool]]:
+    def take(self) -> list[ScoredPart]:
         out, self.pending = self.pending, []
         return out
 
@@ -119,37 +134,22 @@ def recorder(program: RewardProgram) -> Recorder:
     return _RECORDERS[program]
 
 
-class BatchScorer:
-    """Scores a TRL reward call once for all the functions of one program.
+def all_gather(value: Any) -> list[Any]:
+    """``value`` from every rank, in rank order (``[value]`` on one process)."""
+    import torch.distributed as dist
 
-    TRL calls each reward function in turn with the same ``completions`` list; the first call
-    scores the whole tree and the others read their node's column from that result.
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return [value]
+    out: list[Any] = [None] * dist.get_world_size()
+    dist.all_gather_object(out, value)
+    return out
+
+
+def gathered_parts(pending: Sequence[ScoredPart]) -> list[ScoredPart]:
+    """The parts of one step from every rank: rank-local ones gathered, gathered ones as is.
+
+    Every rank calls this once per optimizer step, so the collective lines up across ranks.
     """
-
-    def __init__(self, program: RewardProgram, reference_column: str | None = "reference"):
-        self.program = program
-        self.reference_column = reference_column
-        self._last: tuple[Any, ScoredBatch] | None = None
-
-    def __call__(
-        self,
-        prompts: Sequence[Any],
-        completions: Sequence[Any],
-        completion_ids: Sequence[Sequence[int]] | None,
-        columns: Mapping[str, Any],
-    ) -> ScoredBatch:
-        if self._last is not None and self._last[0] is completions:
-            return self._last[1]
-        state = columns.get("trainer_state")
-        step = int(getattr(state, "global_step", self.program.step))
-        samples = to_samples(
-            prompts, completions, completion_ids, columns, self.reference_column, step=step
-        )
-        scored = self.program.score(samples)
-        recorder(self.program).add(scored)
-        # Holding the list keeps its id from being reused by a later batch.
-        self._last = (completions, scored)
-        return scored
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_last": None}
+    whole = [part for part in pending if part.gathered]
+    local = [part for part in pending if not part.gathered]
+    return whole + [part for parts in all_gather(local) for part in parts]

@@ -9,7 +9,9 @@ This subclass overrides two private TRL methods (hence the pinned ``trl`` range)
   (N, K) reward matrix from the program's columns;
 - ``_generate_and_score_completions``: replaces TRL's advantages with ``program.advantages`` of
   that batch, this rank's rows, shaped (B, T) when any sample has per-token advantages (TRL's
-  loss accepts both shapes). TRL's own logged ``advantages`` column stays TRL's.
+  loss accepts both shapes). TRL's own logged ``advantages`` column stays TRL's. The batch goes
+  to the callback with these advantages, so the step protocol observes exactly what was trained
+  on and computes them once.
 
 ``last_scored`` holds the latest gathered training batch with its scores; rewardkit's metrics are
 merged into the logs before TRL's ``log`` so every ``report_to`` sink receives them.
@@ -22,17 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from rewardkit.integrations.trl import (
-    ComponentReward,
-    RewardKitCallback,
-    all_gather,
-    reward_funcs,
-)
-from rewardkit.integrations.trl_samples import recorder, to_samples
+from rewardkit.advantage import Advantages, advantage_matrix
+from rewardkit.integrations.trl_callback import RewardKitCallback
+from rewardkit.integrations.trl_rewards import ComponentReward, reward_funcs
+from rewardkit.integrations.trl_samples import ScoredPart, all_gather, recorder, to_samples
 from rewardkit.program import RewardProgram
 from rewardkit.types import Sample, ScoredBatch, Span
 
-from trl import GRPOTrainer  # isort: skip  (after rewardkit.integrations.trl's require)
+from trl import GRPOTrainer  # isort: skip  (after trl_callback's require: names the extra)
 
 
 class RewardKitGRPOTrainer(GRPOTrainer):
@@ -100,8 +99,7 @@ class RewardKitGRPOTrainer(GRPOTrainer):
             for i, s in enumerate(x for part in all_gather(local) for x in part)
         ]
         scored = self.program.score(samples)
-        if training:
-            recorder(self.program).add(scored, gathered=True)
+        if training:  # recorded with its advantages in _generate_and_score_completions
             self.last_scored = scored
         matrix = np.stack([_column(f, scored) for f in self.reward_funcs], axis=1)
         return torch.tensor(matrix, dtype=torch.float32, device=self.accelerator.device)
@@ -116,7 +114,10 @@ class RewardKitGRPOTrainer(GRPOTrainer):
             return output
         rows, width = output["completion_ids"].shape
         start = self.accelerator.process_index * rows
-        matrix = local_advantages(self.program, scored, self.processing_class, start, rows, width)
+        matrix, adv = local_advantages(
+            self.program, scored, self.processing_class, start, rows, width
+        )
+        recorder(self.program).add(ScoredPart(scored, gathered=True, advantages=adv))
         output["advantages"] = torch.tensor(
             matrix, dtype=output["advantages"].dtype, device=output["advantages"].device
         )
@@ -134,19 +135,18 @@ def _column(func: Any, scored: ScoredBatch) -> np.ndarray:
 
 def local_advantages(
     program: RewardProgram, scored: ScoredBatch, tokenizer: Any, start: int, rows: int, width: int
-) -> np.ndarray:
-    """``program.advantages`` of the gathered batch, rows ``[start, start + rows)``: shape
-    (rows,), or (rows, width) when step rewards give per-token advantages."""
-    from rewardkit.train.update import advantage_matrix  # the one (B, T) layout rule
-
+) -> tuple[np.ndarray, Advantages]:
+    """``program.advantages`` of the gathered batch, and its rows ``[start, start + rows)``
+    for TRL's loss: shape (rows,), or (rows, width) when step rewards give per-token
+    advantages."""
     if scored.steps:  # step spans are characters: map them onto tokens
         scored.samples = [with_offsets(s, tokenizer) for s in scored.samples]
     adv = program.advantages(scored)
     per_sample = adv.per_sample[start : start + rows]
     per_token = adv.per_token[start : start + rows] if adv.per_token else []
     if not any(row is not None for row in per_token):
-        return np.nan_to_num(per_sample.astype(float))
-    return advantage_matrix(per_sample, per_token, width)
+        return np.nan_to_num(per_sample.astype(float)), adv
+    return advantage_matrix(per_sample, per_token, width), adv
 
 
 def with_offsets(sample: Sample, tokenizer: Any) -> Sample:

@@ -29,11 +29,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rewardkit.advantage import Advantages, advantage_matrix
 from rewardkit.diagnostics import advantage_stats, merge_scored
-from rewardkit.program import Advantages
 from rewardkit.tasks.base import Problem
 from rewardkit.train.rollout import Rollouts, merge_rollouts
-from rewardkit.train.update import advantage_matrix
 from rewardkit.types import ScoredBatch
 
 MAX_REFILL_ROUNDS = 3

@@ -23,7 +23,7 @@ from typing import Any
 
 from rewardkit.config import read_utf8
 from rewardkit.errors import InputError, OutputError, require
-from rewardkit.tasks.models import save_model
+from rewardkit.models import save_model
 
 
 def checkpoint_name(next_step: int) -> str:

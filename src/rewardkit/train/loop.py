@@ -10,8 +10,10 @@
    ``batch.MAX_REFILL_ROUNDS`` extra rounds; ``batch.merge_rounds`` joins the rounds;
 4. update: the clipped surrogate over the kept groups (``update.update_policy``);
 5. observe: the step's metrics (the reward tree's, the loss's, the judge's, and
-   ``diagnostics.training_step_stats``), then schedules, curricula and the monitor see the step
-   (``_observe``). Then a checkpoint, every ``checkpoint_every`` steps and after the last.
+   ``diagnostics.training_step_stats``), then the one step protocol (``protocol.StepProtocol``,
+   the same as under TRL, the server and verl) checks the watched metrics and advances
+   schedules, curricula and the monitor (``_observe``). Then a checkpoint, every
+   ``checkpoint_every`` steps, after the last, and when the monitor stops the run.
 
 The stage timings (``time/*``) are measured here. Evaluation, checkpoints and logs live in
 sibling modules. ``train(config)`` runs a fresh run; ``train(resume=run_dir)`` continues one from
@@ -35,12 +37,10 @@ from typing import Any
 
 from rewardkit.diagnostics import training_step_stats
 from rewardkit.errors import ConfigError
-from rewardkit.monitor.monitor import Monitor
-from rewardkit.monitor.trainer import should_stop, start_monitor, watch_step
-from rewardkit.schedule.watch import unreported
+from rewardkit.protocol import StepResult
 from rewardkit.tasks.base import Problem
 from rewardkit.train.batch import Round, StepBatch, merge_rounds, missing_groups
-from rewardkit.train.checkpoint import TrainerState, latest_checkpoint, read_state, save_checkpoint
+from rewardkit.train.checkpoint import TrainerState, save_checkpoint
 from rewardkit.train.config import TrainConfig, load_train_config
 from rewardkit.train.evaluate import run_eval, shown_answers
 from rewardkit.train.rollout import Rollouts, sample_completions
@@ -78,8 +78,6 @@ def train(
         status(f"run folder: {run_dir}")
     s = build_session(cfg, run_dir, resume is not None, status)
     started = time.perf_counter() - s.elapsed_before
-    saved = read_state(latest_checkpoint(run_dir)).extra.get("monitor") if resume else None
-    monitor = start_monitor(cfg.monitor, saved)
     filtered = bool(s.source.filters)
     for step in range(s.start_step, cfg.steps):
         metrics: dict[str, float] = {}
@@ -115,7 +113,7 @@ def train(
         # 4. update the policy on the clipped surrogate, over the kept groups.
         loss_stats = update_policy(s.model, s.optimizer, b.train, b.matrix, cfg, s.ref_model, step)
         t4 = time.perf_counter()
-        # 5. observe: log the step, then schedules, curricula and the monitor see it.
+        # 5. observe: the step protocol sees the step (schedules, curricula, monitor); log it.
         metrics.update(_step_metrics(s, b, loss_stats))
         metrics.update(
             {
@@ -126,14 +124,13 @@ def train(
                 "time/step": t4 - t1,
             }
         )
-        events = _observe(s, step, metrics, b, monitor)
+        result = _observe(s, step, metrics, b)
         if on_step is not None:
-            on_step(step, metrics)
-        last = step + 1 == cfg.steps or should_stop(events)
+            on_step(step, result.metrics)
+        last = step + 1 == cfg.steps or result.stop
         if last or (cfg.checkpoint_every and (step + 1) % cfg.checkpoint_every == 0):
-            extra = {"monitor": monitor.state_dict()} if monitor is not None else {}
-            _checkpoint(s, step + 1, time.perf_counter() - started, extra)
-        if should_stop(events):
+            _checkpoint(s, step + 1, time.perf_counter() - started)
+        if result.stop:
             break
     summary = _finish(s, time.perf_counter() - started, status)
     return RunResult(run_dir=run_dir, summary=summary)
@@ -169,28 +166,40 @@ def _step_metrics(s: Session, b: StepBatch, loss_stats: dict[str, float]) -> dic
     return metrics
 
 
-def _observe(
-    s: Session, step: int, metrics: dict[str, float], b: StepBatch, monitor: Monitor | None
-) -> list[Any]:
-    """Schedules, curricula and the monitor see the step; ``metrics`` gains theirs, then is logged.
+def _observe(s: Session, step: int, metrics: dict[str, float], b: StepBatch) -> StepResult:
+    """The step protocol observes the step with its own advantages; the step's metrics and
+    events (scoring failures, alerts, the stop with the command that resumes) are logged.
 
-    Returns the step's events (logged too). A metric a schedule watches that the step lacks
-    raises once the step is logged: its schedule would otherwise be stuck.
+    A metric a schedule watches that the step lacks raises once the step is logged: its
+    schedule would otherwise be stuck. ``eval/`` metrics come every ``eval_every`` steps only.
     """
     cfg = s.cfg
-    # eval/ metrics come every eval_every steps (never with 0, and then a watch is an error).
     between_evals = bool(cfg.eval_every) and step % cfg.eval_every != 0
-    silent = unreported(s.program.schedules, metrics, step, ("eval/",) if between_evals else ())
-    events = s.program.observe(step, metrics, s.program.outcomes(b.scored, b.adv, b.correct))
-    metrics.update(s.program.curriculum_metrics())
-    metrics.update({f"next/{k}": v for k, v in s.program.variables.items()})
+    try:
+        result = s.protocol.step(
+            step,
+            [b.scored],
+            advantages=b.adv,
+            metrics=metrics,
+            correct=b.correct,
+            exempt=("eval/",) if between_evals else (),
+        )
+    except ConfigError:
+        s.run.log_step(step, metrics)
+        raise
+    events: list[Any] = list(result.events)
     events += [{"kind": "error", **f.as_dict()} for f in b.scored.failures]
-    events += watch_step(monitor, step, metrics, b.scored, b.correct)
-    s.run.log_step(step, metrics)
+    events += [alert.as_dict() for alert in result.alerts]
+    if result.stop:
+        detectors = ", ".join(alert.detector for alert in result.alerts)
+        message = (
+            f"on_alert: stop after {detectors}; checkpointed before step {step + 1}; "
+            "continue with `rewardkit train --resume RUN_DIR`"
+        )
+        events.append({"kind": "stop", "source": "monitor", "message": message})
+    s.run.log_step(step, result.metrics)
     s.run.log_events(step, events)
-    if silent is not None:
-        raise silent
-    return events
+    return result
 
 
 def _evaluate(s: Session, step: int) -> dict[str, float]:
@@ -212,12 +221,15 @@ def _evaluate(s: Session, step: int) -> dict[str, float]:
     return result.metrics
 
 
-def _checkpoint(s: Session, next_step: int, elapsed: float, extra: dict[str, Any]) -> None:
+def _checkpoint(s: Session, next_step: int, elapsed: float) -> None:
+    """Weights, optimizer, data position and the step protocol's state (``setup.protocol_state``
+    reads it back)."""
+    protocol = s.protocol.state_dict()
+    extra = {"init_model": s.init_model, "elapsed": elapsed}
+    if "monitor" in protocol:
+        extra["monitor"] = protocol["monitor"]
     state = TrainerState(
-        next_step=next_step,
-        data=s.source.state_dict(),
-        program=s.program.state_dict(),
-        extra={"init_model": s.init_model, "elapsed": elapsed, **extra},
+        next_step=next_step, data=s.source.state_dict(), program=protocol["program"], extra=extra
     )
     save_checkpoint(
         s.run.checkpoints,

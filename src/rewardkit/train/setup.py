@@ -18,12 +18,15 @@ from typing import Any
 
 from rewardkit.config import read_utf8
 from rewardkit.errors import ConfigError, InputError, require
+from rewardkit.models import NAMED_MODELS, load_model
 from rewardkit.program import RewardProgram
+from rewardkit.protocol import StepProtocol
 from rewardkit.tasks import make_task
 from rewardkit.tasks.base import Problem, Task
-from rewardkit.tasks.models import NAMED_MODELS, TinyModelSpec, load_model
+from rewardkit.tasks.models import TinyModelSpec
 from rewardkit.tasks.warmstart import WarmStartSpec, warm_start
 from rewardkit.train.checkpoint import (
+    TrainerState,
     latest_checkpoint,
     list_checkpoints,
     read_state,
@@ -53,6 +56,8 @@ class Session:
     optimizer: Any
     generator: Any
     program: RewardProgram
+    protocol: StepProtocol
+    """The one step protocol over ``program`` and the run's monitor (restored on resume)."""
     source: PromptSource
     eval_set: list[Problem]
     start_step: int
@@ -218,11 +223,12 @@ def _build_session(cfg: TrainConfig, run_dir: Path, resume: bool, status: Status
     generator = torch.Generator(device=device)
     generator.manual_seed(cfg.seed)
     source = PromptSource(task, cfg.seed, program.curricula)
+    protocol = StepProtocol(program, cfg.monitor)
     start, elapsed = 0, 0.0
     if checkpoint is not None and state is not None:
         restore_trainer(checkpoint, optimizer, generator)
         source.load_state_dict(state.data)
-        program.load_state_dict(state.program)
+        protocol.load_state_dict(protocol_state(state))
         start, elapsed = state.next_step, float(state.extra.get("elapsed", 0.0))
         run.truncate(after_step=start - 1)
     # The resolved config names the program actually used, so the folder alone reruns it (on
@@ -238,6 +244,7 @@ def _build_session(cfg: TrainConfig, run_dir: Path, resume: bool, status: Status
         optimizer=optimizer,
         generator=generator,
         program=program,
+        protocol=protocol,
         source=source,
         eval_set=(eval_problems(task, _eval_seed(cfg), cfg.eval_size) if cfg.eval_every else []),
         start_step=start,
@@ -245,6 +252,13 @@ def _build_session(cfg: TrainConfig, run_dir: Path, resume: bool, status: Status
         elapsed_before=elapsed,
         chat=chat,
     )
+
+
+def protocol_state(state: TrainerState) -> dict[str, Any]:
+    """The step protocol's state in a checkpoint: the program's is ``state.program`` and the
+    monitor's ``state.extra["monitor"]`` (the layout of checkpoints written before the protocol,
+    kept so that they resume)."""
+    return {"program": state.program, "monitor": state.extra.get("monitor")}
 
 
 def _eval_seed(cfg: TrainConfig) -> int:

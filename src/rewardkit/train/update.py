@@ -1,13 +1,10 @@
 """One GRPO update: advantages as a tensor, old/reference log-probs, clipped loss, clipped step.
 
->>> import numpy as np
->>> advantage_matrix(np.array([1.0, -1.0]), [None, np.array([0.5, 2.0])], 3).tolist()
-[[1.0, 1.0, 1.0], [0.5, 2.0, 0.0]]
+The advantages arrive as ``rewardkit.advantage.advantage_matrix`` rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -16,22 +13,6 @@ from rewardkit.errors import require
 from rewardkit.train.config import TrainConfig
 from rewardkit.train.loss import LossSettings, policy_loss, token_logprobs
 from rewardkit.train.rollout import Rollouts
-
-
-def advantage_matrix(
-    per_sample: np.ndarray, per_token: Sequence[np.ndarray | None], width: int
-) -> np.ndarray:
-    """``[rows, width]`` advantages: a sample's per-token array where given, else its scalar.
-
-    NaN advantages (a sample no component applied to) become 0: no push either way.
-    """
-    out = np.repeat(np.nan_to_num(per_sample.astype(float))[:, None], width, axis=1)
-    for i, row in enumerate(per_token):
-        if row is not None:
-            n = min(len(row), width)
-            out[i, :n] = np.nan_to_num(row[:n])
-            out[i, n:] = 0.0
-    return out
 
 
 def learning_rate(cfg: TrainConfig, step: int) -> float:
