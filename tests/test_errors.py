@@ -15,7 +15,7 @@ from rewardkit.errors import (
     InputError,
     MissingExtraError,
     OutputError,
-    RewardkitError,
+    RewardKitError,
     UnjudgeableReference,
     UnknownNameError,
     did_you_mean,
@@ -43,7 +43,7 @@ def test_errors_subclass_the_matching_builtins() -> None:
     ],
     ids=lambda e: type(e).__name__,
 )
-def test_errors_survive_pickling(error: RewardkitError) -> None:
+def test_errors_survive_pickling(error: RewardKitError) -> None:
     # a worker process or a Ray task hands its error to the parent by pickling it; a
     # ComponentError that could not be unpickled once hung a benchmark's process pool
     copy = pickle.loads(pickle.dumps(error))

@@ -20,14 +20,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from rewardkit.errors import InputError, RewardkitError, require
+from rewardkit.errors import InputError, RewardKitError, require
 from rewardkit.types import Sample
 
 TOKEN_ENV = "REWARDKIT_TOKEN"
 RETRY_STATUS = frozenset({503})
 
 
-class ServerError(RewardkitError, RuntimeError):
+class ServerError(RewardKitError, RuntimeError):
     """The server refused or failed a request: ``status``, its message and field ``problems``."""
 
     def __init__(self, status: int, message: str, problems: Sequence[Mapping[str, str]] = ()):

@@ -1,6 +1,6 @@
 """The rewardkit error tree. Each class also subclasses the matching builtin.
 
-    RewardkitError
+    RewardKitError
     ├── ConfigError (ValueError)             a config or parameter is invalid; lists every problem
     │   └── UnknownNameError (KeyError)      unknown component / schedule name, with suggestions
     ├── InputError (ValueError)              a malformed sample, input line or request
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
 
 
-class RewardkitError(Exception):
+class RewardKitError(Exception):
     """Base class of every error rewardkit raises on purpose.
 
     Picklable with the arguments it was made with (a worker process or a Ray task re-raises it in
@@ -41,7 +41,7 @@ class RewardkitError(Exception):
 
     _made_with: tuple[tuple[Any, ...], dict[str, Any]]
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> RewardkitError:
+    def __new__(cls, *args: Any, **kwargs: Any) -> RewardKitError:
         self = super().__new__(cls, *args)
         self._made_with = (args, kwargs)
         return self
@@ -57,7 +57,7 @@ def _remake(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return cls(*args, **kwargs)
 
 
-class ConfigError(RewardkitError, ValueError):
+class ConfigError(RewardKitError, ValueError):
     """A configuration is invalid. ``problems`` lists ``(path, message)`` pairs, all of them."""
 
     def __init__(self, problems: Sequence[tuple[str, str]] | str):
@@ -82,7 +82,7 @@ class UnknownNameError(ConfigError, KeyError):
         return ValueError.__str__(self)
 
 
-class InputError(RewardkitError, ValueError):
+class InputError(RewardKitError, ValueError):
     """Malformed input data: a sample, an input line, an HTTP request body."""
 
 
@@ -104,14 +104,14 @@ class UnjudgeableReference(InputError):
         super().__init__(message)
 
 
-class OutputError(RewardkitError, OSError):
+class OutputError(RewardKitError, OSError):
     """An output cannot be written: a directory, a missing parent, a read-only place, a full disk."""
 
     def __str__(self) -> str:  # OSError would otherwise format (errno, strerror)
         return str(self.args[0]) if self.args else ""
 
 
-class ComponentError(RewardkitError, RuntimeError):
+class ComponentError(RewardKitError, RuntimeError):
     """A reward component raised while scoring and the error policy is ``raise``."""
 
     def __init__(self, path: str, sample_id: str, error: BaseException):
@@ -123,7 +123,7 @@ class ComponentError(RewardkitError, RuntimeError):
         )
 
 
-class MissingExtraError(RewardkitError, ImportError):
+class MissingExtraError(RewardKitError, ImportError):
     """An optional dependency is missing; the message names the extra that installs it."""
 
 

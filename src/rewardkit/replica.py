@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rewardkit.advantage import Advantages
-from rewardkit.errors import ConfigError, InputError, RewardkitError
+from rewardkit.errors import ConfigError, InputError, RewardKitError
 from rewardkit.program import RewardProgram
 from rewardkit.types import Sample, ScoredBatch
 
@@ -30,7 +30,7 @@ Snapshot = tuple[int, dict[str, Any], dict[str, float]]
 """(state version, state_dict, variables), read together."""
 
 
-class StateUnreachable(RewardkitError, ConnectionError):
+class StateUnreachable(RewardKitError, ConnectionError):
     """The shared schedule state (server or Ray actor) could not be read: the reward fails."""
 
 
@@ -42,7 +42,7 @@ class Refused:
     message: str
     problems: list[tuple[str, str]] = field(default_factory=list)
 
-    def error(self) -> RewardkitError:
+    def error(self) -> RewardKitError:
         """The error to raise on the caller's side."""
         return ConfigError(self.problems) if self.problems else InputError(self.message)
 
@@ -165,7 +165,7 @@ class StateReplica:
                     self.program.load_state_dict(state)
                     self.version, self._state, self._variables = version, state, variables
                 return self.version
-        except RewardkitError:
+        except RewardKitError:
             raise
         except Exception as exc:
             raise StateUnreachable(

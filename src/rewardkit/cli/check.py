@@ -13,7 +13,7 @@ from rewardkit import registry
 from rewardkit.cli.inputs import fail
 from rewardkit.cli.programs import load_program, program_source
 from rewardkit.compose.describe import describe
-from rewardkit.errors import ConfigError, RewardkitError
+from rewardkit.errors import ConfigError, RewardKitError
 from rewardkit.program import RewardProgram
 
 out = Console(soft_wrap=True)
@@ -47,7 +47,7 @@ def check(
         for path, message in exc.problems:
             err.print(f"  {path or '<root>'}: {message}", markup=False, highlight=False)
         raise typer.Exit(2) from None
-    except RewardkitError as exc:
+    except RewardKitError as exc:
         fail(str(exc))
     out.print("\n".join(describe(program.tree)), markup=False, highlight=False)
     _print_variables(program)
@@ -59,7 +59,7 @@ def check(
             if bad:
                 raise ConfigError([(f"{samples}:{bad[0][0]}", bad[0][1])])
             scored = program.score(batch)
-        except RewardkitError as exc:
+        except RewardKitError as exc:
             fail(str(exc))
         out.print(f"scored {len(batch)} samples, mean reward {scored.metrics['reward/mean']:.4f}")
         lines = unjudgeable_lines(scored, program.config.on_unjudgeable)

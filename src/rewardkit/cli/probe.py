@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rewardkit.cli.programs import load_program
-from rewardkit.errors import ConfigError, InputError, RewardkitError
+from rewardkit.errors import ConfigError, InputError, RewardKitError
 from rewardkit.probe import MUTATIONS, ProbeReport, get_mutations
 from rewardkit.probe import probe as run_probe
 from rewardkit.probe.master_keys import register_master_keys
@@ -90,7 +90,7 @@ def probe(
         _fail(str(exc), 2)
     except ConfigError as exc:
         _fail(str(exc), 2)
-    except RewardkitError as exc:
+    except RewardKitError as exc:
         _fail(f"{exc}\nthe probe cannot judge this config until scoring stops raising", 1)
     if not len(report.correct):
         _fail(

@@ -24,7 +24,7 @@ from rewardkit.cli.inputs import check_output_file, fail
 from rewardkit.cli.programs import program_source
 from rewardkit.cli.scoring import score_into
 from rewardkit.config import read_utf8
-from rewardkit.errors import ConfigError, InputError, RewardkitError, did_you_mean
+from rewardkit.errors import ConfigError, InputError, RewardKitError, did_you_mean
 from rewardkit.program import RewardProgram
 from rewardkit.types import Sample, ScoredBatch
 
@@ -129,7 +129,7 @@ def score(
         program = load_program(config, state, fixed)
         samples, bad = read_samples(input, strict)
         check_output_file(output, [input])
-    except RewardkitError as exc:
+    except RewardKitError as exc:
         fail(str(exc))
     for lineno, problem in bad:
         err.print(f"{input}:{lineno}: skipped: {problem}", style="yellow", markup=False)

@@ -19,7 +19,7 @@ from rich.progress import Progress
 
 from rewardkit.advantage import Advantages
 from rewardkit.cli.inputs import fail, write_failed
-from rewardkit.errors import RewardkitError
+from rewardkit.errors import RewardKitError
 from rewardkit.program import RewardProgram
 from rewardkit.types import Sample, ScoredBatch
 
@@ -80,7 +80,7 @@ def score_into(
                 part = [samples[i] for i in chunk]
                 try:
                     scored = _score(program, part, workers)
-                except RewardkitError as exc:
+                except RewardKitError as exc:
                     written = _salvage(program, part, f) + len(order)
                     fail(f"{exc}\n({written} scored samples before it are in {output})")
                 adv = program.advantages(scored)
@@ -106,7 +106,7 @@ def _salvage(program: RewardProgram, part: list[Sample], f: Any) -> int:
     for group in groups.values():
         try:
             scored = program.score(group)
-        except RewardkitError:
+        except RewardKitError:
             break
         for row in output_rows(scored, program.advantages(scored)):
             f.write(json.dumps(row) + "\n")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
-from rewardkit.errors import RewardkitError, require
+from rewardkit.errors import RewardKitError, require
 
 if TYPE_CHECKING:
     from rewardkit.server.app import ServerSettings
@@ -72,7 +72,7 @@ def serve(
         watcher = None if section is None else Monitor(section)
         authority = None if ray else ProgramState(program, StateStore(state), watcher)
         token, source = (None, "") if insecure_no_auth else resolve_token(token_file)
-    except RewardkitError as exc:
+    except RewardKitError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     settings = ServerSettings(
@@ -173,7 +173,7 @@ def _serve_on_ray(
                 probe.bind((host, 0))
                 port = probe.getsockname()[1]
         actor = run(config, settings, state, host, port, replicas, monitor)
-    except RewardkitError as exc:
+    except RewardKitError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     stop = threading.Event()

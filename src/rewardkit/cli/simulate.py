@@ -12,7 +12,7 @@ from rich.console import Console
 from rewardkit.cli.inputs import fail
 from rewardkit.cli.programs import load_program
 from rewardkit.config import read_utf8
-from rewardkit.errors import InputError, RewardkitError
+from rewardkit.errors import InputError, RewardKitError
 from rewardkit.schedule import simulate as replay
 
 out = Console(soft_wrap=True)
@@ -81,7 +81,7 @@ def simulate(
         if not program.schedules:
             raise InputError(f"{config} defines no schedules; nothing to simulate")
         timeline = replay(program.schedules, read_stream(metrics))
-    except RewardkitError as exc:
+    except RewardKitError as exc:
         fail(str(exc))
     if json_out is not None:
         text = json.dumps(timeline.as_dict())

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rewardkit.cli.inputs import check_output_dir, check_output_file, fail
-from rewardkit.errors import RewardkitError
+from rewardkit.errors import RewardKitError
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -156,7 +156,7 @@ def train(
             cfg = cfg.model_copy(update={"run_name": run_dir.name})
             total = cfg.steps
         result = _run(cfg, resume, total, quiet)
-    except RewardkitError as exc:
+    except RewardKitError as exc:
         _drop_if_no_step(run_dir, resume)
         fail(str(exc))
     except KeyboardInterrupt:
@@ -252,7 +252,7 @@ def report(run_dir: Path = typer.Argument(..., help="a run folder")) -> None:
     try:
         read_metrics(run_dir)  # a run folder whose metrics can be read, before any work
         check_output_dir(run_dir / "plots", "report folder")
-    except RewardkitError as exc:
+    except RewardKitError as exc:
         fail(str(exc))
     path = build_report(run_dir)
     err.print(f"wrote {path} and {run_dir / 'plots'}", markup=False, highlight=False)
@@ -270,7 +270,7 @@ def compare(
     try:
         check_output_file(plot, what="--plot")
         rows = compare_table(runs, metric, target)
-    except RewardkitError as exc:
+    except RewardKitError as exc:
         fail(str(exc))
     table = Table(title=escape(f"steps until {metric} >= {target} (trailing mean of 3 points)"))
     for column in rows[0]:

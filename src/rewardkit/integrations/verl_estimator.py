@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from rewardkit.errors import RewardkitError
+from rewardkit.errors import RewardKitError
 from rewardkit.integrations.verl_config import (
     DUAL,
     KL_IN_REWARD,
@@ -96,7 +96,7 @@ def dual_advantages(
     samples when, in each response, adjacent steps differ in value, no step scores exactly 0 and
     the last step has at least two tokens (docs/verl.md)."""
     if program.config.advantage.estimator == "gdpo":
-        raise RewardkitError(
+        raise RewardKitError(
             "rewardkit_dual cannot run gdpo: verl's token rewards carry one outcome per sample, "
             "not the components; use advantage.estimator grpo, dr_grpo, rloo or batch_std"
         )

@@ -153,7 +153,7 @@ def build_manager(
     # must be registered too: loading the manager registers it
     register_estimators(driver)
 
-    class RewardkitManager(RewardManagerBase):
+    class RewardKitManager(RewardManagerBase):
         """Scores each sample in verl's workers; whole groups, densely, in ``assemble_rm_scores``."""
 
         def __init__(self, config: Any, tokenizer: Any, compute_score: Any = None, **kwargs: Any):
@@ -196,4 +196,4 @@ def build_manager(
             rewards = group_scores(driver.program, records, width, dense=dense)  # type: ignore[arg-type]
             return torch.as_tensor(rewards, dtype=torch.float32)
 
-    return RewardkitManager
+    return RewardKitManager

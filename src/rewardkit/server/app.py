@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from rewardkit.errors import ConfigError, InputError, RewardkitError, config_error, require
+from rewardkit.errors import ConfigError, InputError, RewardKitError, config_error, require
 from rewardkit.protocol import wire_metrics
 from rewardkit.server.answers import openrlhf_answer, result_rows, timeout_rows
 from rewardkit.server.metrics import RequestMetrics, ServerMetrics
@@ -35,7 +35,7 @@ from fastapi.responses import JSONResponse, Response  # noqa: E402
 
 log = logging.getLogger("rewardkit.server")
 M = TypeVar("M", bound=BaseModel)
-VERSION_HEADER = "X-Rewardkit-State-Version"
+VERSION_HEADER = "X-RewardKit-State-Version"
 Answer = tuple[int, dict[str, float], list[dict[str, Any]], dict[str, float | None]]
 """What scoring answers: (state version, variables, one row per sample, batch metrics)."""
 
@@ -135,7 +135,7 @@ class Service:
                 raise HTTPProblem(504, str(exc)) from None
             version, _, variables = self.authority.snapshot()
             return version, variables, timeout_rows(samples, exc, program.config.error_value), {}
-        except (RemoteError, WorkerDied, RewardkitError) as exc:
+        except (RemoteError, WorkerDied, RewardKitError) as exc:
             raise HTTPProblem(500, f"scoring failed: {exc}") from None
         self.metrics.count_batch(scored)
         if group_size is None:

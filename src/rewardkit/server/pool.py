@@ -27,7 +27,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from rewardkit.diagnostics import merge_scored
-from rewardkit.errors import RewardkitError
+from rewardkit.errors import RewardKitError
 from rewardkit.server.batches import split_by_group
 from rewardkit.types import Sample, ScoredBatch
 
@@ -38,11 +38,11 @@ MIN_CHUNK = 32
 than they save."""
 
 
-class WorkerDied(RewardkitError, RuntimeError):
+class WorkerDied(RewardKitError, RuntimeError):
     """A scoring process exited mid-batch (killed, out of memory, a crash in native code)."""
 
 
-class ComponentTimeout(RewardkitError, TimeoutError):
+class ComponentTimeout(RewardKitError, TimeoutError):
     """A batch ran past the pool's timeout; ``path`` is the component it was stuck in."""
 
     def __init__(self, path: str, timeout_s: float):
@@ -53,7 +53,7 @@ class ComponentTimeout(RewardkitError, TimeoutError):
         )
 
 
-class RemoteError(RewardkitError, RuntimeError):
+class RemoteError(RewardKitError, RuntimeError):
     """A worker raised while scoring (``on_error: raise``); the message is the worker's."""
 
     def __init__(self, kind: str, message: str):

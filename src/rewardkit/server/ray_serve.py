@@ -5,7 +5,7 @@ file: every observe and PUT goes to it, so there is one writer. Each replica kee
 program (a ``rewardkit.replica.StateReplica`` of the actor, the class verl's workers use too)
 and, before scoring, asks the actor for the state version; when it changed it loads the new
 state, so every replica scores with the variables of one version (the
-``X-Rewardkit-State-Version`` header says which; ``X-Rewardkit-Replica`` says which replica).
+``X-RewardKit-State-Version`` header says which; ``X-RewardKit-Replica`` says which replica).
 An observe the actor refuses (a watched metric missing) comes back as data and is answered 422,
 as by the single-process server.
 

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from pydantic import Field, SecretStr
 
-from rewardkit.errors import RewardkitError, require
+from rewardkit.errors import RewardKitError, require
 from rewardkit.registry import Params
 
 T = TypeVar("T")
@@ -36,7 +36,7 @@ DEFAULT_CACHE = Path.home() / ".cache" / "rewardkit" / "judge"
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
-class JudgeRequestError(RewardkitError, RuntimeError):
+class JudgeRequestError(RewardKitError, RuntimeError):
     """A judge request failed for good (after retries, or a status that is not retried)."""
 
 
@@ -105,7 +105,7 @@ class JudgeClient:
         base = endpoint.base_url or os.environ.get("REWARDKIT_JUDGE_BASE_URL")
         model = endpoint.model or os.environ.get("REWARDKIT_JUDGE_MODEL")
         if not base or not model:
-            raise RewardkitError(
+            raise RewardKitError(
                 "judge endpoint not set: give base_url and model in the params, or set "
                 "REWARDKIT_JUDGE_BASE_URL and REWARDKIT_JUDGE_MODEL"
             )

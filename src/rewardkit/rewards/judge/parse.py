@@ -25,7 +25,7 @@ import json
 import re
 from typing import Any, Literal
 
-from rewardkit.errors import RewardkitError
+from rewardkit.errors import RewardKitError
 
 VerdictFormat = Literal["score_line", "json"]
 ValueKind = Literal["number", "yes_no"]
@@ -47,7 +47,7 @@ _NO = {"no", "n", "false", "0", "fail", "incorrect"}
 RAW_SHOWN = 300
 
 
-class JudgeParseError(RewardkitError, ValueError):
+class JudgeParseError(RewardKitError, ValueError):
     """A judge's answer that does not parse. ``kind`` is one of ``PARSE_FAILURES``; ``raw`` is
     the judge's text (shown in the message, cut to 300 characters)."""
 
