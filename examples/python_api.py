@@ -5,9 +5,8 @@
 
 from __future__ import annotations
 
-from rewardkit import Sample
+from rewardkit import RewardProgram, Sample
 from rewardkit.compose import leaf, tiers
-from rewardkit.program import RewardProgram
 
 
 def main() -> None:

@@ -20,14 +20,30 @@ def test_the_public_surface_imports_from_the_package_root() -> None:
     assert program.score(batch).reward_list() == [1.0]
     assert Score(1.0).value == 1.0 and reward is rewardkit.registry.reward
 
-    assert set(rewardkit.__all__) == {
-        "Params",
-        "RewardProgram",
-        "Sample",
-        "Score",
-        "StatefulReward",
-        "reward",
+    base = rewardkit.errors.RewardKitError
+    errors = {
+        name
+        for name, obj in vars(rewardkit.errors).items()
+        if isinstance(obj, type) and issubclass(obj, base)
     }
+    assert errors <= set(rewardkit.__all__)  # every error a user catches, at the root
+    assert {"RewardProgram", "Sample", "Score", "Params", "reward", "StepProtocol"} <= set(
+        rewardkit.__all__
+    )
+    for name in rewardkit.__all__:
+        assert getattr(rewardkit, name) is not None
+
+
+def test_every_error_is_defined_in_errors_py() -> None:
+    import inspect
+
+    import rewardkit.errors
+
+    for name in rewardkit.__all__:
+        thing = getattr(rewardkit, name)
+        if inspect.isclass(thing) and issubclass(thing, BaseException):
+            assert thing.__module__ == "rewardkit.errors", name
+            assert issubclass(thing, rewardkit.errors.RewardKitError), name
 
 
 @pytest.mark.process

@@ -14,9 +14,16 @@ The public surface is small: ``RewardProgram``, ``Sample``, ``Score``, the ``rew
 
     program = RewardProgram.from_dict({"reward": {"fn": "short_enough", "max_chars": 50}})
 
-Advanced: ``StatefulReward`` (a component with state across batches) and the modules themselves
-(``rewardkit.compose`` builders, ``rewardkit.registry``, ``rewardkit.train``). ``import rewardkit``
-stays light: ``RewardProgram`` (numpy and the whole program) is imported on first use.
+Every error a user catches is here too, from one module (``rewardkit.errors``, as httpx does):
+``RewardKitError`` is the base, and each also subclasses the matching builtin (a ``ConfigError``
+is a ``ValueError``, a ``ComponentTimeout`` a ``TimeoutError``).
+
+Advanced, documented and stable: ``StatefulReward`` (a component with state across batches),
+``StepProtocol`` (the one step protocol, for a host of your own), the ``rewardkit.compose``
+builders, the integrations (``rewardkit.integrations.trl``, ``.verl``, ``.verifiers``), the
+server's client (``rewardkit.client``). Every other module is internal: its names may change
+between releases. ``import rewardkit`` stays light: ``RewardProgram`` and ``StepProtocol`` (numpy
+and the whole program) are imported on first use.
 
 >>> from rewardkit import RewardProgram, Sample, Score, reward
 >>> RewardProgram.__module__
@@ -27,13 +34,66 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rewardkit.errors import (
+    ComponentError,
+    ComponentTimeout,
+    ConfigError,
+    GraphFormatError,
+    InputError,
+    InvalidRequest,
+    JudgeParseError,
+    JudgeRequestError,
+    MissingExtraError,
+    OutputError,
+    RemoteError,
+    RewardKitError,
+    ServerError,
+    StaleVersion,
+    StateUnreachable,
+    TooLarge,
+    Unauthorized,
+    UnjudgeableReference,
+    UnknownNameError,
+    WorkerDied,
+    WorkerLost,
+)
 from rewardkit.registry import Params, StatefulReward, reward
 from rewardkit.types import Sample, Score
 
 if TYPE_CHECKING:
     from rewardkit.program import RewardProgram
+    from rewardkit.protocol import StepProtocol
 
-__all__ = ["Params", "RewardProgram", "Sample", "Score", "StatefulReward", "reward"]
+__all__ = [
+    "ComponentError",
+    "ComponentTimeout",
+    "ConfigError",
+    "GraphFormatError",
+    "InputError",
+    "InvalidRequest",
+    "JudgeParseError",
+    "JudgeRequestError",
+    "MissingExtraError",
+    "OutputError",
+    "Params",
+    "RemoteError",
+    "RewardKitError",
+    "RewardProgram",
+    "Sample",
+    "Score",
+    "ServerError",
+    "StaleVersion",
+    "StateUnreachable",
+    "StatefulReward",
+    "StepProtocol",
+    "TooLarge",
+    "Unauthorized",
+    "UnjudgeableReference",
+    "UnknownNameError",
+    "WorkerDied",
+    "WorkerLost",
+    "reward",
+]
 __version__ = "0.1.0"
 
 
@@ -42,4 +102,8 @@ def __getattr__(name: str) -> Any:
         from rewardkit.program import RewardProgram
 
         return RewardProgram
+    if name == "StepProtocol":
+        from rewardkit.protocol import StepProtocol
+
+        return StepProtocol
     raise AttributeError(f"module 'rewardkit' has no attribute {name!r}")

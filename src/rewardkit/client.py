@@ -20,33 +20,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from rewardkit.errors import InputError, RewardKitError, require
+from rewardkit.errors import (
+    InvalidRequest,
+    ServerError,
+    TooLarge,
+    Unauthorized,
+    require,
+)
 from rewardkit.types import Sample
 
 TOKEN_ENV = "REWARDKIT_TOKEN"
 RETRY_STATUS = frozenset({503})
-
-
-class ServerError(RewardKitError, RuntimeError):
-    """The server refused or failed a request: ``status``, its message and field ``problems``."""
-
-    def __init__(self, status: int, message: str, problems: Sequence[Mapping[str, str]] = ()):
-        self.status = status
-        self.problems = [dict(p) for p in problems]
-        where = "".join(f"\n  {p.get('path', '')}: {p.get('message', '')}" for p in self.problems)
-        super().__init__(f"reward server answered {status}: {message}{where}")
-
-
-class Unauthorized(ServerError):
-    """401: no token or a wrong one (set REWARDKIT_TOKEN or pass token=)."""
-
-
-class TooLarge(ServerError):
-    """413: too many samples or too large a body; send smaller batches."""
-
-
-class InvalidRequest(ServerError, InputError):
-    """422: the request broke the schema; ``problems`` name the fields."""
 
 
 _BY_STATUS: dict[int, type[ServerError]] = {401: Unauthorized, 413: TooLarge, 422: InvalidRequest}

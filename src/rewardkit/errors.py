@@ -19,7 +19,7 @@ import difflib
 import importlib
 import inspect
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -125,6 +125,94 @@ class ComponentError(RewardKitError, RuntimeError):
 
 class MissingExtraError(RewardKitError, ImportError):
     """An optional dependency is missing; the message names the extra that installs it."""
+
+
+# -- the server, its worker pool and its client ----------------------------------------------------
+
+
+class WorkerDied(RewardKitError, RuntimeError):
+    """A scoring process exited mid-batch (killed, out of memory, a crash in native code)."""
+
+
+class ComponentTimeout(RewardKitError, TimeoutError):
+    """A batch ran past the pool's timeout; ``path`` is the component it was stuck in."""
+
+    def __init__(self, path: str, timeout_s: float):
+        self.path = path
+        super().__init__(
+            f"reward component {path!r} did not finish within {timeout_s:g} s; its worker was "
+            "killed and replaced. Make the component faster, or raise --timeout"
+        )
+
+
+class RemoteError(RewardKitError, RuntimeError):
+    """A worker raised while scoring (``on_error: raise``); the message is the worker's."""
+
+
+class StaleVersion(InputError):
+    """A PUT of the state named a version that is no longer current (someone else wrote)."""
+
+    def __init__(self, current: int, given: int):
+        self.current = current
+        super().__init__(
+            f"state version is {current}, not {given}: another writer changed it; GET the state "
+            "and retry with its version"
+        )
+
+
+class StateUnreachable(RewardKitError, ConnectionError):
+    """The shared schedule state (server or Ray actor) could not be read: the reward fails."""
+
+
+class ServerError(RewardKitError, RuntimeError):
+    """The server refused or failed a request: ``status``, its message and field ``problems``."""
+
+    def __init__(self, status: int, message: str, problems: Sequence[Mapping[str, str]] = ()):
+        self.status = status
+        self.problems = [dict(p) for p in problems]
+        where = "".join(f"\n  {p.get('path', '')}: {p.get('message', '')}" for p in self.problems)
+        super().__init__(f"reward server answered {status}: {message}{where}")
+
+
+class Unauthorized(ServerError):
+    """401: no token or a wrong one (set REWARDKIT_TOKEN or pass token=)."""
+
+
+class TooLarge(ServerError):
+    """413: too many samples or too large a body; send smaller batches."""
+
+
+class InvalidRequest(ServerError, InputError):
+    """422: the request broke the schema; ``problems`` name the fields."""
+
+
+# -- components ------------------------------------------------------------------------------------
+
+JUDGE_RAW_SHOWN = 300
+"""Characters of a judge's unparseable answer shown in ``JudgeParseError``'s message."""
+
+
+class JudgeParseError(RewardKitError, ValueError):
+    """A judge's answer that does not parse. ``kind`` is one of ``judge.parse.PARSE_FAILURES``;
+    ``raw`` is the judge's text (shown in the message, cut to 300 characters)."""
+
+    def __init__(self, kind: str, detail: str, raw: str):
+        self.kind = kind
+        self.raw = raw
+        shown = raw if len(raw) <= JUDGE_RAW_SHOWN else raw[:JUDGE_RAW_SHOWN] + "..."
+        super().__init__(f"judge answer did not parse ({kind}): {detail}; raw answer: {shown!r}")
+
+
+class JudgeRequestError(RewardKitError, RuntimeError):
+    """A judge request failed for good (after retries, or a status that is not retried)."""
+
+
+class GraphFormatError(RewardKitError, ValueError):
+    """JSON that is not a graph in either accepted format."""
+
+
+class WorkerLost(RewardKitError, RuntimeError):
+    """A sandbox worker process died or stopped answering."""
 
 
 def did_you_mean(name: str, known: Iterable[str], n: int = 3) -> str:

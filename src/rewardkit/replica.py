@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rewardkit.advantage import Advantages
-from rewardkit.errors import ConfigError, InputError, RewardKitError
+from rewardkit.errors import ConfigError, InputError, RewardKitError, StateUnreachable
 from rewardkit.program import RewardProgram
 from rewardkit.types import Sample, ScoredBatch
 
@@ -28,10 +28,6 @@ ACTOR_NAME = "rewardkit_state"
 NAMESPACE = "rewardkit"
 Snapshot = tuple[int, dict[str, Any], dict[str, float]]
 """(state version, state_dict, variables), read together."""
-
-
-class StateUnreachable(RewardKitError, ConnectionError):
-    """The shared schedule state (server or Ray actor) could not be read: the reward fails."""
 
 
 @dataclass(frozen=True)

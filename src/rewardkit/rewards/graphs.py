@@ -23,14 +23,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from rewardkit.errors import GraphFormatError
+
 # Model JSON is read strictly, as json_valid reads it (NaN, Infinity, repeated names refused).
 from rewardkit.rewards.format import load_json as load_json
 
 Edge = tuple[str, str, str | None]
-
-
-class GraphFormatError(ValueError):
-    """JSON that is not a graph in either accepted format."""
 
 
 @dataclass(frozen=True)

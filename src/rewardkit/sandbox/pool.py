@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
+from rewardkit.errors import WorkerLost
 from rewardkit.sandbox import frames, limits, reaper
 from rewardkit.sandbox.protocol import ExecResult, RunRequest, batch_message
 
@@ -84,10 +85,6 @@ def _has_passwd_entry(uid: int) -> bool:
     except KeyError:
         return False
     return True
-
-
-class WorkerLost(RuntimeError):
-    """The worker process died or stopped answering."""
 
 
 class WorkerProcess:

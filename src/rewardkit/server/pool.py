@@ -27,7 +27,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from rewardkit.diagnostics import merge_scored
-from rewardkit.errors import RewardKitError
+from rewardkit.errors import ComponentTimeout, RemoteError, WorkerDied
 from rewardkit.server.batches import split_by_group
 from rewardkit.types import Sample, ScoredBatch
 
@@ -36,29 +36,6 @@ _PATH_BYTES = 256
 MIN_CHUNK = 32
 """``score_many`` gives each worker at least this many samples: smaller pieces cost more to send
 than they save."""
-
-
-class WorkerDied(RewardKitError, RuntimeError):
-    """A scoring process exited mid-batch (killed, out of memory, a crash in native code)."""
-
-
-class ComponentTimeout(RewardKitError, TimeoutError):
-    """A batch ran past the pool's timeout; ``path`` is the component it was stuck in."""
-
-    def __init__(self, path: str, timeout_s: float):
-        self.path = path
-        super().__init__(
-            f"reward component {path!r} did not finish within {timeout_s:g} s; its worker was "
-            "killed and replaced. Make the component faster, or raise --timeout"
-        )
-
-
-class RemoteError(RewardKitError, RuntimeError):
-    """A worker raised while scoring (``on_error: raise``); the message is the worker's."""
-
-    def __init__(self, kind: str, message: str):
-        self.kind = kind
-        super().__init__(message)
 
 
 def _worker_main(conn: Connection, config: Mapping[str, Any], path: Any) -> None:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from rewardkit.advantage import Advantages
-from rewardkit.errors import ConfigError, InputError
+from rewardkit.errors import ConfigError, InputError, StaleVersion
 from rewardkit.monitor import Monitor, StepSamples
 from rewardkit.program import RewardProgram
 from rewardkit.protocol import StepProtocol
@@ -275,14 +275,3 @@ class ProgramState:
             new = self.program.state_dict()
             self.store.write(self.version, new, self._config, forget_from=int(new["step"]))
             return self.version
-
-
-class StaleVersion(InputError):
-    """A PUT of the state named a version that is no longer current (someone else wrote)."""
-
-    def __init__(self, current: int, given: int):
-        self.current = current
-        super().__init__(
-            f"state version is {current}, not {given}: another writer changed it; GET the state "
-            "and retry with its version"
-        )

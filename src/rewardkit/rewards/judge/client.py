@@ -28,16 +28,12 @@ from typing import Any, TypeVar
 
 from pydantic import Field, SecretStr
 
-from rewardkit.errors import RewardKitError, require
+from rewardkit.errors import JudgeRequestError, RewardKitError, require
 from rewardkit.registry import Params
 
 T = TypeVar("T")
 DEFAULT_CACHE = Path.home() / ".cache" / "rewardkit" / "judge"
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-
-
-class JudgeRequestError(RewardKitError, RuntimeError):
-    """A judge request failed for good (after retries, or a status that is not retried)."""
 
 
 class JudgeEndpoint(Params):

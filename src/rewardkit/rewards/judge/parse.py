@@ -25,7 +25,7 @@ import json
 import re
 from typing import Any, Literal
 
-from rewardkit.errors import RewardKitError
+from rewardkit.errors import JudgeParseError
 
 VerdictFormat = Literal["score_line", "json"]
 ValueKind = Literal["number", "yes_no"]
@@ -44,18 +44,6 @@ _SCORE_LINE = re.compile(r"^\W*score\W*:\s*(.*?)\W*$", re.IGNORECASE)
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
 _YES = {"yes", "y", "true", "1", "pass", "correct"}
 _NO = {"no", "n", "false", "0", "fail", "incorrect"}
-RAW_SHOWN = 300
-
-
-class JudgeParseError(RewardKitError, ValueError):
-    """A judge's answer that does not parse. ``kind`` is one of ``PARSE_FAILURES``; ``raw`` is
-    the judge's text (shown in the message, cut to 300 characters)."""
-
-    def __init__(self, kind: str, detail: str, raw: str):
-        self.kind = kind
-        self.raw = raw
-        shown = raw if len(raw) <= RAW_SHOWN else raw[:RAW_SHOWN] + "..."
-        super().__init__(f"judge answer did not parse ({kind}): {detail}; raw answer: {shown!r}")
 
 
 def parse_verdict(
