@@ -15,9 +15,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from rewardkit.train.compare import smoothed, smoothed_steps_to_target
-from rewardkit.train.runlog import read_jsonl
-from rewardkit.train.summary import read_summary, series
+from rewardkit.runs.compare import smoothed, smoothed_steps_to_target
+from rewardkit.runs.runlog import read_jsonl
+from rewardkit.runs.summary import read_summary, series
 
 
 def run_one(job: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:

@@ -86,7 +86,7 @@ from protocol import (
     sweep_summary,
 )
 
-from rewardkit.train.runlog import read_jsonl
+from rewardkit.runs.runlog import read_jsonl
 
 OPTIONS: dict[str, Any] = {
     "size": 12,

@@ -40,8 +40,8 @@ from common import run_all
 
 from rewardkit.monitor import judge_probe
 from rewardkit.registry import Params, reward
+from rewardkit.runs.runlog import read_jsonl
 from rewardkit.tasks.countdown import countdown_reward_config, evaluate_expression
-from rewardkit.train.runlog import read_jsonl
 from rewardkit.types import Sample
 
 OPENER = "("

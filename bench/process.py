@@ -61,8 +61,8 @@ from typing import Any
 from common import curve, dump, first_reaching, run_all, tiny_shape
 from protocol import arm_stats, plot_protocol, run_stats, speedup
 
-from rewardkit.train.runlog import read_jsonl
-from rewardkit.train.summary import series
+from rewardkit.runs.runlog import read_jsonl
+from rewardkit.runs.summary import series
 
 ARMS = ("outcome", "dual", "transition", "gra")
 EXTRA_ARMS = ("implicit",)

@@ -25,8 +25,8 @@ from typing import Any
 
 from common import curve, first_reaching, plot_arms
 
-from rewardkit.train.runlog import read_jsonl
-from rewardkit.train.summary import read_summary, wilson_interval
+from rewardkit.runs.runlog import read_jsonl
+from rewardkit.runs.summary import read_summary, wilson_interval
 
 BINS = 10
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Debian's Chromium for the report's browser test (tests/train/test_report_browser.py).
+# Debian's Chromium for the report's browser test (tests/runs/test_report_browser.py).
 # Installed with apt when missing and running as root (CI); otherwise says how, and the test skips.
 set -euo pipefail
 if command -v chromium >/dev/null 2>&1; then

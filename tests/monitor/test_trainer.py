@@ -17,11 +17,11 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from rewardkit.monitor import DETECTORS, Detector, DetectorParams, Finding, History, detector
+from rewardkit.runs.report import build_report
+from rewardkit.runs.runlog import read_jsonl
 from rewardkit.train import TrainConfig
 from rewardkit.train.checkpoint import read_state
 from rewardkit.train.loop import train
-from rewardkit.train.report import build_report
-from rewardkit.train.runlog import read_jsonl
 
 TRAIN_TESTS = Path(__file__).parents[1] / "train"
 SRC = Path(__file__).parents[2] / "src"

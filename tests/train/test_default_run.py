@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from rewardkit.runs.runlog import read_jsonl
 from rewardkit.train import TrainConfig
 from rewardkit.train.loop import train
-from rewardkit.train.runlog import read_jsonl
 
 
 @pytest.mark.slow

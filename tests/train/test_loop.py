@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from rewardkit.errors import ConfigError
+from rewardkit.runs.runlog import read_jsonl
 from rewardkit.train import TrainConfig
 from rewardkit.train.batch import MAX_REFILL_ROUNDS
 from rewardkit.train.loop import train
-from rewardkit.train.runlog import read_jsonl
 
 HERE = Path(__file__).parent
 SRC = HERE.parents[1] / "src"

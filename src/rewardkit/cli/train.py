@@ -246,8 +246,8 @@ def _interrupted(run_dir: Path | None, config: Path | None) -> NoReturn:
 
 def report(run_dir: Path = typer.Argument(..., help="a run folder")) -> None:
     """Rebuild a run folder's PNG plots and its self-contained report.html."""
-    from rewardkit.train.compare import read_metrics
-    from rewardkit.train.report import build_report
+    from rewardkit.runs.compare import read_metrics
+    from rewardkit.runs.report import build_report
 
     try:
         read_metrics(run_dir)  # a run folder whose metrics can be read, before any work
@@ -265,7 +265,7 @@ def compare(
     plot: Path = typer.Option(Path("compare.png"), help="where to write the overlaid curves"),
 ) -> None:
     """Overlay runs' curves (PNG) and print steps-to-target and final values per run."""
-    from rewardkit.train.compare import DEFAULT_CURVES, compare_table, plot_compare
+    from rewardkit.runs.compare import DEFAULT_CURVES, compare_table, plot_compare
 
     try:
         check_output_file(plot, what="--plot")

@@ -4,8 +4,10 @@
 - ``loop``: ``train()``, the algorithm top to bottom;
 - ``rollout`` (KV-cached sampling), ``loss`` (clipped surrogate, KL, aggregation), ``update``;
 - ``samples`` (rollouts as Samples, scored and judged), ``batch`` (a step's refill rounds, merged);
-- ``data`` (prompts and curricula), ``evaluate`` (held-out), ``checkpoint``, ``runlog``;
-- ``summary``, ``report`` (plots, report.html), ``compare``.
+- ``data`` (prompts and curricula), ``evaluate`` (held-out), ``checkpoint``, ``progress``.
+
+The run folder it writes (logs, summary, report.html) and ``rewardkit compare`` are
+``rewardkit.runs``.
 
 Importing this package does not import torch; ``train()`` does.
 

@@ -244,7 +244,7 @@ def _checkpoint(s: Session, next_step: int, elapsed: float) -> None:
 
 def _finish(s: Session, wall: float, status: Status | None) -> dict[str, Any]:
     """Final evaluation, ``summary.json``, plots and report."""
-    from rewardkit.train.summary import summarise_run
+    from rewardkit.runs.summary import summarise_run
 
     final = _evaluate(s, s.cfg.steps) if s.cfg.eval_every else {}
     summary = summarise_run(s.run.path, final, wall)
@@ -252,7 +252,7 @@ def _finish(s: Session, wall: float, status: Status | None) -> dict[str, Any]:
     if s.cfg.plots:
         if status is not None:
             status("writing plots and report.html")
-        from rewardkit.train.report import build_report
+        from rewardkit.runs.report import build_report
 
         build_report(s.run.path)
     s.run.close()

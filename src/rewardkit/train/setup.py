@@ -21,6 +21,7 @@ from rewardkit.errors import ConfigError, InputError, require
 from rewardkit.models import NAMED_MODELS, load_model
 from rewardkit.program import RewardProgram
 from rewardkit.protocol import StepProtocol
+from rewardkit.runs.runlog import RunFolder
 from rewardkit.tasks import make_task
 from rewardkit.tasks.base import Problem, Task
 from rewardkit.tasks.models import TinyModelSpec
@@ -35,7 +36,6 @@ from rewardkit.train.checkpoint import (
 from rewardkit.train.config import TrainConfig, load_train_config
 from rewardkit.train.data import PromptSource
 from rewardkit.train.evaluate import eval_problems
-from rewardkit.train.runlog import RunFolder
 
 TRAINER_META = frozenset({"logprobs", "ref_logprobs"})
 """The ``Component.needs`` keys the built-in trainer fills (``samples.logprob_meta``)."""

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from rewardkit.runs.runlog import RunFolder, open_sink, read_jsonl
 from rewardkit.schedule.base import Event
-from rewardkit.train.runlog import RunFolder, open_sink, read_jsonl
 
 
 def test_steps_and_events_round_trip(tmp_path: Path) -> None:

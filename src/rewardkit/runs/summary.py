@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rewardkit.train.runlog import read_jsonl
+from rewardkit.runs.runlog import read_jsonl
 
 ZERO_STD_WINDOW = 50  # the early-training window where sparse rewards stall GRPO
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rewardkit.train.summary import two_proportion_test, wilson_interval
+from rewardkit.runs.summary import two_proportion_test, wilson_interval
 
 Rows = Sequence[dict[str, Any]]
 HEADLINE_KEY = "eval/greedy/success"

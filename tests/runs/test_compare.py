@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rewardkit.errors import InputError
-from rewardkit.train.compare import compare_table, plot_compare, smoothed
+from rewardkit.runs.compare import compare_table, plot_compare, smoothed
 
 
 def _run(path: Path, values: list[float], **files: object) -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rewardkit.errors import require
-from rewardkit.train.summary import series, wilson_interval
+from rewardkit.runs.summary import series, wilson_interval
 
 Rows = Sequence[Mapping[str, Any]]
 

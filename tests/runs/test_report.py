@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from rewardkit.train.report import build_report
+from rewardkit.runs.report import build_report
 
 
 def fake_run(path: Path, samples: bool = False, finished: bool = True) -> Path:
@@ -99,7 +99,7 @@ def test_every_metric_on_the_page_is_defined(tmp_path: Path) -> None:
 
 
 def test_final_evaluation_is_on_the_curve(tmp_path: Path) -> None:
-    from rewardkit.train import plots
+    from rewardkit.runs import plots
 
     drawn: list[tuple[list[int], list[float]]] = []
     original = plots.series
@@ -137,46 +137,3 @@ def test_interrupted_run_has_a_filled_summary(tmp_path: Path) -> None:
     assert "<th>steps</th><td>4</td>" in summary and "<th>last_eval_step</th><td>2</td>" in summary
     assert "last_eval.eval/greedy/success" in summary
     assert "to 30.0%" in text and "at step 2" in text  # the headline uses the last evaluation
-
-
-def test_a_tiny_run_saves_answers_and_reports_them(tiny: Any) -> None:
-    from rewardkit.train import TrainConfig
-    from rewardkit.train.loop import train
-    from rewardkit.train.runlog import read_jsonl
-
-    run = train(TrainConfig(**tiny(plots=True, eval_size=3))).run_dir
-    records = read_jsonl(run / "samples.jsonl")
-    # evaluations at steps 0 and 1, and the final one after step 1; greedy and sampled, 3 each
-    assert sorted({(r["step"], r["mode"]) for r in records}) == [
-        (s, m) for s in (0, 1, 2) for m in ("greedy", "sampled")
-    ]
-    assert len(records) == 18
-    first = records[0]
-    assert {"reward", "reward/format", "reward/hit", "reward/quality"} <= set(first["nodes"])
-    assert first["reward"] == first["nodes"]["reward"] and set(first["judge"]) == {"iou", "success"}
-    text = (run / "report.html").read_text()
-    assert "Held-out greedy success went from" in text and "at step 2</b>" in text
-    assert "<summary>step 2</summary>" in text
-
-
-def test_report_of_a_run_stopped_mid_way(tiny: Any) -> None:
-    """A run stopped after its 2nd of 4 steps (as by Ctrl-C) has no summary.json; its report's
-    summary is built from the logs, and the KL panel says why it is empty (kl_beta 0)."""
-    from rewardkit.train import TrainConfig
-    from rewardkit.train.loop import train
-
-    def stop(step: int, metrics: dict[str, float]) -> None:
-        if step == 1:
-            raise KeyboardInterrupt
-
-    config = TrainConfig(**tiny(steps=4, eval_every=1, eval_size=3))
-    with pytest.raises(KeyboardInterrupt):
-        train(config, on_step=stop)
-    (run,) = (Path(config.out_dir)).iterdir()
-    assert not (run / "summary.json").exists()
-    text = build_report(run).read_text()
-    summary = text.split("<h2>Summary</h2>")[1].split("<h2>")[0]
-    assert "interrupted after 2 of 4 steps (no final evaluation)" in summary
-    assert "<th>steps</th><td>2</td>" in summary and "<th>last_eval_step</th><td>1</td>" in summary
-    assert "at step 1</b>" in text  # the headline ends at the last evaluation logged
-    assert "not measured in this run" in text

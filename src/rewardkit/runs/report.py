@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from rewardkit.monitor.report import alert_section
-from rewardkit.train.glossary import define
-from rewardkit.train.headline import final_point, headline
-from rewardkit.train.plots import PANELS, panel_keys, plot_panel, smoothing_width
-from rewardkit.train.runlog import read_jsonl
-from rewardkit.train.summary import read_json, read_summary
+from rewardkit.runs.glossary import define
+from rewardkit.runs.headline import final_point, headline
+from rewardkit.runs.plots import PANELS, panel_keys, plot_panel, smoothing_width
+from rewardkit.runs.runlog import read_jsonl
+from rewardkit.runs.summary import read_json, read_summary
 
 Rows = Sequence[dict[str, Any]]
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rewardkit.train.summary import head_mean, series, steps_to_target, summarise_run, tail_mean
+from rewardkit.runs.summary import head_mean, series, steps_to_target, summarise_run, tail_mean
 
 ROWS: list[dict[str, Any]] = [
     {"step": 0, "m": 0.1, "z": 1.0},
@@ -57,7 +57,7 @@ def test_summary_of_a_run_folder(tmp_path: Path) -> None:
 
 
 def test_read_summary_of_an_interrupted_run(tmp_path: Path) -> None:
-    from rewardkit.train.summary import read_summary
+    from rewardkit.runs.summary import read_summary
 
     lines = [
         {"step": 0, "time/step": 0.5, "time/eval": 0.25, "eval/greedy/success": 0.5},
@@ -75,7 +75,7 @@ def test_read_summary_of_an_interrupted_run(tmp_path: Path) -> None:
 
 
 def test_intervals_and_the_difference_test() -> None:
-    from rewardkit.train.summary import two_proportion_test, wilson_interval
+    from rewardkit.runs.summary import two_proportion_test, wilson_interval
 
     assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
     low, high = wilson_interval(5, 10)  # symmetric around 0.5: 0.237 .. 0.763

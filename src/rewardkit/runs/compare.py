@@ -21,7 +21,7 @@ from typing import Any
 
 from rewardkit.config import read_utf8
 from rewardkit.errors import InputError, did_you_mean, require
-from rewardkit.train.summary import head_mean, series, tail_mean
+from rewardkit.runs.summary import head_mean, series, tail_mean
 
 DEFAULT_CURVES = ("reward/mean", "eval/greedy/success", "reward/zero_std_frac")
 SMOOTH_WIDTH = 3

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rewardkit.train.headline import headline
+from rewardkit.runs.headline import headline
 
 
 def test_headline_when_the_change_is_noise() -> None:

@@ -21,9 +21,9 @@ import pytest
 pytest.importorskip("matplotlib")
 websocket = pytest.importorskip("websocket")
 
-from tests.train.test_report import fake_run  # noqa: E402
+from tests.runs.test_report import fake_run  # noqa: E402
 
-from rewardkit.train.report import build_report  # noqa: E402
+from rewardkit.runs.report import build_report  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.process]
 
