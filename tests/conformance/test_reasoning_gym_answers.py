@@ -19,9 +19,10 @@ from typing import Any
 import pytest
 from tests.conformance.cases import Case, judge, numeric_cases, word_cases
 
-from rewardkit.rewards.answers import NumericParams, exact_match, numeric
+from rewardkit.rewards.answers import exact_match
 from rewardkit.rewards.grammar import read_value
 from rewardkit.rewards.normalise import MatchParams
+from rewardkit.rewards.numeric import NumericParams, numeric
 from rewardkit.rewards.reasoning_gym import ReasoningGymParams, reasoning_gym_score
 from rewardkit.types import Sample
 

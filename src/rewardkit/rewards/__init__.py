@@ -4,7 +4,7 @@ The registry imports it through rewardkit's own ``rewardkit.rewards`` entry poin
 ``pyproject.toml``), the mechanism any package uses to add components: ``registry.py`` itself
 imports nothing from here.
 
-Each module holds one family: format, answers, numeric_error, math, geometry, structure, text, length, process,
+Each module holds one family: format, answers, numeric, numeric_error, math, geometry, structure, text, length, process,
 prm, implicit_prm, code, judge (LLM judges), reward_model (classifier reward models). Components
 are pure functions of (sample, params) except where noted; the model-based scorers (prm,
 implicit_prm, reward_model) import torch and transformers only when used, the judges httpx.
@@ -19,6 +19,7 @@ from rewardkit.rewards import (  # noqa: F401  (imported to register)
     judge,
     length,
     math,
+    numeric,
     numeric_error,
     prm,
     process,

@@ -21,7 +21,7 @@ from fractions import Fraction
 from pydantic import Field
 
 from rewardkit.registry import reward
-from rewardkit.rewards.answers import NumericParams, answer_value, reference_numbers
+from rewardkit.rewards.numeric import NumericParams, answer_value, reference_numbers
 from rewardkit.types import Sample, Score
 
 
