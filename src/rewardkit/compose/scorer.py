@@ -70,33 +70,41 @@ class LeafScorer:
     def run(self, path: str, ctx: EvalContext) -> None:
         """Score every sample and store the column, steps and info under ``path``."""
         params = self.params_for(ctx.variables, path)
-        results = self._results(path, params, ctx)
-        values = np.full(len(ctx.samples), np.nan)
-        steps: list[tuple[float, ...] | None] = [None] * len(ctx.samples)
-        infos: list[Mapping[str, Any]] = [{}] * len(ctx.samples)
-        for i, result in enumerate(results):
+        results = self._results(params, ctx)
+        n = len(ctx.samples)
+        values = [math.nan] * n
+        steps: list[tuple[float, ...] | None] | None = None
+        infos: list[Mapping[str, Any]] = [{}] * n
+        for i, raw in enumerate(results):
+            if isinstance(raw, float) and math.isfinite(raw):
+                values[i] = raw  # the common case, checked in one test
+                continue
+            result = _checked(raw)
+            if result is None:
+                continue
             if isinstance(result, UnjudgeableReference):
                 values[i] = self._unjudgeable(path, ctx, i, result)
                 infos[i] = {"unjudgeable": str(result)}
-                continue
-            if isinstance(result, BaseException):
+            elif isinstance(result, BaseException):
                 self._fail(path, ctx, i, result)
                 if ctx.error_value is not None:
                     values[i] = ctx.error_value
                 infos[i] = {"error": type(result).__name__}
-                continue
-            if isinstance(result, Score):
+            elif isinstance(result, Score):
                 values[i] = result.value
-                steps[i] = result.steps
                 infos[i] = result.info
-            elif result is not None:
-                values[i] = float(result)
-        ctx.values[path] = values
+                if result.steps is not None:
+                    steps = steps if steps is not None else [None] * n
+                    steps[i] = result.steps
+            else:
+                values[i] = result
+        ctx.values[path] = np.array(values, dtype=float)
         ctx.info[path] = infos
-        if any(s is not None for s in steps):
+        if steps is not None:
             ctx.steps[path] = steps
 
-    def _results(self, path: str, params: BaseModel, ctx: EvalContext) -> list[Any]:
+    def _results(self, params: BaseModel, ctx: EvalContext) -> list[Any]:
+        """The component's raw result per sample (an exception where it raised)."""
         comp, samples = self.component, ctx.samples
         if self.instance is not None or comp.batched:
             try:
@@ -109,11 +117,11 @@ class LeafScorer:
                     raise ValueError(f"returned {len(raw)} results for {len(samples)} samples")
             except Exception as exc:
                 return [exc] * len(samples)
-            return [_checked(r) for r in raw]
+            return raw
         out: list[Any] = []
         for sample in samples:
             try:
-                out.append(_checked(comp.fn(sample, params)))
+                out.append(comp.fn(sample, params))
             except Exception as exc:
                 out.append(exc)
         return out
