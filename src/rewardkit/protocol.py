@@ -90,7 +90,8 @@ class StepProtocol:
         verdict per sample, for the curricula and the monitor; ``exempt``: metric prefixes a step
         may lack (``eval/`` between evaluations). A step that scored nothing is observed with the
         host's metrics only and is not checked for node metrics (it has none)."""
-        scored = merge_scored(parts) if parts else None
+        # One part is already a whole batch with its statistics (program.score computed them).
+        scored = None if not parts else parts[0] if len(parts) == 1 else merge_scored(parts)
         adv = advantages
         if scored is not None and adv is None:
             adv = self.program.advantages(scored)
