@@ -11,7 +11,7 @@ variants. Two figures per variant:
   (scoring, gathering, diagnostics, advantages, observe). ``overhead_frac`` is rewardkit's
   extra reward time over plain's, as a fraction of plain's step time (goal: <= 0.05).
 
-    .venv/bin/python bench/trl.py [--rounds 3] [--steps 8] [--out bench/results/trl.json]
+    .venv/bin/python bench/trl_vs_plain.py [--rounds 3] [--steps 8] [--out bench/results/trl.json]
 """
 
 from __future__ import annotations
@@ -27,15 +27,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-# Run as a script, this file's folder comes first on sys.path and its name would hide the trl
-# package: drop the folder, add the repo's src.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from rewardkit.integrations.trl import RewardKitCallback, reward_funcs  # noqa: E402
-from rewardkit.integrations.trl_trainer import RewardKitGRPOTrainer, local_advantages  # noqa: E402
-from rewardkit.program import RewardProgram  # noqa: E402
+from rewardkit.integrations.trl import RewardKitCallback, reward_funcs
+from rewardkit.integrations.trl_trainer import RewardKitGRPOTrainer, local_advantages
+from rewardkit.program import RewardProgram
 
 ORIGINAL_LOCAL_ADVANTAGES = local_advantages
 
