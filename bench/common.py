@@ -4,11 +4,13 @@ read their curves back. Not part of the library; run the bench scripts from the 
 
 from __future__ import annotations
 
+import argparse
 import json
 import multiprocessing as mp
 import shutil
 import statistics
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,41 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from rewardkit.runs.compare import smoothed, smoothed_steps_to_target
 from rewardkit.runs.runlog import read_jsonl
 from rewardkit.runs.summary import read_summary, series
+
+
+def parse_with_smoke(
+    p: argparse.ArgumentParser, smoke: dict[str, Any], argv: Sequence[str] | None = None
+) -> argparse.Namespace:
+    """Parse a bench's command line, adding ``--smoke``: the same code path at tiny sizes.
+
+    With ``--smoke``, ``smoke`` replaces the parser's defaults (options given on the command line
+    still win) and ``--out`` defaults to a fresh temporary folder, never ``bench/results``. The
+    full run's defaults are untouched. A test runs every bench this way, so one that breaks fails
+    CI (tests/bench/test_training_smoke.py).
+
+    >>> def steps(*argv: str) -> int:
+    ...     p = argparse.ArgumentParser()
+    ...     _ = p.add_argument("--steps", type=int, default=500)
+    ...     _ = p.add_argument("--out", default="bench/out/x")
+    ...     return parse_with_smoke(p, {"steps": 4}, argv).steps
+    >>> steps("--smoke", "--out", "o"), steps("--smoke", "--steps", "6", "--out", "o"), steps()
+    (4, 6, 500)
+    """
+    p.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, a few seconds: checks the bench runs, measures nothing; --out defaults "
+        "to a temporary folder",
+    )
+    args = p.parse_args(argv)
+    if not args.smoke:
+        return args
+    full_out = p.get_default("out")
+    p.set_defaults(**smoke)
+    args = p.parse_args(argv)
+    if args.out == full_out:  # not given: a temporary folder, so a smoke run never lands in bench/
+        args.out = str(Path(tempfile.mkdtemp(prefix="rewardkit-smoke-")) / Path(full_out).name)
+    return args
 
 
 def run_one(job: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:

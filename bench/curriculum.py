@@ -45,6 +45,7 @@ The setting, chosen before the measured runs from pilots on seed 0 (128 prompts 
     python bench/curriculum.py                                        # 9 arms x 5 seeds, 2 at a time
     python bench/curriculum.py --reuse                                # add missing runs only
     python bench/curriculum.py --sweep --arms strict dense            # lr sweep, seed 100
+    python bench/curriculum.py --smoke                                # runs? (seconds, tmp dir)
 
 The lr of the baselines, swept after the 5-seed runs (``bench/results/curriculum_sweep.json``;
 seed 100, apart from the measured seeds; 500 steps, the same setting): 3e-4, the lr every arm
@@ -74,7 +75,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from common import dump, run_all, warm_starts
+from common import dump, parse_with_smoke, run_all, warm_starts
 from protocol import (
     SWEEP_SEED,
     arm_stats,
@@ -105,6 +106,17 @@ COLOURS = {
     "ladder_full": "teal",
     "ladder_gain": "tab:cyan",
 }
+SMOKE: dict[str, Any] = {
+    "seeds": [0],
+    "steps": 4,
+    "eval_every": 2,
+    "eval_size": 8,
+    "window": 2,
+    "raise_at": [0.0] * 5,  # every ladder raises as soon as its window fills: before_raises runs
+    "warm_steps": 2,
+    "lrs": [3e-4, 1e-3],
+}
+"""``--smoke``: every arm, one seed, 4 steps (tests/bench/test_training_smoke.py)."""
 
 
 def programs(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
@@ -162,7 +174,7 @@ def main() -> None:
     p.add_argument("--reuse", action="store_true", help="keep runs that finished (summary.json)")
     p.add_argument("--lrs", type=float, nargs="+", default=[1e-4, 3e-4, 1e-3])
     p.add_argument("--sweep", action="store_true", help="lr sweep of --arms on the sweep seed")
-    args = p.parse_args()
+    args = parse_with_smoke(p, SMOKE)
     out = Path(args.out + ("_sweep" if args.sweep else ""))
     seeds = [SWEEP_SEED] if args.sweep else args.seeds
     warm_starts("boxes", seeds, args.cache, args.warm_steps, OPTIONS)

@@ -23,6 +23,7 @@ the first alert minus onset. Goals: no alert on clean runs; every loophole detec
 
     python bench/monitor.py                  # all runs (about 15 minutes on one CPU core)
     python bench/monitor.py --steps 40 --seeds 0 1 --holes length_paid   # pilot
+    python bench/monitor.py --smoke          # runs? (seconds, a temporary folder)
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import run_all
+from common import parse_with_smoke, run_all
 
 from rewardkit.monitor import judge_probe
 from rewardkit.registry import Params, reward
@@ -47,6 +48,18 @@ from rewardkit.types import Sample
 OPENER = "("
 ONSET_MEAN = 10
 """Steps averaged in the onset definition (module doc)."""
+SMOKE: dict[str, Any] = {
+    "seeds": [0],
+    "steps": 2 * ONSET_MEAN,  # the fewest steps that have an onset to look for
+    "prompts": 2,
+    "group": 4,
+    "chain_warm_steps": 2,
+    "countdown_warm_steps": 2,
+    "json": None,
+    "plot": None,
+}
+"""``--smoke``: every clean task and loophole, one seed, 20 steps; ``--json`` and ``--plot`` beside
+``--out`` (tests/bench/test_training_smoke.py)."""
 EQUATION = re.compile(r"^\s*(-?\d+)\s*([-+*])\s*(-?\d+)\s*=\s*(-?\d+)\s*$")
 
 
@@ -155,7 +168,7 @@ def options(
         "device": "cpu",
         "warm_start": {
             "seed": 0,
-            "steps": a.chain_warm_steps if task == "chain" else 250,
+            "steps": a.chain_warm_steps if task == "chain" else a.countdown_warm_steps,
             "cache_dir": a.cache,
         },
         "monitor": {
@@ -319,6 +332,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=600,
         help="warm start of chain runs (250 leaves it near 0 %% right; as in bench/process.py)",
     )
+    p.add_argument(
+        "--countdown-warm-steps", type=int, default=250, help="warm start of countdown runs"
+    )
     p.add_argument("--steps", type=int, default=120)
     p.add_argument("--lr", type=float, default=3e-4)
     p.add_argument("--prompts", type=int, default=8)
@@ -330,7 +346,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument(
         "--collect-only", action="store_true", help="read the runs already in --out, train none"
     )
-    a = p.parse_args(argv)
+    a = parse_with_smoke(p, SMOKE, argv)
+    if a.smoke:  # beside the run folders, as the other benches write theirs, not in bench/results
+        a.json = a.json or f"{a.out}.json"
+        a.plot = a.plot or f"{a.out}.png"
     result = measure(a)
     Path(a.json).parent.mkdir(parents=True, exist_ok=True)
     Path(a.json).write_text(json.dumps(result, indent=1))

@@ -25,6 +25,7 @@ over time) and the share of the step spent scoring and updating.
     python bench/process.py --steps 800 --lr 5e-5 --prompts 16 --target 0.185 --eval-every 50 \
         --fade-steps 800 --seeds 5 6 7 8 9 --out bench/out/process_v3   # version 3
     python bench/process.py --arms outcome --seeds 0 --steps 60     # pilot
+    python bench/process.py --smoke           # runs? (seconds, a temporary folder)
 
 Version 2 setting, chosen before its runs so that outcome-only GRPO learns on its own (the goal
 measures "sooner", not "at all"): 2-operation chains, the 600-step warm start (sampled held-out
@@ -58,7 +59,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from common import curve, dump, first_reaching, run_all, tiny_shape
+from common import curve, dump, first_reaching, parse_with_smoke, run_all, tiny_shape
 from protocol import arm_stats, plot_protocol, run_stats, speedup
 
 from rewardkit.runs.runlog import read_jsonl
@@ -66,6 +67,19 @@ from rewardkit.runs.summary import series
 
 ARMS = ("outcome", "dual", "transition", "gra")
 EXTRA_ARMS = ("implicit",)
+SMOKE: dict[str, Any] = {
+    "arms": [*ARMS, *EXTRA_ARMS],
+    "seeds": [0],
+    "steps": 4,
+    "prompts": 2,
+    "group": 4,
+    "warm_steps": 2,
+    "fade_steps": 4,
+    "eval_every": 2,
+    "eval_size": 8,
+    "workers": 1,
+}
+"""``--smoke``: every arm (``implicit`` too), one seed, 4 steps (tests/bench/test_training_smoke.py)."""
 LATE = 5  # ``late_mean``: the mean of the last LATE evaluations (one final eval is noisy)
 OUTCOME = {"name": "outcome", "fn": "numeric", "extract": "last_number"}
 STEPS = {
@@ -249,7 +263,7 @@ def main() -> None:
     p.add_argument("--out", default="bench/out/process")
     p.add_argument("--cache", default=None)
     p.add_argument("--reuse", action="store_true", help="keep runs already finished in --out")
-    args = p.parse_args()
+    args = parse_with_smoke(p, SMOKE)
     out = Path(args.out)
     prepare(args)
     jobs = [job(arm, seed, args) for seed in args.seeds for arm in args.arms]

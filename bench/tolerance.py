@@ -20,6 +20,7 @@ Held-out accuracy is reasoning-gym's own ``score_answer`` == 1 (exact), on one f
 
     python bench/tolerance.py --sweep            # lr sweep, seed 100
     python bench/tolerance.py                    # 3 arms x 5 seeds, 2 at a time (version 2)
+    python bench/tolerance.py --smoke            # runs? (seconds, a temporary folder)
 
 Version 1 (3-digit numbers, the default tiny model: 2 layers, hidden 64; warm start 800 steps;
 ``bench/results/tolerance_sweep.*``, measured 2026-12-01) failed its precondition: in the lr sweep
@@ -65,7 +66,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from common import dump, run_all, tiny_shape, warm_starts
+from common import dump, parse_with_smoke, run_all, tiny_shape, warm_starts
 from protocol import (
     SWEEP_SEED,
     arm_stats,
@@ -92,6 +93,20 @@ COLOURS = {
     "ladder": "tab:green",
     "ladder_gain": "tab:cyan",
 }
+SMOKE: dict[str, Any] = {
+    "seeds": [0],
+    "steps": 4,
+    "target": 0.0,  # reached at the start: the "reached" side of the protocol runs too
+    "eval_every": 2,
+    "eval_size": 8,
+    "window": 2,
+    "raise_at": [0.0] * 3,  # the ladder raises as soon as its window fills
+    "warm_steps": 2,
+    "layers": 1,
+    "hidden": 32,
+    "workers": 1,
+}
+"""``--smoke``: every arm, one seed, 4 steps, a 1-layer model (tests/bench/test_training_smoke.py)."""
 
 
 def programs(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
@@ -153,7 +168,7 @@ def main() -> None:
     p.add_argument("--sweep", action="store_true", help="lr sweep on seed 100 instead")
     p.add_argument("--out", default="bench/out/tolerance")
     p.add_argument("--cache", default=None, help="warm start cache folder")
-    args = p.parse_args()
+    args = parse_with_smoke(p, SMOKE)
     out = Path(args.out + ("_sweep" if args.sweep else ""))
     seeds = [SWEEP_SEED] if args.sweep else args.seeds
     shape = tiny_shape(args.layers, args.hidden)
