@@ -52,7 +52,9 @@ def parse_with_smoke(
     full_out = p.get_default("out")
     p.set_defaults(**smoke)
     args = p.parse_args(argv)
-    if args.out == full_out:  # not given: a temporary folder, so a smoke run never lands in bench/
+    # --out not given: a temporary folder, so a smoke run never lands in bench/ (a bench whose
+    # --out defaults to None only prints its report)
+    if full_out is not None and args.out == full_out:
         args.out = str(Path(tempfile.mkdtemp(prefix="rewardkit-smoke-")) / Path(full_out).name)
     return args
 

@@ -7,6 +7,7 @@ the steps until its smoothed value reaches ``--target``, and the final value.
 
     python bench/hierarchy.py                  # 3 seeds, sequential
     python bench/hierarchy.py --workers 9
+    python bench/hierarchy.py --smoke      # 1 seed, 2 steps, a 2-step warm start (a test runs it)
 """
 
 from __future__ import annotations
@@ -15,9 +16,19 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from common import arm_means, curve, dump, first_reaching, plot_curves, run_all, warm_starts
+from common import (
+    arm_means,
+    curve,
+    dump,
+    first_reaching,
+    parse_with_smoke,
+    plot_curves,
+    run_all,
+    warm_starts,
+)
 
 from rewardkit.tasks.countdown import countdown_reward_config
+from rewardkit.tasks.warmstart import WarmStartSpec
 
 ARMS = ("weighted", "tiers", "gated")
 
@@ -33,9 +44,14 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--out", default="bench/out/hierarchy")
     p.add_argument("--cache", default=None)
-    args = p.parse_args()
+    p.add_argument("--warm-steps", type=int, default=WarmStartSpec.steps)
+    p.add_argument("--eval-size", type=int, default=256)
+    smoke = {"seeds": [0], "steps": 2, "prompts": 2, "warm_steps": 2, "eval_size": 8}
+    args = parse_with_smoke(p, smoke)
+    if args.smoke:
+        args.cache = args.cache or str(Path(args.out) / "warmstart")  # not the shared cache
     out = Path(args.out)
-    warm_starts("countdown", args.seeds, args.cache, None)
+    warm_starts("countdown", args.seeds, args.cache, args.warm_steps)
     jobs = [
         (
             f"{arm}-s{seed}",
@@ -48,11 +64,11 @@ def main() -> None:
                 "prompts_per_step": args.prompts,
                 "max_new_tokens": 16,
                 "eval_every": 10,
-                "eval_size": 256,
+                "eval_size": args.eval_size,
                 "checkpoint_every": 0,
                 "plots": False,
                 "device": "cpu",
-                "warm_start": {"cache_dir": args.cache},
+                "warm_start": {"cache_dir": args.cache, "steps": args.warm_steps},
                 "out_dir": str(out),
                 "run_name": f"{arm}-s{seed}",
             },

@@ -20,6 +20,11 @@ verdict on every genuine answer of all problems is counted too: it must pass the
     python bench/judge.py                      # 200 problems, 6 judged by the model (~25 min, 2 cores)
     python bench/judge.py --judged 2           # ~10 min
     python bench/judge.py --table bench/results/judge.json     # the table of a saved run
+    python bench/judge.py --smoke              # 4 problems, a scripted judge (seconds; a test runs it)
+
+The smoke setting runs every cell against ``--judge stub``, a scripted OpenAI-compatible server
+that says ``Score: 1`` to everything (SmolLM2-135M nearly does): it checks the benchmark, not the
+model, whose serving ``tests/rewards/test_judge_model.py`` covers.
 """
 
 from __future__ import annotations
@@ -30,10 +35,16 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from threading import Thread
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from common import parse_with_smoke
 
 from rewardkit.probe.master_keys import MASTER_KEYS
 from rewardkit.registry import get
@@ -42,10 +53,56 @@ from rewardkit.rewards.judge import no_content_reason
 from rewardkit.rewards.judge.local import prepare_smollm2, serve
 from rewardkit.types import Sample, Score
 
+MODELS = {
+    "smollm2": "SmolLM2-135M-Instruct (Q4_1 GGUF, dequantised)",
+    "stub": "scripted: 'Score: 1' to everything",
+}
 DEFENSES = {
     "on": {"extract": "answer_tag", "prefilter": True, "judge_sees": "answer"},
     "off": {"extract": "text", "prefilter": False, "judge_sees": "completion"},
 }
+
+
+@contextmanager
+def scripted_judge() -> Iterator[tuple[str, str]]:
+    """A chat-completions server on 127.0.0.1 that answers ``Score: 1``; its base URL and model."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            message = {"role": "assistant", "content": "Score: 1"}
+            body = {
+                "choices": [{"message": message, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 100, "completion_tokens": 3},
+            }
+            raw = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1", "stub"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def judge_model(kind: str) -> Iterator[tuple[str, str]]:
+    """The judge's base URL and model name while the block runs: SmolLM2 or the scripted stub."""
+    if kind == "stub":
+        with scripted_judge() as endpoint:
+            yield endpoint
+    else:
+        with serve(prepare_smollm2()) as local:
+            yield local.base_url, local.model
 
 
 def problems(n: int, seed: int) -> list[tuple[str, str, str, str]]:
@@ -177,18 +234,19 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=6)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--out", default="bench/results/judge.json")
+    parser.add_argument("--judge", choices=("smollm2", "stub"), default="smollm2")
     parser.add_argument(
         "--table", metavar="JSON", help="print the table of a saved result, run nothing"
     )
-    args = parser.parse_args()
+    args = parse_with_smoke(parser, {"problems": 4, "judged": 1, "judge": "stub"})
     if args.table:
         print(table(json.loads(Path(args.table).read_text())))
         return
     started = time.time()
-    with tempfile.TemporaryDirectory() as cache, serve(prepare_smollm2()) as endpoint:
+    with tempfile.TemporaryDirectory() as cache, judge_model(args.judge) as (url, model):
         base = {
-            "base_url": endpoint.base_url,
-            "model": endpoint.model,
+            "base_url": url,
+            "model": model,
             "cache_dir": cache,
             "max_tokens": args.max_tokens,
             "max_concurrency": args.concurrency,
@@ -197,7 +255,7 @@ def main() -> None:
         result = run(args, base)
     result["settings"] = {
         **vars(args),
-        "model": "SmolLM2-135M-Instruct (Q4_1 GGUF, dequantised)",
+        "model": MODELS[args.judge],
         "wall_s": time.time() - started,
     }
     text = table(result)

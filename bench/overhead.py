@@ -6,6 +6,7 @@ tree, the bookkeeping, the group statistics and the advantages. Target: under 20
 per component at 1,024 and 16,384 samples.
 
     .venv/bin/python bench/overhead.py [--repeats 5]
+    .venv/bin/python bench/overhead.py --smoke     # 64 and 256 samples, one repeat (a test runs it)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from common import parse_with_smoke
 
 from rewardkit.program import RewardProgram
 from rewardkit.registry import Params, reward
@@ -157,10 +159,11 @@ def signal_costs(repeats: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1024, 16384])
+    args = parse_with_smoke(parser, {"repeats": 1, "sizes": [64, 256]})
     result = {
         "machine": f"{platform.machine()} {platform.processor() or ''} python {platform.python_version()}".strip(),
-        "overhead": [overhead(n, args.repeats) for n in (1024, 16384)],
+        "overhead": [overhead(n, args.repeats) for n in args.sizes],
         "target_us_per_sample_per_component": 20.0,
         "signal_us_per_sample": signal_costs(args.repeats),
     }

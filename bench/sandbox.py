@@ -10,6 +10,7 @@ Two mixes: with timing-out programs (a timed-out test costs its whole time limit
 core, whatever the method) and without them.
 
     python bench/sandbox.py [--rounds 5] [--programs 40] [--tests-per-program 8]
+    python bench/sandbox.py --smoke     # 1 round, the 20 programs once (a test runs it)
 
 Prints one JSON object with both rates and their ratio for each mix.
 """
@@ -28,6 +29,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from common import parse_with_smoke
 
 from rewardkit.sandbox.limits import Limits
 from rewardkit.sandbox.pool import SandboxPool, available_cores
@@ -146,7 +149,7 @@ def main() -> None:
     parser.add_argument("--tests-per-program", type=int, default=8)
     parser.add_argument("--workers", type=int, default=min(2, available_cores()))
     parser.add_argument("--time-limit", type=float, default=0.25)
-    args = parser.parse_args()
+    args = parse_with_smoke(parser, {"rounds": 1, "programs": len(CYCLE), "tests_per_program": 1})
     limit = Limits(time_limit_s=args.time_limit, memory_mb=256)
     names = [CYCLE[k % len(CYCLE)] for k in range(args.programs)]
     tests = tests_for(args.tests_per_program)

@@ -11,6 +11,7 @@ Goals (issue 13): at batch 256 the server delivers at least 80% of in-process th
 answer check).
 
     .venv/bin/python bench/server.py [--workers 2] [--seconds 3] [--out bench/results/server.json]
+    .venv/bin/python bench/server.py --smoke    # 1 worker, 0.2 s per cell (a test runs it)
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+
+from common import parse_with_smoke  # noqa: E402
 
 from rewardkit.client import AsyncRewardClient  # noqa: E402
 from rewardkit.program import RewardProgram  # noqa: E402
@@ -125,7 +128,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--seconds", type=float, default=3.0, help="per cell")
     parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args()
+    args = parse_with_smoke(parser, {"workers": 1, "seconds": 0.2})
     samples = make_samples(4096)
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = start_server(args.workers, Path(tmp) / "state.db")

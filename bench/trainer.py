@@ -7,6 +7,7 @@ Reported: median seconds per optimizer step of each (first step of every run exc
 caches), and the ratio built-in / TRL. Goal: at most 0.3.
 
     python bench/trainer.py                 # 3 rounds of 12 steps each
+    python bench/trainer.py --smoke         # 1 round of 3 tiny steps, a 2-step warm start
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import dump
+from common import dump, parse_with_smoke
 
 from rewardkit.program import RewardProgram
 from rewardkit.tasks import make_task, problem
 from rewardkit.tasks.boxes import boxes_reward_config
+from rewardkit.tasks.models import TinyModelSpec
+from rewardkit.tasks.warmstart import WarmStartSpec, warm_start
 from rewardkit.types import Sample
 
 
@@ -126,15 +129,14 @@ def main() -> None:
     p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--cache", default=None, help="warm start cache folder")
+    p.add_argument("--warm-steps", type=int, default=WarmStartSpec.steps)
     p.add_argument("--out", default="bench/out")
-    args = p.parse_args()
-    from common import warm_starts
-
-    from rewardkit.tasks.models import TinyModelSpec
-    from rewardkit.tasks.warmstart import WarmStartSpec, warm_start
-
-    warm_starts("boxes", [0], args.cache, None)
-    model_path = str(warm_start(make_task("boxes"), TinyModelSpec(), WarmStartSpec(), args.cache))
+    smoke = {"rounds": 1, "steps": 3, "prompts": 2, "group": 2, "tokens": 4, "warm_steps": 2}
+    args = parse_with_smoke(p, smoke)
+    if args.smoke:
+        args.cache = args.cache or str(Path(args.out) / "warmstart")  # not the shared cache
+    spec = WarmStartSpec(steps=args.warm_steps)
+    model_path = str(warm_start(make_task("boxes"), TinyModelSpec(), spec, args.cache))
     times: dict[str, list[float]] = {"builtin": [], "trl": []}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
@@ -156,6 +158,7 @@ def main() -> None:
             "threads": args.threads,
             "rounds": args.rounds,
             "steps_per_run": args.steps,
+            "warm_start_steps": args.warm_steps,
         },
         "seconds_per_step_median": med,
         "seconds_per_step_mean": {k: statistics.mean(v) for k, v in times.items()},

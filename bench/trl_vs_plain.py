@@ -12,6 +12,7 @@ variants. Two figures per variant:
   extra reward time over plain's, as a fraction of plain's step time (goal: <= 0.05).
 
     .venv/bin/python bench/trl_vs_plain.py [--rounds 3] [--steps 8] [--out bench/results/trl.json]
+    .venv/bin/python bench/trl_vs_plain.py --smoke     # 1 round of 2 steps (a test runs it)
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from common import parse_with_smoke
 
 from rewardkit.integrations.trl import RewardKitCallback, reward_funcs
 from rewardkit.integrations.trl_trainer import RewardKitGRPOTrainer, local_advantages
@@ -193,7 +196,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--out", default=None)
-    args = parser.parse_args()
+    args = parse_with_smoke(parser, {"rounds": 1, "steps": 2})
     import torch
 
     from rewardkit.models import save_model
@@ -201,15 +204,16 @@ def main() -> None:
 
     torch.set_num_threads(1)
     check_same_values()
-    work = Path(tempfile.mkdtemp(prefix="bench-trl-"))
-    model_dir = str(save_model(*build_tiny_model(TinyModelSpec()), work / "model"))
     variants = ["plain", "callback", "subclass"]
     results: dict[str, list[dict[str, float]]] = {v: [] for v in variants}
-    for r in range(args.rounds):
-        order = variants[r % 3 :] + variants[: r % 3]  # alternate who goes first
-        for v in order:
-            results[v].append(run(v, model_dir, args.steps, str(work / f"{v}-{r}")))
-            print(f"[bench] round {r} {v}: {results[v][-1]}", file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-trl-") as tmp:
+        work = Path(tmp)
+        model_dir = str(save_model(*build_tiny_model(TinyModelSpec()), work / "model"))
+        for r in range(args.rounds):
+            order = variants[r % 3 :] + variants[: r % 3]  # alternate who goes first
+            for v in order:
+                results[v].append(run(v, model_dir, args.steps, str(work / f"{v}-{r}")))
+                print(f"[bench] round {r} {v}: {results[v][-1]}", file=sys.stderr, flush=True)
     summary: dict[str, Any] = {}
     for v in variants:
         summary[v] = {

@@ -1,0 +1,98 @@
+"""Every benchmark runs: ``python bench/X.py --smoke`` (tiny sizes, the full setting's code path)
+as a user runs it, from the repository root in a fresh process, and prints the JSON it reports.
+
+The figures of a smoke run mean nothing; what is checked is that the script gets to its report
+and that the report has its keys (issue 29: ``bench/trainer.py`` had crashed unnoticed).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.process
+
+
+def smoke(script: str, *args: str, timeout: float = 120) -> str:
+    """Run ``bench/<script> --smoke ARGS``; its stdout (the test fails on a non-zero exit)."""
+    cmd = [sys.executable, f"bench/{script}", "--smoke", *args]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, f"{' '.join(cmd)} exited {done.returncode}:\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+def printed_json(stdout: str) -> dict[str, Any]:
+    """The last JSON object printed (TRL prints its own lines before it)."""
+    lines = stdout.splitlines()
+    start = max(i for i, line in enumerate(lines) if line == "{")
+    parsed: dict[str, Any] = json.loads("\n".join(lines[start:]))
+    return parsed
+
+
+def test_overhead() -> None:
+    report = printed_json(smoke("overhead.py"))
+    assert [row["samples"] for row in report["overhead"]] == [64, 256]
+    assert {"us_per_sample_per_component", "seconds_per_batch"} <= set(report["overhead"][0])
+    assert {"regex", "numeric", "iou", "cost"} <= set(report["signal_us_per_sample"])
+
+
+def test_sandbox() -> None:
+    report = printed_json(smoke("sandbox.py"))
+    assert (report["rounds"], report["programs"], report["timed_out_tests_in_mix"]) == (1, 20, 1)
+    for mix, tests in (("with_timeouts", 20), ("without_timeouts", 19)):
+        assert report[mix]["tests"] == tests
+        assert report[mix]["pool_tests_per_s"] > 0 and report[mix]["ratio"] > 0
+
+
+@pytest.mark.server
+def test_server() -> None:
+    report = printed_json(smoke("server.py"))
+    cells = {(c["batch"], c["concurrency"]) for c in report["cells"]}
+    assert cells == {(b, c) for b in (1, 256) for c in (1, 8, 32)}
+    assert {"batch256_vs_in_process", "batch1_concurrency1_p99_ms"} <= set(report["goals"])
+
+
+@pytest.mark.server
+def test_judge(tmp_path: Path) -> None:
+    out = tmp_path / "judge.json"
+    table = smoke("judge.py", "--out", str(out))
+    assert "| trigger | FP rate, defenses on | FP rate, defenses off |" in table
+    report = json.loads(out.read_text())
+    assert report["settings"]["judge"] == "stub"
+    assert set(report) >= {"triggers", "genuine", "throughput", "prefilter_rejects_genuine"}
+    # defenses on: all 4 problems, none reaching the judge; off: the first problem, judged
+    ons = {(t["on"]["n"], t["on"]["prefiltered"]) for t in report["triggers"].values()}
+    assert ons == {(4, 4)}
+    assert {t["off"]["n"] for t in report["triggers"].values()} == {1}
+
+
+def test_trainer(tmp_path: Path) -> None:
+    report = printed_json(smoke("trainer.py", "--out", str(tmp_path)))
+    assert report == json.loads((tmp_path / "trainer.json").read_text())
+    assert set(report["seconds_per_step_median"]) == {"builtin", "trl"}
+    assert report["ratio_builtin_over_trl"] > 0
+    assert (report["setup"]["steps_per_run"], report["setup"]["warm_start_steps"]) == (3, 2)
+    assert (tmp_path / "trainer.png").exists() and (tmp_path / "warmstart").is_dir()
+
+
+def test_trl_vs_plain() -> None:
+    report = printed_json(smoke("trl_vs_plain.py"))
+    assert set(report["summary"]) == {"plain", "callback", "subclass"}
+    assert {"step_ratio", "overhead_frac"} <= set(report["summary"]["subclass"])
+    assert report["setup"]["steps"] == 2
+
+
+def test_hierarchy(tmp_path: Path) -> None:
+    out = tmp_path / "hierarchy"
+    report = printed_json(smoke("hierarchy.py", "--out", str(out)))
+    assert report == json.loads((tmp_path / "hierarchy.json").read_text())
+    assert set(report["per_arm"]) == {"weighted", "tiers", "gated"}
+    assert set(report["per_run"]) == {"weighted-s0", "tiers-s0", "gated-s0"}
+    assert (tmp_path / "hierarchy.png").exists()
