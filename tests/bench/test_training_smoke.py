@@ -88,6 +88,7 @@ def test_parse_with_smoke_keeps_the_full_defaults() -> None:
     assert runner.summarize(verbose=False) == (0, 2)
 
 
+@pytest.mark.slow  # 28 s alone on 2 cores, 40-50 s beside other jobs: nine runs and a worker pool
 def test_curriculum(tmp_path: Path, cache: Path) -> None:
     """Nine arms, two workers (the pool), ladders that raise (their table is 0 in the smoke)."""
     out = tmp_path / "curriculum"
