@@ -43,6 +43,12 @@ def test_overhead() -> None:
     assert {"regex", "numeric", "iou", "cost"} <= set(report["signal_us_per_sample"])
 
 
+def test_overhead_compares_with_a_revision_side_by_side() -> None:
+    report = printed_json(smoke("overhead.py", "--compare", "HEAD"))
+    assert set(report["median"]) == {"current", "HEAD"} and report["sizes"] == [64, 256]
+    assert len(report["ratio_current_over_rev"]) == 2
+
+
 def test_sandbox() -> None:
     report = printed_json(smoke("sandbox.py"))
     assert (report["rounds"], report["programs"], report["timed_out_tests_in_mix"]) == (1, 20, 1)
