@@ -172,10 +172,10 @@ def compare(rev: str, sizes: list[int], repeats: int, rounds: int) -> dict[str, 
     """This tree's overhead and ``rev``'s, alternately in fresh interpreters (module doc)."""
     here = Path(__file__).resolve().parents[1]
     code = (
-        "import json, sys; sys.path.insert(0, {bench!r}); import overhead as o; "
-        "print(json.dumps([o.overhead(n, {repeats})['us_per_sample_per_component'] "
-        "for n in {sizes!r}]))"
-    ).format(bench=str(here / "bench"), repeats=repeats, sizes=sizes)
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import overhead as o; "
+        f"print(json.dumps([o.overhead(n, {repeats})['us_per_sample_per_component'] "
+        f"for n in {sizes!r}]))"
+    )
     runs: dict[str, list[list[float]]] = {"current": [], rev: []}
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
@@ -183,10 +183,13 @@ def compare(rev: str, sizes: list[int], repeats: int, rounds: int) -> dict[str, 
         )
         try:
             for _ in range(rounds):
-                for name, src in (("current", here / "src"), (rev, Path(tmp) / "src")):
-                    env = {**os.environ, "PYTHONPATH": str(src)}
-                    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                                         capture_output=True, text=True).stdout  # fmt: skip
+                # Each side runs its own bench/overhead.py, whose common.py puts its own src/
+                # first on the path: the revision's code is timed by the revision's script.
+                for name, root in (("current", here), (rev, Path(tmp))):
+                    env = {**os.environ, "PYTHONPATH": str(root / "src")}
+                    cmd = [sys.executable, "-c", code, str(root / "bench")]
+                    out = subprocess.run(cmd, env=env, check=True, capture_output=True,
+                                         text=True).stdout  # fmt: skip
                     runs[name].append(json.loads(out.splitlines()[-1]))
         finally:
             subprocess.run(
