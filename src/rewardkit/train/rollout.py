@@ -80,7 +80,11 @@ def sample_completions(
     eos, pad = tokenizer.eos_token_id, tokenizer.pad_token_id
     with torch.no_grad():
         out = model(
-            input_ids=ids, attention_mask=mask, position_ids=position_ids(mask), use_cache=True
+            input_ids=ids,
+            attention_mask=mask,
+            position_ids=position_ids(mask),
+            use_cache=True,
+            logits_to_keep=1,  # the prefill needs the last position's logits only
         )
         cache = out.cache
         if group_size > 1:
@@ -113,6 +117,7 @@ def sample_completions(
                 position_ids=position[:, None],
                 cache=cache,
                 use_cache=True,
+                logits_to_keep=1,
             )
             logits = step.logits[:, -1]
         completion = torch.stack(tokens, dim=1)
