@@ -5,25 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.rewards.calls import run, value
 
 from rewardkit.errors import ConfigError, UnjudgeableReference
 from rewardkit.registry import get
-from rewardkit.types import JSONValue, Sample, Score
-
-
-def run(name: str, completion: str, reference: JSONValue, **params: Any) -> Score | None:
-    """Component ``name`` on one sample, with params validated as in a config."""
-    component = get(name)
-    sample = Sample(id="t", group="g", prompt="", completion=completion, reference=reference)
-    result = component.fn(sample, component.build_params(params))
-    assert result is None or isinstance(result, Score)
-    return result
-
-
-def value(name: str, completion: str, reference: JSONValue, **params: Any) -> float | None:
-    result = run(name, completion, reference, **params)
-    return None if result is None else result.value
-
+from rewardkit.types import JSONValue
 
 # ---------------------------------------------------------------- numeric
 
