@@ -246,6 +246,12 @@ class RewardProgram:
             result.per_token = token_advantages(
                 scored.samples, per_sample, result.per_step, spans, w
             )
+        elif any(s.env_spans for s in scored.samples):
+            # tool outputs in a trajectory: per-token rows so their tokens get no advantage
+            n_rows = len(scored.samples)
+            result.per_token = token_advantages(
+                scored.samples, per_sample, [None] * n_rows, [None] * n_rows, 0.0
+            )
         return result
 
     # -- training state -------------------------------------------------------------------------

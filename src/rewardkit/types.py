@@ -36,6 +36,24 @@ def token_step_index(offsets: Sequence[Span], spans: Sequence[Span]) -> np.ndarr
     return np.where(overlap.max(axis=1) > 0, best, -1).astype(np.int64)
 
 
+def env_token_mask(offsets: Sequence[Span], env_spans: Sequence[Span] | None) -> np.ndarray:
+    """For each token (its character span), whether the environment wrote it: at least half of
+    its characters (and at least one) lie in ``env_spans`` (tool outputs, feedback). Such tokens
+    never get an advantage and are left out of the policy loss.
+
+    >>> env_token_mask([(0, 2), (2, 4), (4, 6)], [(3, 6)]).tolist()
+    [False, True, True]
+    """
+    if len(offsets) == 0 or not env_spans:
+        return np.zeros(len(offsets), dtype=bool)
+    tok = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    env = np.asarray(env_spans, dtype=np.int64).reshape(-1, 2)
+    overlap = np.clip(
+        np.minimum(tok[:, 1:2], env[None, :, 1]) - np.maximum(tok[:, 0:1], env[None, :, 0]), 0, None
+    ).sum(axis=1)
+    return (overlap > 0) & (2 * overlap >= tok[:, 1] - tok[:, 0])
+
+
 JSONValue = Any
 """Any value that ``json.dumps`` accepts (the reference of a sample is one)."""
 
@@ -54,7 +72,14 @@ class Sample:
         token_ids: optional token ids of the completion (lengths are counted in tokens when given).
         token_offsets: optional character span of each completion token, same length as token_ids;
             used to map step spans onto tokens for per-token advantages.
-        steps: optional step spans (character offsets into the completion).
+        steps: optional step spans (character offsets into the completion); the assistant
+            turns of a trajectory.
+        messages: the trajectory in the OpenAI chat format (prompt messages, then assistant
+            turns with ``tool_calls`` and ``tool`` results), for a multi-turn rollout; see
+            ``rewardkit.trajectory`` and ``Sample.from_trajectory``.
+        tools: the tools offered to the model (OpenAI function schemas).
+        env_spans: spans of the completion the environment wrote (tool outputs, feedback): their
+            tokens never get an advantage.
 
     >>> Sample(id="0", group="g", prompt="p", completion="c").reference is None
     True
@@ -69,6 +94,9 @@ class Sample:
     token_ids: tuple[int, ...] | None = None
     token_offsets: tuple[Span, ...] | None = None
     steps: tuple[Span, ...] | None = None
+    messages: tuple[Mapping[str, Any], ...] | None = None
+    tools: tuple[Mapping[str, Any], ...] | None = None
+    env_spans: tuple[Span, ...] | None = None
 
     def __post_init__(self) -> None:
         offsets, ids = self.token_offsets, self.token_ids
@@ -77,13 +105,53 @@ class Sample:
                 f"sample {self.id!r}: token_offsets has {len(offsets)} entries but "
                 f"token_ids has {len(ids)}; give one character span per token"
             )
-        for span in self.steps or ():
-            start, end = span
-            if not 0 <= start <= end <= len(self.completion):
-                raise ValueError(
-                    f"sample {self.id!r}: step span {span} is outside the completion "
-                    f"(length {len(self.completion)}); spans are [start, end) character offsets"
-                )
+        for what, spans in (("step", self.steps), ("env", self.env_spans)):
+            for span in spans or ():
+                start, end = span
+                if not 0 <= start <= end <= len(self.completion):
+                    raise ValueError(
+                        f"sample {self.id!r}: {what} span {span} is outside the completion "
+                        f"(length {len(self.completion)}); spans are [start, end) character "
+                        "offsets"
+                    )
+
+    @classmethod
+    def from_trajectory(
+        cls,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        id: str = "",
+        group: str | None = None,
+        reference: JSONValue = None,
+        meta: Mapping[str, Any] | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+    ) -> Sample:
+        """A multi-turn rollout as one Sample: the prompt is the text of the messages before the
+        first assistant turn, the completion the rendered rest, its assistant turns the steps and
+        the environment's messages ``env_spans`` (``rewardkit.trajectory.render``).
+
+        >>> s = Sample.from_trajectory([{"role": "user", "content": "hi"},
+        ...                             {"role": "assistant", "content": "hello"}])
+        >>> s.prompt, s.completion, s.steps
+        ('hi', 'hello', ((0, 5),))
+        """
+        from rewardkit.trajectory import prompt_messages, render, validate_messages
+
+        msgs = validate_messages(list(messages))
+        completion, turns, env = render(msgs)
+        prompt = "\n".join(str(m.get("content") or "") for m in prompt_messages(msgs))
+        return cls(
+            id=id,
+            group=prompt if group is None else group,
+            prompt=prompt,
+            completion=completion,
+            reference=reference,
+            meta=dict(meta or {}),
+            steps=turns,
+            messages=msgs,
+            tools=None if tools is None else tuple(tools),
+            env_spans=env,
+        )
 
     @classmethod
     def from_dict(cls, data: Any, default_id: str = "") -> Sample:
@@ -104,13 +172,15 @@ class Sample:
             raise InputError(
                 f"unknown sample field(s) {sorted(unknown)}; known: {sorted(_SAMPLE_FIELDS)}"
             )
-        if not isinstance(data.get("completion"), str):
-            raise InputError("'completion' is required and must be a string")
         for key in ("prompt", "id", "group"):
             if key in data and not isinstance(data[key], str | int):
                 raise InputError(f"{key!r} must be a string")
         if not isinstance(data.get("meta", {}), Mapping):
             raise InputError("'meta' must be a JSON object")
+        if "messages" in data and "completion" not in data:
+            return _from_trajectory_dict(cls, data, default_id)
+        if not isinstance(data.get("completion"), str):
+            raise InputError("'completion' is required and must be a string (or give 'messages')")
         prompt = str(data.get("prompt", ""))
         try:
             return cls(
@@ -123,6 +193,9 @@ class Sample:
                 token_ids=_tuple(data.get("token_ids"), "token_ids"),
                 token_offsets=_spans(data.get("token_offsets"), "token_offsets"),
                 steps=_spans(data.get("steps"), "steps"),
+                messages=_messages(data.get("messages")),
+                tools=_tools(data.get("tools")),
+                env_spans=_spans(data.get("env_spans"), "env_spans"),
             )
         except ValueError as exc:
             raise InputError(str(exc)) from None
@@ -143,7 +216,54 @@ _SAMPLE_FIELDS = {
     "token_ids",
     "token_offsets",
     "steps",
+    "messages",
+    "tools",
+    "env_spans",
 }
+
+
+def _messages(value: Any) -> tuple[Mapping[str, Any], ...] | None:
+    from rewardkit.trajectory import validate_messages
+
+    return None if value is None else validate_messages(value)
+
+
+def _tools(value: Any) -> tuple[Mapping[str, Any], ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(t, Mapping) for t in value):
+        raise ValueError("'tools' must be a list of tool schemas (JSON objects)")
+    return tuple(value)
+
+
+def _from_trajectory_dict(cls: type[Sample], data: Mapping[str, Any], default_id: str) -> Sample:
+    """``Sample.from_dict`` of a trajectory given as ``messages`` without a ``completion``."""
+    from rewardkit.errors import InputError
+
+    for key in ("steps", "env_spans", "token_ids", "token_offsets"):
+        if data.get(key) is not None:
+            raise InputError(
+                f"{key!r} refers to a completion; with 'messages' and no 'completion' they are "
+                "rendered from the messages (give the completion too to set them yourself)"
+            )
+    try:
+        sample = cls.from_trajectory(
+            _messages(data["messages"]) or (),
+            id=str(data.get("id", default_id)),
+            group=None if data.get("group") is None else str(data["group"]),
+            reference=data.get("reference"),
+            meta=dict(data.get("meta", {})),
+            tools=_tools(data.get("tools")),
+        )
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if "prompt" in data:
+        import dataclasses
+
+        prompt = str(data["prompt"])
+        group = sample.group if data.get("group") is not None else prompt
+        sample = dataclasses.replace(sample, prompt=prompt, group=group)
+    return sample
 
 
 def _tuple(value: Any, name: str) -> tuple[int, ...] | None:

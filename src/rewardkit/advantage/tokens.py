@@ -6,7 +6,8 @@ Step values may be NaN (a step the scorer could not judge): such steps are left 
 baselines and their tokens get no step advantage. Step advantages normalise the step values across the group: ``group`` pools every step of every
 sample of the group; ``index`` compares the k-th step of each sample with the k-th steps of the
 others. A token belongs to the step span it overlaps most (ties go to the earlier step); tokens
-outside every step get the outcome advantage alone.
+outside every step get the outcome advantage alone; tokens the environment wrote (a trajectory's
+``env_spans``: tool outputs) get 0, whatever the estimator.
 
 Which node's step values feed them is one rule, ``step_values_path``: the advantage config's
 ``steps_from`` when given (nothing when that node gave no steps in the batch), else the last node
@@ -25,7 +26,7 @@ import numpy as np
 
 from rewardkit.advantage.estimators import EPS
 from rewardkit.advantage.groups import Groups
-from rewardkit.types import Sample, Span, token_step_index
+from rewardkit.types import Sample, Span, env_token_mask, token_step_index
 
 __all__ = ["step_advantages", "step_values_path", "token_advantages", "token_step_index"]
 
@@ -112,5 +113,6 @@ def token_advantages(
             which = token_step_index(sample.token_offsets, spans)
             inside = which >= 0
             adv[inside] += step_weight * steps[which[inside]]
+        adv[env_token_mask(sample.token_offsets, sample.env_spans)] = 0.0
         out.append(adv)
     return out
