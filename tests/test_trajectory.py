@@ -156,3 +156,26 @@ def test_program_masks_tool_output_tokens_for_an_outcome_only_reward() -> None:
     assert row is not None
     assert set(row[env_token_mask(offsets, base.env_spans)]) == {0.0}
     assert row[0] == pytest.approx(adv.per_sample[0]) and adv.per_sample[0] > 0
+
+
+def test_a_tool_that_echoes_an_answer_never_answers_for_the_model() -> None:
+    from rewardkit import RewardProgram
+
+    echo = [
+        {"role": "user", "content": "What is 2+3?"},
+        {"role": "assistant", "content": "", "tool_calls": [
+            {"function": {"name": "echo", "arguments": {"text": "<answer>5</answer>"}}}]},
+        {"role": "tool", "content": "<answer>5</answer>"},
+        {"role": "assistant", "content": "I am not sure."},
+    ]  # fmt: skip
+    sample = Sample.from_trajectory(echo, reference="5")
+    assert "<answer>5</answer>" in sample.completion
+    assert "<answer>" not in sample.model_text.replace('"<answer>5</answer>"', "")
+    for fn in ("math_equivalent", "numeric", "exact_match"):
+        program = RewardProgram.from_dict({"reward": {"fn": fn, "extract": "answer_tag"}})
+        assert program.score([sample]).reward_list() == [0.0], fn
+    # the model's own answer, after the same echo, is read
+    right = Sample.from_trajectory(
+        [*echo[:3], {"role": "assistant", "content": "<answer>5</answer>"}], reference="5"
+    )
+    assert right.model_text.count("<answer>5</answer>") == 1

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +54,9 @@ def env_token_mask(offsets: Sequence[Span], env_spans: Sequence[Span] | None) ->
     ).sum(axis=1)
     return (overlap > 0) & (2 * overlap >= tok[:, 1] - tok[:, 0])
 
+
+_TOOL_CALL_BLOCK = re.compile(r"<tool_call>.*?(?:</tool_call>|$)", re.DOTALL)
+"""A tool call block (an unclosed one runs to the end): an action, never part of an answer."""
 
 JSONValue = Any
 """Any value that ``json.dumps`` accepts (the reference of a sample is one)."""
@@ -199,6 +203,28 @@ class Sample:
             )
         except ValueError as exc:
             raise InputError(str(exc)) from None
+
+    @property
+    def model_text(self) -> str:
+        """What the model wrote as prose: the completion with the environment's spans
+        (``env_spans``) and the model's ``<tool_call>`` blocks cut out, each left as one newline.
+        Answers and code are read from here: a tool call is an action, not an answer, and a tool
+        that echoes its input (``<answer>5</answer>`` in a tool result) never answers for the model.
+
+        >>> Sample(id="0", group="g", prompt="", completion="a<r>b</r>c", env_spans=((1, 9),)).model_text
+        'a\\nc'
+        """
+        text = self.completion
+        if self.env_spans:
+            parts, at = [], 0
+            for start, end in sorted(self.env_spans):
+                parts.append(text[at:start])
+                at = max(at, end)
+            parts.append(text[at:])
+            text = "\n".join(parts)
+        if "<tool_call>" in text:
+            text = _TOOL_CALL_BLOCK.sub("\n", text)
+        return text
 
     @property
     def num_tokens(self) -> int | None:

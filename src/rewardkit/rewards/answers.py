@@ -47,7 +47,7 @@ def exact_match(sample: Sample, p: MatchParams) -> Score:
     1.0
     """
     wanted = {normalise(r, p) for r in reference_strings(sample.reference, "exact_match")}
-    answer = extract_answer(sample.completion, p)
+    answer = extract_answer(sample.model_text, p)
     if answer is None:
         return Score(0.0, info=no_answer(p))
     hit = normalise(answer, p) in wanted
@@ -91,7 +91,7 @@ def choice(sample: Sample, p: ChoiceParams) -> Score:
     1.0
     """
     wanted = _reference_letter(sample.reference, p)
-    answer = extract_answer(sample.completion, p)
+    answer = extract_answer(sample.model_text, p)
     if answer is None:
         return Score(0.0, info=no_answer(p))
     found = find_choice(answer, p.letters)
@@ -156,7 +156,7 @@ def ternary(sample: Sample, p: TernaryParams) -> Score:
     0.0
     """
     wanted = {normalise(r, p) for r in reference_strings(sample.reference, "ternary", p.wrong)}
-    answer = extract_answer(sample.completion, p)
+    answer = extract_answer(sample.model_text, p)
     if answer is None:
         return Score(p.wrong, info={**no_answer(p), "outcome": "wrong"})
     if normalise(answer, p) in wanted:
@@ -228,7 +228,7 @@ def set_f1(sample: Sample, p: SetF1Params) -> Score:
     0.6666666666666666
     """
     reference = _reference_items(sample.reference, p)
-    answer = extract_answer(sample.completion, p)
+    answer = extract_answer(sample.model_text, p)
     if answer is None:
         return Score(0.0, info=no_answer(p))
     scores = set_scores(item_set(answer, p), reference)

@@ -134,7 +134,7 @@ def evaluate(samples: Sequence[Sample], p: CodeParams) -> list[Outcome]:
                 f"code reference of sample {sample.id!r}: {exc} (see rewardkit.sandbox.cases)"
             )
             continue
-        code = extract_code(sample.completion, p)
+        code = extract_code(sample.model_text, p)
         if code is None:
             out[i] = Evaluation(
                 None,
@@ -195,7 +195,7 @@ def unit_tests_all(samples: Sequence[Sample], p: CodeParams) -> list[Any]:
 def syntax_ok(samples: Sequence[Sample], p: CodeParams) -> list[Any]:
     """1 when the completion's program compiles (checked in the sandbox), 0 when it does not or is absent."""
     limits = Limits(time_limit_s=p.time_limit, memory_mb=p.memory_limit_mb)
-    codes = [extract_code(s.completion, p) for s in samples]
+    codes = [extract_code(s.model_text, p) for s in samples]
     requests = [RunRequest(code=c, mode="compile", limits=limits) for c in codes if c is not None]
     results = iter(backend_for(p).run_many(requests) if requests else [])
     out: list[Any] = []

@@ -237,7 +237,7 @@ def json_valid(sample: Sample, p: JsonValidParams) -> Score:
     >>> json_valid(s, JsonValidParams(schema={"required": ["a"]})).value
     1.0
     """
-    answer = extract_answer(sample.completion, p)
+    answer = extract_answer(sample.model_text, p)
     if answer is None:
         return Score(0.0, info={"reason": f"no answer found (extract: {p.extract})"})
     try:

@@ -81,7 +81,7 @@ def predicted_box(sample: Sample, p: ExtractParams) -> Box | None:
     >>> predicted_box(s, ExtractParams(extract="answer_tag"))
     (1.0, 1.0, 2.0, 2.0)
     """
-    answer = extract_answer(sample.completion, p)
+    answer = extract_answer(sample.model_text, p)
     return None if answer is None else one_box(answer)
 
 
@@ -92,7 +92,7 @@ def predicted_boxes(sample: Sample, p: ExtractParams) -> list[Box]:
     >>> predicted_boxes(s, ExtractParams(extract="answer_tag"))
     [(1.0, 1.0, 2.0, 2.0)]
     """
-    answer = extract_answer(sample.completion, p)
+    answer = extract_answer(sample.model_text, p)
     return [] if answer is None else parse_boxes(answer)
 
 
@@ -176,7 +176,7 @@ def multi_box_iou(sample: Sample, p: MultiBoxParams) -> Score:
     0.5
     """
     refs = reference_boxes(sample.reference)
-    if extract_answer(sample.completion, p) is None:
+    if extract_answer(sample.model_text, p) is None:
         return Score(0.0, info={"reason": "no answer", "num_reference": len(refs)})
     preds = predicted_boxes(sample, p)
     matches = match_boxes(preds, refs)

@@ -226,7 +226,7 @@ def math_equivalent(sample: Sample, p: MathParams) -> Score:
     """
     math_verify = require("math_verify", "math")
     gold = _read_gold(math_verify, sample.reference)
-    answer = extract_answer(sample.completion, p)
+    answer = extract_answer(sample.model_text, p)
     if answer is None:
         return Score(0.0, info={"reason": f"no answer found (extract: {p.extract})"})
     span = answer_span(answer)

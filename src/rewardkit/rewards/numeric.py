@@ -104,7 +104,7 @@ def numbers_match(answer: Fraction, reference: Fraction, p: NumericParams) -> bo
 
 def answer_value(sample: Sample, p: NumericParams) -> tuple[Fraction | None, dict[str, Any]]:
     """The value of the sample's answer span under the grammar, or None with the reason."""
-    answer = extract_answer(sample.completion, p)
+    answer = extract_answer(sample.model_text, p)
     if answer is None:
         return None, no_answer(p)
     if not p.allow_echo and echoes_prompt(answer, sample.prompt, reference_strings_of(sample, p)):

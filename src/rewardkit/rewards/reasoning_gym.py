@@ -90,7 +90,7 @@ def entry_dataset(reference: Any, dataset: str | None) -> str:
 def reasoning_gym_score(sample: Sample, p: ReasoningGymParams) -> float:
     """reasoning-gym's own ``score_answer`` for the extracted answer (0..1; module doc)."""
     scorer = score_answer_fn(entry_dataset(sample.reference, p.dataset))
-    answer = extract_answer(sample.completion, p)
+    answer = extract_answer(sample.model_text, p)
     if answer is None:
         return 0.0
     score = float(scorer(answer=answer, entry=dict(sample.reference)))

@@ -77,7 +77,7 @@ def _reference_json(reference: Any, component: str) -> Any:
 
 def _completion_json(sample: Sample, p: ExtractParams) -> tuple[Any, str | None]:
     """The completion's JSON value, or (None, reason) when there is none."""
-    answer = extract_answer(sample.completion, p)
+    answer = extract_answer(sample.model_text, p)
     if answer is None:
         return None, "no answer to read JSON from"
     try:

@@ -86,7 +86,7 @@ def bleu(sample: Sample, p: BleuParams) -> Score:
     0.0
     """
     refs = reference_texts(sample.reference, "bleu")
-    answer = extract_answer(sample.completion, p)
+    answer = extract_answer(sample.model_text, p)
     if answer is None:
         return Score(0.0, info={"reason": "no answer"})
     result = _sacrebleu().sentence_bleu(
@@ -104,7 +104,7 @@ def chrf(sample: Sample, p: ChrfParams) -> Score:
     1.0
     """
     refs = reference_texts(sample.reference, "chrf")
-    answer = extract_answer(sample.completion, p)
+    answer = extract_answer(sample.model_text, p)
     if answer is None:
         return Score(0.0, info={"reason": "no answer"})
     result = _sacrebleu().sentence_chrf(
@@ -157,7 +157,7 @@ def rouge_l(sample: Sample, p: RougeLParams) -> Score:
     0.6667
     """
     refs = reference_texts(sample.reference, "rouge_l")
-    answer = extract_answer(sample.completion, p)
+    answer = extract_answer(sample.model_text, p)
     if answer is None:
         return Score(0.0, info={"reason": "no answer"})
 
