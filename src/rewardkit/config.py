@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from rewardkit.advantage.estimators import EPS, resolve_eps
+from rewardkit.advantage.turns import TurnCredit
 from rewardkit.errors import ConfigError, InputError, config_error
 
 Estimator = Literal["grpo", "dr_grpo", "batch_std", "rloo", "gdpo"]
@@ -53,6 +54,17 @@ class AdvantageConfig(_Frozen):
         "clip (r -> min(r - eta, 0)) | delta (r_t -> r_t - r_t+1)",
     )
     step_clip_eta: float = Field(0.5, description="eta of step_cap: clip (a step >= eta earns 0)")
+    turn_credit: Literal["none"] | TurnCredit = Field(
+        "none",
+        description="step values as per-turn rewards of a multi-turn trajectory, credited to "
+        "each turn by returns-to-go (in place of step_baseline's normalisation): none | outcome "
+        "| outcome_loo | returns | index_returns (MT-GRPO, biased when the policy picks the "
+        "number of turns) | loo_returns (unbiased: leave-one-out baseline per turn); see "
+        "rewardkit.advantage.turns",
+    )
+    gamma: float = Field(
+        1.0, ge=0.0, le=1.0, description="discount over turns of turn_credit's returns-to-go"
+    )
 
     @field_validator("eps", mode="before")
     @classmethod
@@ -64,6 +76,13 @@ class AdvantageConfig(_Frozen):
             except ConfigError as exc:
                 raise ValueError(exc.problems[0][1]) from None
         return value
+
+    @model_validator(mode="after")
+    def _one_step_credit(self) -> AdvantageConfig:
+        # step_baseline normalises step values; turn_credit replaces that normalisation
+        if self.turn_credit != "none" and "step_baseline" in self.model_fields_set:
+            raise ValueError("step_baseline applies only with turn_credit: none; set one of them")
+        return self
 
 
 class ProgramConfig(_Frozen):

@@ -27,6 +27,7 @@ from rewardkit.advantage import (
     step_advantages,
     step_values_path,
     token_advantages,
+    turn_advantages,
 )
 from rewardkit.advantage.caps import cap_batch
 from rewardkit.compose import EvalContext, Node, TreeBuilder
@@ -238,7 +239,12 @@ class RewardProgram:
         path = step_values_path(scored.steps, cfg.steps_from)
         if path is not None:
             step_values = cap_batch(scored.steps[path], cfg.step_cap, cfg.step_clip_eta)
-            result.per_step = step_advantages(step_values, groups, cfg.step_baseline, cfg.eps)
+            if cfg.turn_credit == "none":
+                result.per_step = step_advantages(step_values, groups, cfg.step_baseline, cfg.eps)
+            else:  # turns' rewards alone: the outcome advantage is added per token below
+                result.per_step = turn_advantages(
+                    step_values, groups, cfg.turn_credit, None, cfg.gamma
+                )
             infos = scored.info.get(path) or [{}] * len(scored.samples)
             spans = [_spans(s, info) for s, info in zip(scored.samples, infos, strict=True)]
             weight = self._step_weight

@@ -102,3 +102,24 @@ def test_hierarchy(tmp_path: Path) -> None:
     assert set(report["per_arm"]) == {"weighted", "tiers", "gated"}
     assert set(report["per_run"]) == {"weighted-s0", "tiers-s0", "gated-s0"}
     assert (tmp_path / "hierarchy.png").exists()
+
+
+def test_turns(tmp_path: Path) -> None:
+    out = tmp_path / "turns"
+    report = printed_json(smoke("turns.py", "--out", str(out)))
+    assert report == json.loads((tmp_path / "turns.json").read_text())
+    assert [r["horizon"] for r in report["by_horizon"]] == [2, 3]
+    assert [r["mu"] for r in report["by_intermediate_reward"]] == [0.0, 0.4]
+    row = report["by_horizon"][1]["estimators"]
+    assert set(row) == {
+        "outcome",
+        "outcome_loo",
+        "returns",
+        "returns_g0.8",
+        "index_returns",
+        "loo_returns",
+    }
+    assert {"bias", "se", "ci95", "bias_norm", "variance", "cosine_of_mean"} <= set(
+        row["loo_returns"]
+    )
+    assert (tmp_path / "turns.png").exists()

@@ -1,4 +1,4 @@
-"""Rewards -> per-sample and per-token advantages, and their layout for a policy loss."""
+"""Rewards -> per-sample, per-turn and per-token advantages, and their layout for a policy loss."""
 
 from rewardkit.advantage.estimators import (
     EPS,
@@ -19,22 +19,27 @@ from rewardkit.advantage.tokens import (
     token_advantages,
     token_step_index,
 )
+from rewardkit.advantage.turns import TURN_CREDITS, TurnCredit, returns_to_go, turn_advantages
 
 __all__ = [
     "EPS",
     "EPS_PRESETS",
     "ESTIMATORS",
+    "TURN_CREDITS",
     "Advantages",
     "Groups",
+    "TurnCredit",
     "advantage_matrix",
     "batch_std",
     "dr_grpo",
     "gdpo",
     "grpo",
     "resolve_eps",
+    "returns_to_go",
     "rloo",
     "step_advantages",
     "step_values_path",
     "token_advantages",
     "token_step_index",
+    "turn_advantages",
 ]
