@@ -5,7 +5,8 @@ The registry imports it through rewardkit's own ``rewardkit.rewards`` entry poin
 imports nothing from here.
 
 Each module holds one family: format, answers, numeric, numeric_error, math, geometry, structure, text, length, process,
-prm, implicit_prm, code, judge (LLM judges), reward_model (classifier reward models). Components
+prm, implicit_prm, code, judge (LLM judges), reward_model (classifier reward models), tools and
+tool_match (tool calls: ToolRL, call matching, schema validity, call penalties). Components
 are pure functions of (sample, params) except where noted; the model-based scorers (prm,
 implicit_prm, reward_model) import torch and transformers only when used, the judges httpx.
 """
@@ -27,4 +28,6 @@ from rewardkit.rewards import (  # noqa: F401  (imported to register)
     reward_model,
     structure,
     text,
+    tool_match,
+    tools,
 )
