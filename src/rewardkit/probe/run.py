@@ -190,22 +190,28 @@ def _groups(
         batch.append(dataclasses.replace(sample, group=group))
         answer = locate_answer(sample)
         for m in mutations:
-            text = m.fn(answer)
-            if text is None or text == sample.completion:
+            mutated = _mutated(sample, m.fn(answer), f"{sample.id}~{m.name}", group)
+            if mutated is None:
                 continue  # does not apply here, or changes nothing
             where[(i, m.name)] = len(batch)
-            batch.append(
-                dataclasses.replace(
-                    sample,
-                    id=f"{sample.id}~{m.name}",
-                    group=group,
-                    completion=text,
-                    token_ids=None,
-                    token_offsets=None,
-                    steps=None,
-                )
-            )
+            batch.append(mutated)
     return batch, where
+
+
+def _mutated(sample: Sample, result: object, id: str, group: str) -> Sample | None:
+    """The mutated sample: a completion text (a trajectory's messages are dropped, so every
+    component reads the mutated text) or a whole trajectory (a Sample, from tool-call mutations);
+    None when the mutation does not apply or changes nothing."""
+    if isinstance(result, Sample):
+        if result.messages == sample.messages and result.completion == sample.completion:
+            return None
+        return dataclasses.replace(result, id=id, group=group)
+    if not isinstance(result, str) or result == sample.completion:
+        return None
+    return dataclasses.replace(
+        sample, id=id, group=group, completion=result, token_ids=None, token_offsets=None,
+        steps=None, messages=None, env_spans=None,
+    )  # fmt: skip
 
 
 def _paying_paths(program: RewardProgram) -> list[str]:
