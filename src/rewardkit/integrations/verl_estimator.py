@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from rewardkit.errors import RewardKitError
+from rewardkit.integrations.verl_agent import mask_runs
 from rewardkit.integrations.verl_config import (
     DUAL,
     KL_IN_REWARD,
@@ -36,36 +37,53 @@ LAYOUT_STEPS = "reward/steps"
 
 
 def dense_rewards(
-    outcome: float, steps: Sequence[float] | None, which: np.ndarray, length: int
+    outcome: float,
+    steps: Sequence[float] | None,
+    which: np.ndarray,
+    length: int,
+    last: int | None = None,
 ) -> np.ndarray:
     """One response's token rewards: each step's value on that step's tokens, the outcome on the
-    last token (``which[t]`` is the step of token t, -1 outside every step; ``length`` tokens).
-    ``steps=None``: the outcome alone on the last token (verl's own layout)."""
+    last token (``which[t]`` is the step of token t, -1 outside every step; ``length`` tokens;
+    ``last``: the outcome's token when it is not the last one, as in an agent's response that
+    ends in a tool's tokens). ``steps=None``: the outcome alone (verl's own layout)."""
     out = np.zeros(length)
     if steps:
         values = np.nan_to_num(np.asarray(steps, dtype=float), nan=0.0)
-        inside = which[: length - 1] >= 0
-        out[: length - 1][inside] = values[which[: length - 1][inside]]
+        inside = which[:length] >= 0
+        out[inside] = values[which[:length][inside]]
     if length:
-        out[length - 1] = outcome
+        out[length - 1 if last is None else last] = outcome
     return out
 
 
 def layout_batch(
     program: RewardProgram, rewards: np.ndarray, mask: np.ndarray, index: Sequence[Any]
 ) -> ScoredBatch:
-    """The scored batch that ``dense_rewards`` laid out: the outcome is the last response
-    token's value; the steps are the runs of equal values over the other tokens (0 means no
-    step), the last token counted in the step just before it. Token t spans character
-    (t, t + 1)."""
-    lengths = mask.sum(axis=1).astype(int)
+    """The scored batch that ``dense_rewards`` laid out. Token t spans character (t, t + 1).
+
+    The outcome is the last model token's value (the last 1 of ``response_mask``). The steps:
+    in an agent's batch (a 0 of the mask before a response's last 1: a tool's tokens), the
+    mask's runs of 1s, the turns, each worth its first token's value (NaN for a one-token last
+    turn: its token holds the outcome), the runs of 0s the environment's spans; else the runs of
+    equal values over the other tokens (0 means no step), the last token counted in the step
+    just before it."""
+    lasts = [_last_one(row) for row in mask]
+    agent = any(
+        last >= 0 and not row[: last + 1].all() for row, last in zip(mask, lasts, strict=True)
+    )
     samples, outcomes, steps = [], [], []
-    for i, (row, n) in enumerate(zip(rewards, lengths, strict=True)):
-        runs = _runs(row[: max(n - 1, 0)])
-        if runs and runs[-1][2] == n - 1:  # the last token belongs to the step that ends before it
-            runs[-1] = (runs[-1][0], runs[-1][1], n)
-        outcomes.append(float(row[n - 1]) if n else np.nan)
-        steps.append(tuple(v for v, _, _ in runs) or None)
+    for i, (row, last) in enumerate(zip(rewards, lasts, strict=True)):
+        n = last + 1
+        if agent:
+            values, spans, env = _turns(row, mask[i][:n])
+        else:
+            runs = _runs(row[: max(n - 1, 0)])
+            if runs and runs[-1][2] == n - 1:  # the last token belongs to the step before it
+                runs[-1] = (runs[-1][0], runs[-1][1], n)
+            values, spans, env = [v for v, _, _ in runs], [(a, b) for _, a, b in runs], []
+        outcomes.append(float(row[last]) if n else np.nan)
+        steps.append(tuple(values) or None)
         samples.append(
             Sample(
                 id=str(i),
@@ -73,7 +91,8 @@ def layout_batch(
                 prompt="",
                 completion=" " * n,
                 token_offsets=tuple((t, t + 1) for t in range(n)),
-                steps=tuple((a, b) for _, a, b in runs) or None,
+                steps=tuple(spans) or None,
+                env_spans=tuple(env) or None,
             )
         )
     path = program.config.advantage.steps_from or LAYOUT_STEPS
@@ -86,6 +105,27 @@ def layout_batch(
         failures=[],
         root=root,
     )
+
+
+def _last_one(row: np.ndarray) -> int:
+    ones = np.flatnonzero(row)
+    return int(ones[-1]) if ones.size else -1
+
+
+def _turns(
+    row: np.ndarray, mask: np.ndarray
+) -> tuple[list[float], list[tuple[int, int]], list[tuple[int, int]]]:
+    """An agent response's turns (runs of 1s of its mask) with their values, and its
+    environment spans (runs of 0s)."""
+    values, turns, env = [], [], []
+    for v, a, b in mask_runs(mask.tolist()):
+        if v:
+            last_turn = b == len(mask)
+            values.append(np.nan if last_turn and b - a == 1 else float(row[a]))
+            turns.append((a, b))
+        else:
+            env.append((a, b))
+    return values, turns, env
 
 
 def dual_advantages(

@@ -8,7 +8,10 @@ response; ``assemble_rm_scores`` then scores every group at once with the shared
 and writes ``rm_scores``: under ``adv_estimator=rewardkit_dual`` dense ones, each step's value on
 that step's tokens and the outcome on the last token (``verl_estimator.dense_rewards``); under any
 other estimator (verl's ``grpo`` sums a response's token rewards) the outcome alone on the last
-token. ``build_manager`` imports verl: call it only where verl is installed.
+token. A response of verl's tool agent loop (a ``response_mask`` with 0 on the tools' tokens, or
+``turn_scores`` / ``tool_rewards``) is scored as a trajectory: its turns are its steps, its tools'
+tokens get 0, verl's rewards are ``meta["env_rewards"]`` per turn (``verl_agent``). ``build_manager``
+imports verl: call it only where verl is installed.
 """
 
 from __future__ import annotations
@@ -20,12 +23,18 @@ from typing import Any
 import numpy as np
 
 from rewardkit.advantage import step_values_path
+from rewardkit.integrations.verl_agent import (
+    decode_tokens,
+    last_model_token,
+    record_sample,
+    rollout_rewards,
+)
 from rewardkit.integrations.verl_config import DUAL, check_verl_config, setting
 from rewardkit.integrations.verl_estimator import dense_rewards, register_estimators
 from rewardkit.integrations.verl_score import make_compute_score
 from rewardkit.program import RewardProgram
 from rewardkit.replica import StateReplica
-from rewardkit.types import Sample, token_step_index
+from rewardkit.types import token_step_index
 
 
 class ScoredResponse(float):
@@ -42,22 +51,6 @@ class ScoredResponse(float):
         return (ScoredResponse, (float(self), self.record))
 
 
-def _decode(tokenizer: Any, ids: list[int]) -> tuple[str, list[tuple[int, int]]]:
-    """The response as the concatenation of its tokens' texts, with each token's character span.
-
-    A token with no text (EOS and other special tokens, decoded without them as verl does) gets
-    the span of the character before it, so it belongs to the step of the token before it: the
-    dense layout cannot tell an EOS from the step's last token (the outcome sits on the last
-    token), and ``rewardkit_dual`` counts the last token in the step before it.
-    """
-    pieces = tokenizer.batch_decode([[i] for i in ids], skip_special_tokens=True)
-    offsets, at = [], 0
-    for piece in pieces:
-        offsets.append((at, at + len(piece)) if piece or at == 0 else (at - 1, at))
-        at += len(piece)
-    return "".join(pieces), offsets
-
-
 def group_scores(
     program: RewardProgram,
     records: list[dict[str, Any]],
@@ -67,19 +60,9 @@ def group_scores(
 ) -> np.ndarray:
     """Score ``records`` (one per response, grouped by their uid) together: a (len, width) array
     of token rewards (``dense_rewards``; ``dense=False``: the outcome alone on the last token)."""
-    samples = [
-        Sample(
-            id=str(i),
-            group=str(r["uid"]),
-            prompt="",
-            completion=r["text"],
-            reference=r["ground_truth"],
-            meta=r["meta"],
-            token_ids=tuple(r["ids"]),
-            token_offsets=tuple((int(a), int(b)) for a, b in r["offsets"]),
-        )
-        for i, r in enumerate(records)
-    ]
+    if any("mask" in r for r in records):  # an agent's batch: every response is a trajectory
+        records = [r if "mask" in r else {**r, "mask": [1] * len(r["ids"])} for r in records]
+    samples = [record_sample(i, r) for i, r in enumerate(records)]
     scored = program.score(samples)
     cfg = program.config.advantage
     path = step_values_path(scored.steps, cfg.steps_from)
@@ -96,31 +79,54 @@ def group_scores(
             if spans and steps and dense
             else np.full(n, -1)
         )
-        out[i, :n] = dense_rewards(outcome, steps if spans and dense else None, which, n)
+        steps = steps if spans and dense else None
+        out[i, :n] = dense_rewards(outcome, steps, which, n, last_model_token(records[i]))
     return out
+
+
+def response_record(
+    tokenizer: Any,
+    ids: list[int],
+    uid: str,
+    ground_truth: Any,
+    meta: dict[str, Any],
+    mask: list[int] | None = None,
+    non_tensor: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One decoded response as ``group_scores`` reads it. With the response ``mask`` of an agent
+    loop (0 on the tools' tokens), the record is a trajectory (``verl_agent.record_sample``) and
+    carries verl's ``turn_scores`` and ``tool_rewards`` from ``non_tensor``."""
+    text, offsets, starts = decode_tokens(tokenizer, ids, mask if _has_env(mask) else None)
+    record: dict[str, Any] = {"uid": uid, "text": text, "ids": ids, "offsets": offsets}
+    record["starts"] = starts
+    record.update(ground_truth=ground_truth, meta=meta)
+    scores, tools = rollout_rewards(non_tensor or {})
+    if _has_env(mask) or scores or tools:
+        record.update(mask=mask or [1] * len(ids), turn_scores=scores, tool_rewards=tools)
+    return record
+
+
+def _has_env(mask: list[int] | None) -> bool:
+    return mask is not None and 0 in mask
 
 
 def batch_records(data: Any, tokenizer: Any) -> list[dict[str, Any]]:
     """The records ``group_scores`` reads, from a whole verl batch (``DataProto`` with
-    ``responses``, ``attention_mask``, ``uid``, ``reward_model``), decoded with ``tokenizer``."""
+    ``responses``, ``attention_mask``, ``uid``, ``reward_model``; an agent loop's batch also
+    ``response_mask``, ``turn_scores`` and ``tool_rewards``), decoded with ``tokenizer``."""
     width = data.batch["responses"].shape[-1]
     lengths = data.batch["attention_mask"][:, -width:].sum(dim=1).tolist()
+    masks = data.batch.get("response_mask", None)
     nt = data.non_tensor_batch
     records = []
     for i, n in enumerate(lengths):
         ids = [int(t) for t in data.batch["responses"][i, : int(n)].tolist()]
-        text, offsets = _decode(tokenizer, ids)
+        mask = None if masks is None else [int(v) for v in masks[i, : int(n)].tolist()]
         source = str(nt["data_source"][i]) if "data_source" in nt else ""
-        records.append(
-            {
-                "uid": str(nt["uid"][i]),
-                "text": text,
-                "ids": ids,
-                "offsets": offsets,
-                "ground_truth": nt["reward_model"][i]["ground_truth"],
-                "meta": {"data_source": source},
-            }
-        )
+        row = {k: nt[k][i] for k in ("turn_scores", "tool_rewards") if k in nt}
+        truth = nt["reward_model"][i]["ground_truth"]
+        meta = {"data_source": source}
+        records.append(response_record(tokenizer, ids, str(nt["uid"][i]), truth, meta, mask, row))
     return records
 
 
@@ -160,25 +166,39 @@ def build_manager(
             super().__init__(config, tokenizer, compute_score)
             check_verl_config(config)
             self.estimator = str(setting(config, "algorithm.adv_estimator"))
-            self.score_one = make_compute_score(driver.program.to_dict(), server, token, actor)
+            # the config as given (program.to_dict() also writes defaults: with turn_credit set,
+            # a written step_baseline is refused)
+            given = driver.program.config.model_dump(mode="python", exclude_unset=True)
+            self.score_one = make_compute_score(given, server, token, actor)
 
         async def run_single(self, data: Any) -> dict[str, Any]:
             item = data[-1]
             ids_all = item.batch["responses"]
             n = int(item.batch["attention_mask"][-ids_all.shape[-1] :].sum())
             ids = [int(t) for t in ids_all[:n].tolist()]
-            text, offsets = _decode(self.tokenizer, ids)
-            ground_truth = item.non_tensor_batch["reward_model"]["ground_truth"]
-            extra = dict(item.non_tensor_batch.get("extra_info", {}) or {})
-            extra["uid"] = str(item.non_tensor_batch.get("uid", "0"))
-            source = str(item.non_tensor_batch.get("data_source", ""))
-            values = await self.loop.run_in_executor(
-                None, lambda: self.score_one(source, text, ground_truth, extra)
-            )
+            # the batch path has the response mask; verl's streaming path does not (outcome only)
+            masks = item.batch.get("response_mask", None)
+            mask = None if masks is None else [int(v) for v in masks[:n].tolist()]
+            nt = item.non_tensor_batch
+            ground_truth = nt["reward_model"]["ground_truth"]
+            extra = dict(nt.get("extra_info", {}) or {})
+            extra["uid"] = str(nt.get("uid", "0"))
+            scores, tools = rollout_rewards(nt)
+            extra.update(turn_scores=scores, tool_rewards=tools)
+            source = str(nt.get("data_source", ""))
             meta = {k: v for k, v in extra.items() if isinstance(v, str | int | float | bool)}
             meta["data_source"] = source
-            record = {"uid": extra["uid"], "text": text, "ids": ids, "offsets": offsets}
-            record.update(ground_truth=ground_truth, meta=meta, estimator=self.estimator)
+            record = response_record(
+                self.tokenizer, ids, extra["uid"], ground_truth, meta, mask, nt
+            )
+            if "mask" in record:
+                sample = record_sample(0, record)
+                score_sample = self.score_one.score_sample  # type: ignore[attr-defined]
+                call = lambda: score_sample(sample)  # noqa: E731
+            else:
+                call = lambda: self.score_one(source, record["text"], ground_truth, extra)  # noqa: E731
+            values = await self.loop.run_in_executor(None, call)
+            record["estimator"] = self.estimator
             return {
                 "reward_score": ScoredResponse(values["score"], record),
                 "reward_extra_info": values,

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from rewardkit.integrations.verl_agent import ENV_REWARD
 from rewardkit.program import RewardProgram
 from rewardkit.replica import StateReplica
 from rewardkit.types import Sample
@@ -44,13 +45,21 @@ def make_compute_score(
 
     A node that does not apply (None) gets ``missing`` and ``<path>/applies = 0``. The sample's
     ``meta`` is ``extra_info`` plus ``data_source``; its group is ``extra_info["uid"]`` if given.
-    Each call first syncs the schedule state (``StateReplica.sync``).
+    From verl's tool agent loop, ``extra_info`` carries ``turn_scores`` and ``tool_rewards``:
+    their sum is ``meta["env_reward"]`` (the per-turn values need the response mask, which
+    only the reward manager sees: ``verl_agent``). Each call first syncs the schedule state
+    (``StateReplica.sync``); ``compute_score.score_sample(sample)`` scores a Sample built
+    elsewhere the same way.
 
     >>> f = make_compute_score({"reward": {"fn": "exact_match"}})
     >>> f(data_source="d", solution_str="5", ground_truth="4")["score"]
     0.0
     """
     shared = StateReplica.connect(config, server, token, actor)
+
+    def score_sample(sample: Sample) -> dict[str, float]:
+        shared.sync()
+        return flat_values(shared.program.score([sample]), 0, missing)
 
     def compute_score(
         data_source: str,
@@ -59,9 +68,11 @@ def make_compute_score(
         extra_info: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> dict[str, float]:
-        shared.sync()
         meta = {k: v for k, v in (extra_info or {}).items() if _plain(v)}
         meta["data_source"] = data_source
+        if meta.get("turn_scores") or meta.get("tool_rewards"):  # verl's tool agent loop
+            total = sum(map(float, meta.get("turn_scores") or ()))
+            meta[ENV_REWARD] = total + sum(map(float, meta.get("tool_rewards") or ()))
         sample = Sample(
             id=str(meta.get("index", "0")),
             group=str(meta.get("uid", "0")),
@@ -70,10 +81,10 @@ def make_compute_score(
             reference=ground_truth,
             meta=meta,
         )
-        scored = shared.program.score([sample])
-        return flat_values(scored, 0, missing)
+        return score_sample(sample)
 
     compute_score.shared = shared  # type: ignore[attr-defined]
+    compute_score.score_sample = score_sample  # type: ignore[attr-defined]
     return compute_score
 
 
