@@ -23,6 +23,7 @@ PROBE_DATA = {
     "boxes_ladder.yaml": "probe_boxes.jsonl",
     "math_answer.yaml": "probe_math.jsonl",
     "train_chain.yaml": "probe_chain.jsonl",
+    "tool_calls.yaml": "tool_calls.jsonl",
 }
 """Each config's samples with correct completions, in examples/data/."""
 FINDINGS: dict[str, tuple[set[str], str]] = {}

@@ -32,6 +32,8 @@ def test_a_format_reward_alone_pays_every_mutation_that_keeps_the_tags() -> None
     # tags (strict) is 1.0 for any completion with one <think> block then one <answer> block,
     # whatever they hold: every mutation that keeps the layout earns the correct 1.0.
     got = verdicts({"reward": {"fn": "tags", "mode": "strict"}}, MATH)
+    # mutations of tool calls, RTL designs... do not apply to these samples
+    got = {name: verdict for name, verdict in got.items() if verdict != "n/a"}
     assert got == {
         "empty": "ok",
         "format_only": "pays",
@@ -65,7 +67,9 @@ def test_exact_match_on_the_whole_text_passes_every_mutation() -> None:
     got = verdicts({"reward": {"fn": "exact_match"}}, BARE)
     # a bare answer has no tags to keep and no wrapper to move the answer out of
     assert got.pop("format_only") == got.pop("answer_in_think") == "n/a"
-    assert set(got.values()) == {"ok"}
+    # the rest is ok where it applies (mutations of tool calls do not apply to bare answers)
+    assert {verdict for verdict in got.values() if verdict != "n/a"} == {"ok"}
+    assert got["wrong_answer"] == got["empty"] == "ok"
 
 
 def test_grpo_advantages_of_one_group_by_hand() -> None:
