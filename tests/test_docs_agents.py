@@ -35,3 +35,23 @@ def test_the_trajectory_example_renders_as_the_doc_says() -> None:
     assert sample.completion == shown
     assert f"`steps = {json.dumps([list(s) for s in sample.steps or ()])}`" in TEXT
     assert f"`env_spans = {json.dumps([list(s) for s in sample.env_spans or ()])}`" in TEXT
+
+
+def test_the_toolrl_golden_case_of_the_doc() -> None:
+    program = RewardProgram.from_dict({"reward": {"fn": "toolrl"}})
+    gold = [{"name": "search", "arguments": {"q": "paris", "n": 3}}]
+
+    def layout(*calls: str) -> str:
+        return "<think>x</think>\n<tool_call>\n" + "\n".join(calls) + "\n</tool_call>"
+
+    call = '{"name": "search", "parameters": {"q": "paris", "n": %d}}'
+    junk = '{"name": "junk", "parameters": {}}'
+    texts = [layout(call % 5), layout(call % 5, junk), layout(call % 3)]
+    samples = [
+        Sample(id=str(i), group=str(i), prompt="", completion=t, reference=gold)
+        for i, t in enumerate(texts)
+    ]
+    got = program.score(samples).reward_list()
+    assert got == [2.5, 1.75, 4.0]
+    for value in got:
+        assert f"**{value:g}**" in TEXT or f"**{value:g}.0**" in TEXT or f": {value:g})" in TEXT
