@@ -4,12 +4,13 @@
 - ``countdown``: reach a target with given numbers (hierarchical reward; ChipSeek-R1);
 - ``chain``: multi-step arithmetic with checkable steps (process + outcome rewards);
 - ``workflow``: a JSON node graph from a description (validity, integrity, graph F1; ComfyUI-R1);
+- ``lookup``: multi-turn, the answer only a tool knows (``env.py``: the environment interface);
 - ``reasoning_gym:<dataset>``: any of reasoning-gym's procedural datasets, judged by its own
   ``score_answer`` (``tasks/reasoning_gym.py``; needs the ``gym`` extra).
 
-The task reward components ``countdown``, ``workflow_integrity`` and ``chain_step`` are registered
-through the ``rewardkit.rewards`` entry point (``tasks.rewards``): every registry lookup finds them
-without an import of this package.
+The task reward components ``countdown``, ``workflow_integrity``, ``chain_step`` and
+``env_reward`` are registered through the ``rewardkit.rewards`` entry point (``tasks.rewards``):
+every registry lookup finds them without an import of this package.
 torch and transformers are imported only by ``models`` and ``warmstart``, when used.
 
 >>> make_task("boxes", {"size": 6}).size
@@ -26,6 +27,7 @@ from rewardkit.tasks.base import Problem, Task, problem
 from rewardkit.tasks.boxes import Boxes
 from rewardkit.tasks.chain import Chain
 from rewardkit.tasks.countdown import Countdown
+from rewardkit.tasks.lookup import Lookup
 from rewardkit.tasks.reasoning_gym import PREFIX, ReasoningGymTask
 from rewardkit.tasks.workflow import Workflow
 
@@ -34,6 +36,7 @@ TASKS: dict[str, type[Any]] = {
     "countdown": Countdown,
     "chain": Chain,
     "workflow": Workflow,
+    "lookup": Lookup,
 }
 
 __all__ = [
@@ -41,6 +44,7 @@ __all__ = [
     "Boxes",
     "Chain",
     "Countdown",
+    "Lookup",
     "Problem",
     "ReasoningGymTask",
     "Task",

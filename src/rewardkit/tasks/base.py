@@ -32,6 +32,10 @@ class Problem:
         answer: one correct completion (the warm start imitates it; tests use it).
         difficulty: the attributes that make the problem harder (sizes, counts, lengths).
         category: the bucket a data curriculum chooses between.
+        env: what only the environment of a multi-turn task knows (``tasks/env.py``): never
+            shown to the model nor to reward components.
+        answer_env_spans: the spans of ``answer`` the environment writes (tool results) in a
+            multi-turn task's trace; the warm start leaves them out of its loss.
     """
 
     id: str
@@ -40,6 +44,8 @@ class Problem:
     answer: str
     difficulty: Mapping[str, Any] = field(default_factory=dict)
     category: str = "default"
+    env: Mapping[str, Any] = field(default_factory=dict)
+    answer_env_spans: tuple[tuple[int, int], ...] = ()
 
     def meta(self, task: str) -> dict[str, Any]:
         """Sample metadata: task, category and difficulty attributes."""
@@ -137,4 +143,6 @@ def problem(
         answer=made.answer,
         difficulty=made.difficulty,
         category=made.category,
+        env=made.env,
+        answer_env_spans=made.answer_env_spans,
     )

@@ -5,18 +5,22 @@ import: the registry loads this module the first time it looks a name up.
 
 - ``countdown`` (``tasks/countdown.py``): the countdown tiers (parses, allowed numbers, target);
 - ``workflow_integrity`` (``tasks/workflow.py``): the edges of a workflow graph join known nodes;
-- ``chain_step`` (below): each step of a ``chain`` answer checked against the prompt's step.
+- ``chain_step`` (below): each step of a ``chain`` answer checked against the prompt's step;
+- ``env_reward`` (below): a multi-turn environment's turn rewards as per-turn values.
 
 Like ``rewards/``, it imports neither torch nor transformers.
 
 >>> from rewardkit import registry
->>> {"countdown", "workflow_integrity", "chain_step"} <= set(registry.names())
+>>> {"countdown", "workflow_integrity", "chain_step", "env_reward"} <= set(registry.names())
 True
 """
 
 from __future__ import annotations
 
-from rewardkit.registry import reward
+import math
+from typing import Literal
+
+from rewardkit.registry import Params, reward
 from rewardkit.rewards.process import Aggregate, StepCheckParams, StepParams, step_check
 from rewardkit.tasks import countdown, workflow  # noqa: F401  (imported to register)
 from rewardkit.types import Sample, Score
@@ -43,3 +47,37 @@ def chain_step(sample: Sample, p: ChainStepParams) -> Score | None:
     """
     check = StepCheckParams(**p.model_dump(), verifier="function", fn_ref=CHECK_STEP)
     return step_check(sample, check)
+
+
+ENV_REWARDS = "env_rewards"
+"""The sample meta key of a multi-turn rollout's turn rewards (one per assistant turn; None for
+a turn the environment did not reward), filled by the built-in trainer (``train/multiturn.py``)."""
+
+
+class EnvRewardParams(Params):
+    """How the turn rewards become the sample's value (their steps are the per-turn values)."""
+
+    aggregate: Literal["mean", "sum"] = "mean"
+
+
+@reward("env_reward", params=EnvRewardParams)
+def env_reward(sample: Sample, p: EnvRewardParams) -> Score | None:
+    """The environment's turn rewards (``meta["env_rewards"]``) as per-turn values.
+
+    One step value per assistant turn (NaN for a turn the environment did not reward, e.g. the
+    final answer); the value is their mean (or sum). None when the environment rewarded no turn.
+
+    >>> s = Sample(id="0", group="g", prompt="p", completion="c", meta={"env_rewards": [1.0, None]})
+    >>> score = env_reward(s, EnvRewardParams())
+    >>> score.value, score.steps
+    (1.0, (1.0, nan))
+    """
+    turns = sample.meta.get(ENV_REWARDS)
+    if not turns:
+        return None
+    steps = tuple(math.nan if r is None else float(r) for r in turns)
+    judged = [v for v in steps if not math.isnan(v)]
+    if not judged:
+        return None
+    value = sum(judged) if p.aggregate == "sum" else sum(judged) / len(judged)
+    return Score(value, steps=steps)

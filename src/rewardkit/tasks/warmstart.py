@@ -1,5 +1,8 @@
 """A supervised warm start: imitate each task's reference answers for a few hundred steps.
 
+A multi-turn task's answer is a whole trajectory (tool calls, tool results, the answer): the
+spans its environment writes (``Problem.answer_env_spans``) are context, left out of the loss.
+
 GRPO only moves a tiny model that already succeeds sometimes (a group of all-wrong rollouts has
 zero advantage). The warm start trains just long enough for that, and is cached under
 ``~/.cache/rewardkit/warmstart`` (or ``REWARDKIT_CACHE``), keyed by task, model shape, warm-start
@@ -18,7 +21,7 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ from rewardkit.errors import require
 from rewardkit.models import save_model
 from rewardkit.tasks.base import Task, problem
 from rewardkit.tasks.models import TinyModelSpec, build_tiny_model, position_ids
+from rewardkit.types import Span, env_token_mask
 
 VERSION = 3  # bump when the warm start's data or loss changes, so old caches are not reused
 
@@ -126,7 +130,9 @@ def supervised_steps(
     for step in range(spec.steps):
         start = step * spec.batch
         batch = [problem(task, spec.seed, "warm", start + i) for i in range(spec.batch)]
-        ids, mask, labels = answer_batch(tokenizer, [(p.prompt, p.answer) for p in batch])
+        ids, mask, labels = answer_batch(
+            tokenizer, [(p.prompt, p.answer) for p in batch], [p.answer_env_spans for p in batch]
+        )
         mask = mask.to(device)
         out = model(
             input_ids=ids.to(device),
@@ -154,21 +160,34 @@ def _lr_factor(step: int, total: int) -> float:
     return 0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
-def answer_batch(tokenizer: Any, pairs: list[tuple[str, str]]) -> tuple[Any, Any, Any]:
+def answer_batch(
+    tokenizer: Any,
+    pairs: list[tuple[str, str]],
+    env_spans: Sequence[Sequence[Span]] | None = None,
+) -> tuple[Any, Any, Any]:
     """Left-padded ``prompt + answer + eos`` ids, attention mask, and labels on the answer only.
+
+    ``env_spans`` (per pair, character spans of the answer): tokens the environment writes get
+    no label (``rewardkit.types.env_token_mask``), as a rollout's tool results get no loss.
 
     >>> from rewardkit.tasks.tokenizer import char_tokenizer
     >>> ids, mask, labels = answer_batch(char_tokenizer(), [("ab", "c")])
     >>> labels.tolist()[0][-2:] == [ids.tolist()[0][-2], 1] and labels.tolist()[0][0] == -100
     True
+    >>> answer_batch(char_tokenizer(), [("a", "bcd")], [[(1, 2)]])[2].tolist()[0][1:]
+    [70, -100, 72, 1]
     """
     torch = require("torch", "train")
     eos = tokenizer.eos_token_id
-    rows = []
-    for prompt, answer in pairs:
+    rows, env_rows = [], []
+    for k, (prompt, answer) in enumerate(pairs):
         p = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-        a = tokenizer(answer, add_special_tokens=False)["input_ids"] + [eos]
+        enc = tokenizer(answer, add_special_tokens=False, return_offsets_mapping=bool(env_spans))
+        a = enc["input_ids"] + [eos]
         rows.append((p, a))
+        spans = env_spans[k] if env_spans else ()
+        env = env_token_mask(enc["offset_mapping"], spans).tolist() if spans else [False] * len(a)
+        env_rows.append([bool(x) for x in env[: len(a) - 1]] + [False])
     width = max(len(p) + len(a) for p, a in rows)
     ids = torch.full((len(rows), width), tokenizer.pad_token_id, dtype=torch.long)
     mask = torch.zeros((len(rows), width), dtype=torch.long)
@@ -178,4 +197,7 @@ def answer_batch(tokenizer: Any, pairs: list[tuple[str, str]]) -> tuple[Any, Any
         ids[i, width - len(seq) :] = torch.tensor(seq)
         mask[i, width - len(seq) :] = 1
         labels[i, width - len(a) :] = torch.tensor(a)
+        if any(env_rows[i]):
+            written = torch.tensor(env_rows[i])
+            labels[i, width - len(a) :][written] = -100
     return ids, mask, labels

@@ -94,7 +94,8 @@ def merge_rounds(
         adv = merge_advantages([r.adv for r in rounds], scored.rewards)
         judged = _weighted_means([r.judged for r in rounds], [len(r.correct) for r in rounds])
     correct = [ok for r in rounds for ok in r.correct]
-    lengths = np.concatenate([r.rollouts.completion_mask.sum(1).cpu().numpy() for r in rounds])
+    # What the policy wrote: a multi-turn rollout's tool results are not its length.
+    lengths = np.concatenate([r.rollouts.policy_mask().sum(1).cpu().numpy() for r in rounds])
     truncated = [t for r in rounds for t in r.rollouts.truncated]
     return StepBatch(scored, adv, judged, correct, lengths, truncated, train, matrix, data)
 

@@ -68,7 +68,7 @@ class WarmStartOptions(_Frozen):
     )
 
 
-BUILTIN_TASKS = ("boxes", "countdown", "chain", "workflow")
+BUILTIN_TASKS = ("boxes", "countdown", "chain", "workflow", "lookup")
 
 
 class TrainConfig(_Frozen):
@@ -78,7 +78,8 @@ class TrainConfig(_Frozen):
     task: str = Field(
         "boxes",
         description="task that supplies prompts and references: boxes, countdown, chain, "
-        "workflow, or reasoning_gym:<dataset> (e.g. reasoning_gym:chain_sum)",
+        "workflow, lookup (multi-turn, with a tool), or reasoning_gym:<dataset> (e.g. "
+        "reasoning_gym:chain_sum)",
     )
     task_options: dict[str, Any] = Field(
         default_factory=dict, description="keyword options of the task (e.g. {size: 6} for boxes)"
@@ -109,7 +110,15 @@ class TrainConfig(_Frozen):
     steps: int = Field(500, ge=1, description="optimizer steps")
     prompts_per_step: int = Field(16, ge=1, description="distinct prompts per step")
     group_size: int = Field(8, ge=2, description="completions sampled per prompt (G)")
-    max_new_tokens: int = Field(16, ge=1, description="completion length limit in tokens")
+    max_new_tokens: int = Field(
+        16,
+        ge=1,
+        description="completion length limit in tokens (multi-turn: the whole trajectory, tool "
+        "results included)",
+    )
+    max_turns: int = Field(
+        4, ge=1, description="assistant turns of a multi-turn task's rollout at most (lookup)"
+    )
     temperature: float = Field(1.0, gt=0, description="sampling temperature of rollouts")
     lr: float = Field(3e-4, gt=0, description="AdamW learning rate")
     warmup_steps: int = Field(

@@ -20,7 +20,6 @@ from typing import Any
 from rewardkit.errors import require
 from rewardkit.program import RewardProgram
 from rewardkit.tasks.base import Problem, Task, problem
-from rewardkit.train.rollout import sample_completions
 from rewardkit.types import Sample
 
 
@@ -64,25 +63,31 @@ def run_eval(
     step: int,
     sampled: bool = True,
     chat: bool = False,
+    max_turns: int = 4,
 ) -> EvalResult:
     """``evaluate``, keeping every answer and its judgement as well as the means.
 
-    ``chat`` wraps the prompts in the tokenizer's chat template, as in training.
+    ``chat`` wraps the prompts in the tokenizer's chat template, as in training; a task with an
+    environment is rolled out over at most ``max_turns`` turns (``multiturn.py``), and its answer
+    is the whole trajectory.
     """
+    from rewardkit.train.multiturn import sample_rollouts
+
     torch = require("torch", "train")
-    prompts = [p.prompt for p in problems]
     modes = [("greedy", True)] + ([("sampled", False)] if sampled else [])
     result = EvalResult(metrics={})
     device = next(model.parameters()).device
     for name, greedy in modes:
         generator = torch.Generator(device=device)
         generator.manual_seed(seed * 1_000_003 + step)
-        rollouts = sample_completions(
+        rollouts = sample_rollouts(
             model,
             tokenizer,
-            prompts,
+            task,
+            problems,
             1,
             max_new_tokens,
+            max_turns,
             temperature,
             generator,
             greedy=greedy,

@@ -43,7 +43,8 @@ from rewardkit.train.batch import Round, StepBatch, merge_rounds, missing_groups
 from rewardkit.train.checkpoint import TrainerState, save_checkpoint
 from rewardkit.train.config import TrainConfig, load_train_config
 from rewardkit.train.evaluate import run_eval, shown_answers
-from rewardkit.train.rollout import Rollouts, sample_completions
+from rewardkit.train.multiturn import sample_rollouts
+from rewardkit.train.rollout import Rollouts
 from rewardkit.train.samples import judge_rollouts, score_rollouts
 from rewardkit.train.setup import Session, Status, build_session, run_folder_path, saved_config
 from rewardkit.train.update import update_policy
@@ -137,16 +138,18 @@ def train(
 
 
 def _rollout(s: Session, n: int) -> tuple[list[Problem], Rollouts]:
-    """The next ``n`` prompts of the data source, and G sampled completions of each."""
+    """The next ``n`` prompts of the data source, and G sampled completions of each (multi-turn
+    rollouts with the task's environment, for a task that has one: ``multiturn.py``)."""
     cfg = s.cfg
     problems = s.source.next_problems(n)
-    prompts = [p.prompt for p in problems]
-    rollouts = sample_completions(
+    rollouts = sample_rollouts(
         s.model,
         s.tokenizer,
-        prompts,
+        s.task,
+        problems,
         cfg.group_size,
         cfg.max_new_tokens,
+        cfg.max_turns,
         cfg.temperature,
         s.generator,
         chat=s.chat,
@@ -216,6 +219,7 @@ def _evaluate(s: Session, step: int) -> dict[str, float]:
         step,
         cfg.eval_sampled,
         chat=s.chat,
+        max_turns=cfg.max_turns,
     )
     s.run.log_samples(shown_answers(result, s.eval_set, s.program, cfg.task, step))
     return result.metrics

@@ -11,7 +11,7 @@ the uninterrupted run sampled.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,9 @@ class Rollouts:
     ``prompt_ids`` is left-padded, ``completion_ids`` right-padded; ``completion_mask`` marks the
     completion tokens up to and including eos. ``texts`` are the decoded completions (no eos),
     ``offsets`` the character span of every masked completion token in its text.
+
+    A multi-turn batch (``train/multiturn.py``) also has ``env_mask`` (1 on the tokens the
+    environment wrote: tool results, never sampled) and each row's ``trajectories`` record.
     """
 
     prompt_ids: Any
@@ -37,6 +40,32 @@ class Rollouts:
     token_ids: list[tuple[int, ...]]
     offsets: list[tuple[Span, ...]]
     truncated: list[bool]
+    env_mask: Any | None = None
+    trajectories: list[Trajectory] | None = None
+
+    def policy_mask(self) -> Any:
+        """The tokens the policy wrote: ``completion_mask`` less ``env_mask``. The loss, its KL
+        and its token counts see only these."""
+        if self.env_mask is None:
+            return self.completion_mask
+        return self.completion_mask * (1 - self.env_mask)
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """One multi-turn rollout as the reward program sees it (``Sample`` fields).
+
+    ``messages``: the OpenAI chat messages (prompt, assistant turns with their raw text, tool
+    results); ``steps``: the assistant turns' spans in the completion; ``env_spans``: the spans
+    the environment wrote (with the newlines that join them); ``env_rewards``: one per assistant
+    turn, None where the environment gave none.
+    """
+
+    messages: tuple[dict[str, Any], ...]
+    tools: tuple[Mapping[str, Any], ...]
+    steps: tuple[Span, ...]
+    env_spans: tuple[Span, ...]
+    env_rewards: tuple[float | None, ...]
 
 
 def encode_prompts(
@@ -79,6 +108,52 @@ def sample_completions(
     ids, mask = encode_prompts(tokenizer, prompts, device, chat)
     eos, pad = tokenizer.eos_token_id, tokenizer.pad_token_id
     with torch.no_grad():
+        d = Decoder.prefill(model, ids, mask, group_size)
+        done = torch.zeros(d.rows, dtype=torch.bool, device=device)
+        tokens = []
+        for _ in range(max_new_tokens):
+            nxt = draw(d.logits, temperature, generator, greedy)
+            nxt = torch.where(done, torch.full_like(nxt, pad), nxt)
+            tokens.append(nxt)
+            done |= nxt == eos
+            if bool(done.all()):
+                break
+            d.feed(model, nxt)
+        completion = torch.stack(tokens, dim=1)
+    return _package(tokenizer, d.ids, d.mask, completion, eos)
+
+
+def draw(logits: Any, temperature: float, generator: Any, greedy: bool = False) -> Any:
+    """The next token of every row: the most likely (``greedy``) or one sampled at
+    ``temperature`` with ``generator`` (one draw per row, whatever the rows will use)."""
+    torch = require("torch", "train")
+    if greedy:
+        return logits.argmax(-1)
+    probs = torch.softmax(logits.float() / temperature, dim=-1)
+    return torch.multinomial(probs, 1, generator=generator).squeeze(1)
+
+
+@dataclass
+class Decoder:
+    """The KV-cache state of a batch being decoded one token per row per step.
+
+    ``prefill`` runs each prompt once and repeats its cache for its ``group_size`` rows;
+    ``feed`` appends one token to every row and leaves the next logits in ``logits``.
+    """
+
+    ids: Any
+    mask: Any
+    cache: Any
+    logits: Any
+    position: Any
+    full_mask: Any
+
+    @property
+    def rows(self) -> int:
+        return int(self.ids.shape[0])
+
+    @classmethod
+    def prefill(cls, model: Any, ids: Any, mask: Any, group_size: int) -> Decoder:
         out = model(
             input_ids=ids,
             attention_mask=mask,
@@ -93,35 +168,22 @@ def sample_completions(
             ids = ids.repeat_interleave(group_size, dim=0)
             mask = mask.repeat_interleave(group_size, dim=0)
         logits = out.logits[:, -1].repeat_interleave(group_size, dim=0)
-        rows = ids.shape[0]
-        position = position_ids(mask)[:, -1]
-        done = torch.zeros(rows, dtype=torch.bool, device=device)
-        tokens = []
-        full_mask = mask
-        for _ in range(max_new_tokens):
-            if greedy:
-                nxt = logits.argmax(-1)
-            else:
-                probs = torch.softmax(logits.float() / temperature, dim=-1)
-                nxt = torch.multinomial(probs, 1, generator=generator).squeeze(1)
-            nxt = torch.where(done, torch.full_like(nxt, pad), nxt)
-            tokens.append(nxt)
-            done |= nxt == eos
-            if bool(done.all()):
-                break
-            full_mask = torch.cat([full_mask, torch.ones_like(nxt)[:, None]], dim=1)
-            position = position + 1
-            step = model(
-                input_ids=nxt[:, None],
-                attention_mask=full_mask,
-                position_ids=position[:, None],
-                cache=cache,
-                use_cache=True,
-                logits_to_keep=1,
-            )
-            logits = step.logits[:, -1]
-        completion = torch.stack(tokens, dim=1)
-    return _package(tokenizer, ids, mask, completion, eos)
+        return cls(ids, mask, cache, logits, position_ids(mask)[:, -1], mask)
+
+    def feed(self, model: Any, nxt: Any) -> None:
+        """Append token ``nxt[row]`` to every row; the logits of the position after it."""
+        torch = require("torch", "train")
+        self.full_mask = torch.cat([self.full_mask, torch.ones_like(nxt)[:, None]], dim=1)
+        self.position = self.position + 1
+        step = model(
+            input_ids=nxt[:, None],
+            attention_mask=self.full_mask,
+            position_ids=self.position[:, None],
+            cache=self.cache,
+            use_cache=True,
+            logits_to_keep=1,
+        )
+        self.logits = step.logits[:, -1]
 
 
 def _package(tokenizer: Any, ids: Any, mask: Any, completion: Any, eos: int) -> Rollouts:
@@ -151,6 +213,20 @@ def _package(tokenizer: Any, ids: Any, mask: Any, completion: Any, eos: int) -> 
         offsets=offsets,
         truncated=truncated,
     )
+
+
+def token_pieces(tokenizer: Any, ids: Sequence[int], text: str) -> list[str]:
+    """The text each token of ``ids`` adds to ``text`` (their decoding), one piece per token.
+
+    >>> from rewardkit.tasks.tokenizer import char_tokenizer
+    >>> tok = char_tokenizer()
+    >>> token_pieces(tok, tok("ab")["input_ids"], "ab")
+    ['a', 'b']
+    """
+    pieces = [tokenizer.decode([t], skip_special_tokens=True) for t in ids]
+    if "".join(pieces) != text:  # multi-token characters: fall back to prefix decoding
+        pieces = _prefix_pieces(tokenizer, list(ids))
+    return pieces
 
 
 def _prefix_pieces(tokenizer: Any, kept: list[int]) -> list[str]:
@@ -196,6 +272,16 @@ def merge_rollouts(parts: Sequence[tuple[Rollouts, Sequence[int]]], pad_id: int)
     def stack(field: str, width: int, value: int, left: bool) -> Any:
         return torch.cat([pad(getattr(r, field)[rows], width, value, left) for r, rows in chosen])
 
+    env_mask = None
+    if any(r.env_mask is not None for r, _ in chosen):
+        written = [
+            (torch.zeros_like(r.completion_mask) if r.env_mask is None else r.env_mask)[rows]
+            for r, rows in chosen
+        ]
+        env_mask = torch.cat([pad(x, completion_w, 0, False) for x in written])
+    trajectories = None
+    if all(r.trajectories is not None for r, _ in chosen):
+        trajectories = [r.trajectories[i] for r, rows in chosen for i in rows]  # type: ignore[index]
     return Rollouts(
         prompt_ids=stack("prompt_ids", prompt_w, pad_id, True),
         prompt_mask=stack("prompt_mask", prompt_w, 0, True),
@@ -205,4 +291,6 @@ def merge_rollouts(parts: Sequence[tuple[Rollouts, Sequence[int]]], pad_id: int)
         token_ids=[r.token_ids[i] for r, rows in chosen for i in rows],
         offsets=[r.offsets[i] for r, rows in chosen for i in rows],
         truncated=[r.truncated[i] for r, rows in chosen for i in rows],
+        env_mask=env_mask,
+        trajectories=trajectories,
     )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from rewardkit.errors import require
 from rewardkit.tasks.base import Problem, Task
+from rewardkit.tasks.rewards import ENV_REWARDS
 from rewardkit.train.loss import token_logprobs
 from rewardkit.train.rollout import Rollouts
 from rewardkit.types import Sample, ScoredBatch
@@ -57,7 +58,9 @@ def to_samples(
     Groups are numbered from ``first_group`` (a refill round continues the step's numbering, so
     group and sample ids stay unique within the step). Token ids and character offsets are
     included, so step values map onto tokens; ``extra_meta`` (one mapping per row) is added to
-    each sample's meta.
+    each sample's meta. A multi-turn rollout's sample is its trajectory: ``messages``, ``tools``,
+    its assistant turns as ``steps``, the environment's ``env_spans``, and the turn rewards in
+    ``meta["env_rewards"]`` (read by ``env_reward``).
     """
     samples = []
     for row, text in enumerate(rollouts.texts):
@@ -65,6 +68,9 @@ def to_samples(
         meta = p.meta(task)
         if extra_meta is not None:
             meta = {**meta, **extra_meta[row]}
+        t = rollouts.trajectories[row] if rollouts.trajectories is not None else None
+        if t is not None:
+            meta[ENV_REWARDS] = list(t.env_rewards)
         samples.append(
             Sample(
                 id=f"{step}-{first_group * group_size + row}",
@@ -75,6 +81,10 @@ def to_samples(
                 meta=meta,
                 token_ids=rollouts.token_ids[row],
                 token_offsets=rollouts.offsets[row],
+                steps=None if t is None else t.steps,
+                messages=None if t is None else t.messages,
+                tools=None if t is None else t.tools,
+                env_spans=None if t is None else t.env_spans,
             )
         )
     return samples

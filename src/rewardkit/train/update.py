@@ -60,6 +60,8 @@ def update_policy(
     device = r.completion_ids.device
     adv = torch.as_tensor(advantages, dtype=torch.float32, device=device)
     settings = loss_settings(cfg)
+    # Tokens the environment wrote (tool results) take no part in the loss, its KL or its counts.
+    policy_tokens = r.policy_mask()
     group = cfg.group_size if cfg.share_prompt else 1
 
     def logprobs(net: Any) -> Any:
@@ -79,7 +81,7 @@ def update_policy(
         logp = logprobs(model)
         # With one pass the old policy is the current one: ratio 1, gradient -A * grad log p.
         base = logp.detach() if old_logp is None else old_logp
-        loss, stats = policy_loss(logp, base, adv, r.completion_mask, settings, ref_logp)
+        loss, stats = policy_loss(logp, base, adv, policy_tokens, settings, ref_logp)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
