@@ -171,7 +171,7 @@ class Lookup:
             "reward": {
                 "weighted": [
                     {"name": "outcome", "fn": "exact_match", "extract": "answer_tag"},
-                    {"name": "tool", "fn": "env_reward", "weight": 0.5},
+                    {"name": "tool", "fn": "env_reward", "aggregate": "mean", "weight": 0.5},
                 ]
             },
             "advantage": {"estimator": "grpo", "steps_from": "reward/tool", "step_weight": 0.5},
