@@ -96,3 +96,78 @@ def test_one_score_per_trace_without_verifiers() -> None:
 
     assert asyncio.run(both()) == ({"reward": 1.0, "reward/applies": 1.0}, 1.0)
     assert batches == [1]  # the reward read the metrics' score of this trace
+
+
+TRAJECTORY = {
+    "reward": {
+        "weighted": [
+            {"name": "answer", "fn": "verl_side_agent:final_answer", "weight": 1.0},
+            {"name": "turns", "fn": "rk_verifiers_turns:turns", "weight": 0.0},
+        ]
+    }
+}
+"""The final answer (the model's last line) and the number of model turns (a metric: weight 0)."""
+
+TURNS = """
+from rewardkit.types import Score
+
+
+def turns(sample, p):
+    return Score(float(len(sample.steps or ())), info={"env": list(sample.env_spans or ())})
+"""
+
+
+def test_a_multi_turn_trace_is_scored_as_a_trajectory_in_verifiers(
+    tmp_path: Path,
+) -> None:
+    if not VERL_PYTHON.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("the verifiers adapter must be tested in CI: .venv-verl is absent")
+        pytest.skip(f"{VERL_PYTHON.parent.parent} is absent: run scripts/venv_verl.sh")
+    (tmp_path / "rk_verifiers_turns.py").write_text(TURNS)
+    module = f"""
+from rewardkit.integrations.verifiers import verifiers_functions
+
+reward, metrics = verifiers_functions({TRAJECTORY!r})
+"""
+    (tmp_path / "rk_traj.py").write_text(module)
+    out = tmp_path / "out.json"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(HERE), str(ROOT / "src")]),
+    }
+    run = subprocess.run(
+        [str(VERL_PYTHON), str(HERE / "verifiers_side.py"), str(tmp_path / "rk_traj.py"), str(out),
+         "--trajectory"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-4000:]
+    right, wrong = json.loads(out.read_text())["cases"]
+    assert right["reward"] == 1.0 and right["metrics"]["reward/turns"] == 2.0
+    assert wrong["reward"] == 0.0  # the tool said 5; the model's own last line says 6
+
+
+def test_legacy_rubric_group_function_scores_message_completions() -> None:
+    sys.path.insert(0, str(HERE))
+    from rewardkit.integrations.verifiers import rubric_function
+
+    def turns_config() -> dict[str, Any]:
+        return {"reward": {"weighted": [
+            {"name": "answer", "fn": "verl_side_agent:final_answer", "weight": 1.0}]}}  # fmt: skip
+
+    call = {"id": "c", "type": "function",
+            "function": {"name": "add", "arguments": '{"a": 2, "b": 3}'}}  # fmt: skip
+    done = [{"role": "assistant", "content": "", "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c", "content": "5"},
+            {"role": "assistant", "content": "it is 5"}]  # fmt: skip
+    echo = [*done[:2], {"role": "assistant", "content": "no idea"}]
+    prompt = [{"role": "user", "content": "2+3?"}]
+    fn = rubric_function(turns_config())
+    states: list[dict[str, Any]] = [{}, {}, {}]
+    got = asyncio.run(fn(prompts=[prompt] * 3, completions=[done, echo, "5"],
+                         answers=["5"] * 3, states=states))  # fmt: skip
+    assert got == [1.0, 0.0, 1.0]  # a message list is a trajectory; a string stays a completion
+    assert states[1]["rewardkit"] == {"reward": 0.0, "reward/answer": 0.0}
+    import inspect
+
+    assert {"prompts", "completions", "answers"} <= set(inspect.signature(fn).parameters)

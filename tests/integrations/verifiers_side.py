@@ -57,5 +57,53 @@ def main(module: str, out: str) -> None:
         json.dump({"verifiers": version, "cases": results}, f)
 
 
+def run_trajectory(module: str, final: str) -> dict[str, Any]:
+    """A multi-turn trace (a tool call, the tool's result "5", then the model's ``final`` reply)
+    scored by a real ``Task`` plugging ``reward`` and ``metrics`` from ``module``."""
+    import verifiers.v1 as vf
+    from verifiers.v1.configs.agent import AgentConfig
+    from verifiers.v1.configs.task import DecoratedFunctionConfig, RewardFunctionConfig, TaskConfig
+    from verifiers.v1.graph import MessageNode
+    from verifiers.v1.trace import AgentInfo, Trace, TraceTask
+    from verifiers.v1.types import AssistantMessage, Tool, ToolCall, ToolMessage, UserMessage
+
+    class QAData(vf.TaskData):
+        answer: str | None = None
+
+    config = TaskConfig(
+        rewards={"rewardkit": RewardFunctionConfig(fn=f"{module}:reward", weight=1.0)},
+        metrics={"rewardkit": DecoratedFunctionConfig(fn=f"{module}:metrics")},
+    )
+    data = QAData(prompt="2+3?", answer="5")
+    call = ToolCall(id="c1", name="add", arguments='{"a": 2, "b": 3}')
+    nodes = [
+        MessageNode(message=UserMessage(content="2+3?")),
+        MessageNode(
+            parent=0, sampled=True, message=AssistantMessage(content="", tool_calls=[call])
+        ),
+        MessageNode(parent=1, message=ToolMessage(tool_call_id="c1", content="5")),
+        MessageNode(parent=2, sampled=True, message=AssistantMessage(content=final)),
+    ]
+    trace = Trace(
+        task=TraceTask(type="Task", data=data, key="2+3?"),
+        agent=AgentInfo(config=AgentConfig()),
+        nodes=nodes,
+        tools=[Tool(name="add", parameters={"type": "object"})],
+    )
+    asyncio.run(vf.Task(data, config).score(trace))
+    return {"metrics": trace.metrics, "reward": trace.reward, "turns": trace.num_turns}
+
+
+def main_trajectory(module: str, out: str) -> None:
+    results = [run_trajectory(module, final) for final in ("5", "6")]
+    with open(out, "w") as f:
+        json.dump({"cases": results}, f)
+
+
+if __name__ == "__main__" and sys.argv[3:4] == ["--trajectory"]:
+    main_trajectory(*sys.argv[1:3])
+    sys.exit(0)
+
+
 if __name__ == "__main__":
     main(*sys.argv[1:3])
