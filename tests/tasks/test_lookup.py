@@ -104,3 +104,17 @@ def test_warm_start_traces_leave_tool_results_out_of_the_loss() -> None:
     assert len(learned) == len(p.answer) - env_chars + 1  # + eos
     text = tok.decode(learned, skip_special_tokens=True)
     assert "tool_response" not in text and text.endswith(f"<answer>{p.reference}</answer>")
+
+
+def test_env_reward_is_the_hosts_total_when_given_else_the_turns_sum() -> None:
+    from rewardkit.tasks.rewards import EnvRewardParams, env_reward
+
+    def score(meta: dict, aggregate: str = "sum") -> object:  # type: ignore[type-arg]
+        s = Sample("a", "g", "p", "c", None, meta)
+        return env_reward(s, EnvRewardParams(aggregate=aggregate))  # type: ignore[arg-type]
+
+    turns = {"env_rewards": [1.0, 0.5, None]}
+    assert score(turns).value == 1.5 and score(turns, "mean").value == 0.75  # type: ignore[attr-defined]
+    assert score({**turns, "env_reward": 2.0}).value == 2.0  # type: ignore[attr-defined]
+    assert score({"env_reward": 1.0}).steps is None  # type: ignore[attr-defined]
+    assert score({"env_rewards": [None, None]}) is None and score({}) is None
