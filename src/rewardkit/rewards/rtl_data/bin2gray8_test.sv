@@ -1,0 +1,30 @@
+// Testbench of bin2gray8: drives RefModule and TopModule with the same stimulus and
+// compares every output at every sample; prints one line, then finishes.
+module tb;
+  reg [7:0] b;
+  wire [7:0] g_ref, g_dut;
+  integer mismatches = 0;
+  integer samples = 0;
+  integer seed = 2024;
+  integer i;
+
+  RefModule ref_i (.b(b), .g(g_ref));
+  TopModule dut_i (.b(b), .g(g_dut));
+
+  task check;
+    begin
+      #1;
+      samples = samples + 1;
+      if ({g_ref} !== {g_dut}) mismatches = mismatches + 1;
+    end
+  endtask
+
+  initial begin
+    for (i = 0; i < 256; i = i + 1) begin
+      {b} = i;
+      check;
+    end
+    $display("Mismatches: %0d in %0d samples", mismatches, samples);
+    $finish;
+  end
+endmodule

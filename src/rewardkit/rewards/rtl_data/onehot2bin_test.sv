@@ -1,0 +1,31 @@
+// Testbench of onehot2bin: drives RefModule and TopModule with the same stimulus and
+// compares every output at every sample; prints one line, then finishes.
+module tb;
+  reg [7:0] in;
+  wire [2:0] out_ref, out_dut;
+  wire valid_ref, valid_dut;
+  integer mismatches = 0;
+  integer samples = 0;
+  integer seed = 2024;
+  integer i;
+
+  RefModule ref_i (.in(in), .out(out_ref), .valid(valid_ref));
+  TopModule dut_i (.in(in), .out(out_dut), .valid(valid_dut));
+
+  task check;
+    begin
+      #1;
+      samples = samples + 1;
+      if ({out_ref, valid_ref} !== {out_dut, valid_dut}) mismatches = mismatches + 1;
+    end
+  endtask
+
+  initial begin
+    for (i = 0; i < 256; i = i + 1) begin
+      {in} = i;
+      check;
+    end
+    $display("Mismatches: %0d in %0d samples", mismatches, samples);
+    $finish;
+  end
+endmodule
