@@ -11,8 +11,13 @@
 3. ``RewardKitGRPOTrainer`` (``trl_trainer``): scores whole gathered groups and trains on
    rewardkit's (per-token) advantages, which the callback's protocol step then uses as they are.
 
-This module is the public door: it re-exports the three. Imports point one way, from here down
-(``trl_trainer`` -> ``trl_callback`` -> ``trl_rewards`` -> ``trl_samples``); the subclass is
+With TRL's tools (``tools=``, ``environment_factory=``) the completions are trajectories, scored
+as one Sample each (``trl_agents``); ``reward_in_program(factory)`` keeps an environment's
+``get_reward`` out of TRL's own columns so that it reaches training once, as the program's
+``env_reward`` component (``RewardKitGRPOTrainer`` wraps the factory itself).
+
+This module is the public door: it re-exports the three and ``reward_in_program``. Imports point one way, from here down
+(``trl_trainer`` -> ``trl_callback`` -> ``trl_rewards`` -> ``trl_samples`` -> ``trl_agents``); the subclass is
 loaded on first use, because it imports TRL's ``GRPOTrainer``.
 
 A sketch (see ``examples/trl_grpo.py`` for a complete script)::
@@ -28,10 +33,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from rewardkit.integrations.trl_agents import reward_in_program
 from rewardkit.integrations.trl_callback import RewardKitCallback, window_means
 from rewardkit.integrations.trl_rewards import ComponentReward, reward_funcs
 
-__all__ = ["ComponentReward", "RewardKitCallback", "reward_funcs", "window_means"]
+__all__ = [
+    "ComponentReward",
+    "RewardKitCallback",
+    "reward_funcs",
+    "reward_in_program",
+    "window_means",
+]
 # + RewardKitGRPOTrainer, loaded on first use (module ``__getattr__``)
 
 

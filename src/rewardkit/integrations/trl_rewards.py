@@ -27,6 +27,7 @@ import numpy as np
 
 from rewardkit.compose import nodes as n
 from rewardkit.compose.refs import Ref
+from rewardkit.integrations.trl_agents import environment_tools
 from rewardkit.integrations.trl_samples import ScoredPart, recorder, to_samples
 from rewardkit.program import RewardProgram
 from rewardkit.types import ScoredBatch
@@ -41,9 +42,15 @@ class BatchScorer:
     would ever advance them (``unobserved_warning``).
     """
 
-    def __init__(self, program: RewardProgram, reference_column: str | None = "reference"):
+    def __init__(
+        self,
+        program: RewardProgram,
+        reference_column: str | None = "reference",
+        tools: Sequence[Any] | None = None,
+    ):
         self.program = program
         self.reference_column = reference_column
+        self.tools = None if tools is None else list(tools)
         self.warned = False
         self._last: tuple[Any, ScoredBatch] | None = None
 
@@ -63,8 +70,21 @@ class BatchScorer:
                 warnings.warn(message, UserWarning, stacklevel=3)
         state = columns.get("trainer_state")
         step = int(getattr(state, "global_step", self.program.step))
+        env = columns.get("environments")
+        offered = None
+        if self.tools is not None:  # what TRL offers: these, plus each environment's methods
+            offered = [
+                self.tools + (environment_tools(env[i]) if env is not None else [])
+                for i in range(len(completions))
+            ]
         samples = to_samples(
-            prompts, completions, completion_ids, columns, self.reference_column, step=step
+            prompts,
+            completions,
+            completion_ids,
+            columns,
+            self.reference_column,
+            step=step,
+            tools=offered,
         )
         scored = self.program.score(samples)
         recorder(self.program).add(ScoredPart(scored))
@@ -131,9 +151,14 @@ class ComponentReward:
 
 
 def reward_funcs(
-    program: RewardProgram, reference_column: str | None = "reference"
+    program: RewardProgram,
+    reference_column: str | None = "reference",
+    tools: Sequence[Any] | None = None,
 ) -> tuple[list[ComponentReward], list[float]]:
     """TRL reward functions for ``program`` and their ``reward_weights``.
+
+    ``tools``: the ``tools=`` given to the GRPOTrainer, when the samples should carry their
+    schemas (an environment's own methods are found from the environments TRL passes).
 
     A weighted root gives one function per child, named by its path, with the child's weight;
     any other root gives one function, ``reward``, of weight 1. TRL's weighted ``nansum`` of the
@@ -148,7 +173,7 @@ def reward_funcs(
     >>> [f(["2+2?"], ["4"], reference=["4"]) for f in funcs]
     [[1.0], [1.0]]
     """
-    scorer = BatchScorer(program, reference_column)
+    scorer = BatchScorer(program, reference_column, tools)
     root = program.tree
     if not isinstance(root, n.Weighted):
         return [ComponentReward(scorer, root.path)], [1.0]

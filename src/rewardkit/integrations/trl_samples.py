@@ -20,6 +20,7 @@ from typing import Any
 
 from rewardkit.advantage import Advantages
 from rewardkit.errors import InputError
+from rewardkit.integrations.trl_agents import is_trajectory, trajectory_samples
 from rewardkit.program import RewardProgram
 from rewardkit.types import Sample, ScoredBatch
 
@@ -56,12 +57,17 @@ def to_samples(
     reference_column: str | None = "reference",
     groups: Sequence[str] | None = None,
     step: int = 0,
+    tools: Sequence[Sequence[Any] | None] | None = None,
 ) -> list[Sample]:
     """One Sample per completion of a TRL reward call.
 
     ``reference_column`` names the dataset column that holds the ground truth (None: no
     reference); every other column goes to ``meta``. The group of a completion is its prompt
     text unless ``groups`` is given (the trainer subclass knows the exact groups).
+
+    Chat completions of a run with tools (TRL passes ``environments``, or ``tools`` is given:
+    the tools offered to each rollout) or with a tool call are trajectories
+    (``trl_agents.trajectory_samples``): every one of the batch, so the rows read alike.
     """
     data = {k: v for k, v in columns.items() if k not in TRAINER_KWARGS}
     if reference_column is not None and reference_column not in data:
@@ -71,20 +77,40 @@ def to_samples(
             "the ground truth>', or reference_column=None when no component reads a reference"
         )
     references = data.pop(reference_column) if reference_column is not None else None
+    if len(prompts) != len(completions):
+        raise InputError(f"{len(prompts)} prompts for {len(completions)} completions")
     rank = os.environ.get("RANK", "0")
+    ids = [f"{step}-{rank}-{i}" for i in range(len(completions))]
+    texts = [text_of(p) for p in prompts]
+    metas = [{k: v[i] for k, v in data.items()} for i in range(len(completions))]
+    environments = columns.get("environments")
+    chats = all(not isinstance(c, str) for c in completions)
+    if chats and (
+        environments is not None or tools is not None or any(map(is_trajectory, completions))
+    ):
+        return trajectory_samples(
+            prompts,
+            completions,
+            ids=ids,
+            groups=groups if groups is not None else texts,
+            references=references,
+            metas=metas,
+            tools=tools,
+            environments=environments,
+            token_ids=completion_ids,
+        )
     out = []
-    for i, (prompt, completion) in enumerate(zip(prompts, completions, strict=True)):
-        text = text_of(prompt)
-        ids = completion_ids[i] if completion_ids is not None else None
+    for i, completion in enumerate(completions):
+        ids_i = completion_ids[i] if completion_ids is not None else None
         out.append(
             Sample(
-                id=f"{step}-{rank}-{i}",
-                group=groups[i] if groups is not None else text,
-                prompt=text,
+                id=ids[i],
+                group=groups[i] if groups is not None else texts[i],
+                prompt=texts[i],
                 completion=text_of(completion),
                 reference=references[i] if references is not None else None,
-                meta={k: v[i] for k, v in data.items()},
-                token_ids=tuple(int(t) for t in ids) if ids is not None else None,
+                meta=metas[i],
+                token_ids=tuple(int(t) for t in ids_i) if ids_i is not None else None,
             )
         )
     return out

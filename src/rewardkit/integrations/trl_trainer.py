@@ -13,6 +13,13 @@ This subclass overrides two private TRL methods (hence the pinned ``trl`` range)
   to the callback with these advantages, so the step protocol observes exactly what was trained
   on and computes them once.
 
+With ``tools=`` / ``environment_factory=`` (TRL's tool-calling loop) each rollout is scored as one
+trajectory (``trl_agents``): its tokens are laid over its turns with TRL's ``tool_mask``
+(``_generate`` keeps it), the advantages are (B, T) and every tool-result token gets 0 (TRL's
+loss masks those tokens too: ``completion_mask * tool_mask``). The environments' ``get_reward``
+is hidden from TRL (``reward_in_program``) and reaches the program's ``env_reward`` component
+through the sample's ``meta``; a program without one is a ConfigError.
+
 ``last_scored`` holds the latest gathered training batch with its scores; rewardkit's metrics are
 merged into the logs before TRL's ``log`` so every ``report_to`` sink receives them.
 """
@@ -25,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from rewardkit.advantage import Advantages, advantage_matrix
+from rewardkit.integrations.trl_agents import align_tokens, check_env_reward, reward_in_program
 from rewardkit.integrations.trl_callback import RewardKitCallback
 from rewardkit.integrations.trl_rewards import ComponentReward, reward_funcs
 from rewardkit.integrations.trl_samples import ScoredPart, all_gather, recorder, to_samples
@@ -65,14 +73,32 @@ class RewardKitGRPOTrainer(GRPOTrainer):
         self.program = program
         self.reference_column = reference_column
         self.last_scored: ScoredBatch | None = None
+        if kwargs.get("environment_factory") is not None:  # its reward reaches TRL through us
+            kwargs["environment_factory"] = reward_in_program(kwargs["environment_factory"])
         kwargs.update(reward_funcs=list(funcs), callbacks=callbacks)
+        self._tool_masks: list[list[int]] | None = None
         super().__init__(*args, **kwargs)
+        pools = getattr(self, "_environment_pool", None) or {}
+        check_env_reward(program, [pool[0] for pool in pools.values() if pool])
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
         # Merged before TRL's log() so that every report_to sink sees rewardkit's metrics too.
         if not any(k.startswith("eval_") for k in logs):
             logs.update(self.rewardkit_callback.log_record())
         super().log(logs, start_time)
+
+    def _generate(self, prompts: list[Any]) -> Any:
+        out = super()._generate(prompts)
+        self._tool_masks = out[2]  # TRL's tool_mask rows: 1 the model wrote it, 0 a tool result
+        return out
+
+    def _offered_tools(self, rows: int) -> list[Any] | None:
+        """The tools each local rollout was offered (TRL renders the same into its prompt)."""
+        if not getattr(self, "tools", None):
+            return None
+        if getattr(self, "environment_factories", None) is not None:
+            return [self._env_tools[name] for name in self._batch_environments]
+        return [self.tools] * rows
 
     def _calculate_rewards(
         self,
@@ -85,15 +111,29 @@ class RewardKitGRPOTrainer(GRPOTrainer):
 
         training = bool(getattr(self.model, "training", False))
         size = int((self.num_generations if training else self.num_generations_eval) or 1)
-        columns = {
+        columns: dict[str, Any] = {
             k: [x[k] for x in inputs]
             for k in inputs[0]
             if k not in ("prompt", "completion", "completion_ids")
         }
+        if getattr(self, "environments", None) is not None:
+            columns["environments"] = self.environments
         step = self.state.global_step
         local = to_samples(
-            prompts, completions, completion_ids_list, columns, self.reference_column, step=step
+            prompts,
+            completions,
+            completion_ids_list,
+            columns,
+            self.reference_column,
+            step=step,
+            tools=self._offered_tools(len(completions)),
         )
+        masks, tokenizer = self._tool_masks, getattr(self, "_tokenizer", self.processing_class)
+        if masks is not None:  # trajectories: their tokens laid over the rendered turns
+            local = [
+                align_tokens(s, m, tokenizer) if s.messages is not None else s
+                for s, m in zip(local, masks, strict=True)
+            ]
         samples = [
             dataclasses.replace(s, group=f"{step}:{i // size}")
             for i, s in enumerate(x for part in all_gather(local) for x in part)
@@ -118,6 +158,9 @@ class RewardKitGRPOTrainer(GRPOTrainer):
             self.program, scored, self.processing_class, start, rows, width
         )
         recorder(self.program).add(ScoredPart(scored, gathered=True, advantages=adv))
+        if output.get("tool_mask") is not None:  # tool results: no advantage, whatever the row
+            matrix = np.broadcast_to(matrix.reshape(rows, -1), (rows, width))
+            matrix = matrix * output["tool_mask"].cpu().numpy()
         output["advantages"] = torch.tensor(
             matrix, dtype=output["advantages"].dtype, device=output["advantages"].device
         )
