@@ -45,8 +45,10 @@ class AdvantageConfig(_Frozen):
     step_weight: float | str = Field(
         1.0, description="weight w of the step advantage; may be ${var}"
     )
-    step_baseline: Literal["group", "index"] = Field(
-        "group", description="normalise steps over all steps of the group, or per step index"
+    step_baseline: Literal["group", "index"] | None = Field(
+        None,
+        description="normalise steps over all steps of the group (group, the default with "
+        "turn_credit: none), or per step index",
     )
     step_cap: Literal["none", "clip", "delta"] = Field(
         "none",
@@ -80,7 +82,7 @@ class AdvantageConfig(_Frozen):
     @model_validator(mode="after")
     def _one_step_credit(self) -> AdvantageConfig:
         # step_baseline normalises step values; turn_credit replaces that normalisation
-        if self.turn_credit != "none" and "step_baseline" in self.model_fields_set:
+        if self.turn_credit != "none" and self.step_baseline is not None:
             raise ValueError("step_baseline applies only with turn_credit: none; set one of them")
         return self
 

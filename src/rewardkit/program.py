@@ -240,7 +240,9 @@ class RewardProgram:
         if path is not None:
             step_values = cap_batch(scored.steps[path], cfg.step_cap, cfg.step_clip_eta)
             if cfg.turn_credit == "none":
-                result.per_step = step_advantages(step_values, groups, cfg.step_baseline, cfg.eps)
+                result.per_step = step_advantages(
+                    step_values, groups, cfg.step_baseline or "group", cfg.eps
+                )
             else:  # turns' rewards alone: the outcome advantage is added per token below
                 result.per_step = turn_advantages(
                     step_values, groups, cfg.turn_credit, None, cfg.gamma

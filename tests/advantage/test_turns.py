@@ -159,7 +159,11 @@ def test_config_keeps_turn_credit_and_step_baseline_apart() -> None:
     with pytest.raises(ConfigError, match="gamma"):
         RewardProgram.from_dict({"reward": {"fn": "test_meta"}, "advantage": {"gamma": 2.0}})
     cfg = RewardProgram.from_dict({"reward": {"fn": "test_meta"}}).config.advantage
-    assert (cfg.turn_credit, cfg.gamma, cfg.step_baseline) == ("none", 1.0, "group")
+    assert (cfg.turn_credit, cfg.gamma, cfg.step_baseline) == (
+        "none",
+        1.0,
+        None,
+    )  # None: group, the default
 
 
 # -- unbiasedness on a decision problem with a known gradient ------------------------------------
@@ -203,3 +207,15 @@ def test_loo_returns_is_unbiased_where_index_returns_is_not() -> None:
         est = estimates(credit)
         z = (est.mean(axis=0) - truth) / (est.std(axis=0, ddof=1) / np.sqrt(GROUPS))
         assert (np.abs(z).max() > 4) == biased, (credit, z)
+
+
+def test_a_program_with_turn_credit_rebuilds_from_its_own_dict() -> None:
+    from rewardkit import RewardProgram
+
+    config = {
+        "reward": {"fn": "exact_match"},
+        "advantage": {"estimator": "rloo", "turn_credit": "loo_returns"},
+    }
+    program = RewardProgram.from_dict(config)
+    again = RewardProgram.from_dict(program.to_dict())
+    assert again.config.advantage.turn_credit == "loo_returns"

@@ -166,8 +166,6 @@ def build_manager(
             super().__init__(config, tokenizer, compute_score)
             check_verl_config(config)
             self.estimator = str(setting(config, "algorithm.adv_estimator"))
-            # the config as given (program.to_dict() also writes defaults: with turn_credit set,
-            # a written step_baseline is refused)
             given = driver.program.config.model_dump(mode="python", exclude_unset=True)
             self.score_one = make_compute_score(given, server, token, actor)
 
