@@ -13,7 +13,7 @@ mutation: see ``rtl_data/MUTATION_SCORES.md`` and ``scripts/rtl_mutation_score.p
 
 >>> problems = builtin_problems()
 >>> problems["mux2"].kind, problems["add8"].kind
-XX
+('combinational', 'combinational')
 """
 
 from __future__ import annotations
