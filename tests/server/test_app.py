@@ -192,3 +192,31 @@ def test_a_config_without_schedules_serves_too() -> None:
         r = httpx.post(f"{s.url}/v1/score", json={"samples": two()})
         assert r.json()["variables"] == {} and r.json()["results"][1]["reward"] == 0.0
     assert LADDER["schedules"]  # the shared config is left as it was
+
+
+def test_a_trajectory_is_scored_from_its_messages(server: Running) -> None:
+    def trajectory(sample_id: str, final: str) -> dict[str, object]:
+        call = {"type": "function", "function": {"name": "calc", "arguments": '{"e": "2+2"}'}}
+        return {
+            "id": sample_id,
+            "reference": "4",
+            "tools": [{"type": "function", "function": {"name": "calc", "parameters": {}}}],
+            "messages": [
+                {"role": "user", "content": "2+2?"},
+                {"role": "assistant", "content": "", "tool_calls": [call]},
+                {"role": "tool", "content": "4"},
+                {"role": "assistant", "content": final},
+            ],
+        }
+
+    body = {"samples": [trajectory("a", "4"), trajectory("b", "5")], "group_size": 2}
+    r = httpx.post(f"{server.url}/v1/score", json=body, headers=server.headers)
+    assert r.status_code == 200, r.text
+    # the tool's "4" is not the model's answer: only the trajectory that answers 4 is paid
+    assert [row["reward"] for row in r.json()["results"]] == [0.5, 0.0]
+    bad = {"samples": [{"id": "a", "messages": [{"role": "robot", "content": "x"}]}]}
+    r = httpx.post(f"{server.url}/v1/score", json=bad, headers=server.headers)
+    assert r.status_code == 422 and "role 'robot'" in r.text
+    neither = {"samples": [{"id": "a", "prompt": "p"}]}
+    r = httpx.post(f"{server.url}/v1/score", json=neither, headers=server.headers)
+    assert r.status_code == 422 and "give 'completion', or 'messages'" in r.text

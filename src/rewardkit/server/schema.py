@@ -34,27 +34,34 @@ class SampleIn(_Strict):
 
     id: StrictStr = Field(min_length=1, description="unique within the request; echoed back")
     group: StrictStr | None = Field(None, description="GRPO group id (default: the prompt)")
-    prompt: StrictStr = ""
-    completion: StrictStr
+    prompt: StrictStr | None = None
+    completion: StrictStr | None = Field(
+        None, description="required unless 'messages' is given (then it is rendered from them)"
+    )
     reference: Any = None
     meta: dict[str, Any] = Field(default_factory=dict)
     token_ids: list[StrictInt] | None = None
     token_offsets: list[tuple[StrictInt, StrictInt]] | None = None
     steps: list[tuple[StrictInt, StrictInt]] | None = None
+    messages: list[dict[str, Any]] | None = Field(
+        None, description="a multi-turn trajectory in the OpenAI chat format (docs/agents.md)"
+    )
+    tools: list[dict[str, Any]] | None = None
+    env_spans: list[tuple[StrictInt, StrictInt]] | None = None
+
+    @model_validator(mode="after")
+    def _completion_or_messages(self) -> SampleIn:
+        if self.completion is None and self.messages is None:
+            raise ValueError("give 'completion', or 'messages' (a multi-turn trajectory)")
+        return self
 
     def to_sample(self) -> Sample:
-        """The library's Sample (raises ValueError on spans outside the completion)."""
-        return Sample(
-            id=self.id,
-            group=self.prompt if self.group is None else self.group,
-            prompt=self.prompt,
-            completion=self.completion,
-            reference=self.reference,
-            meta=dict(self.meta),
-            token_ids=None if self.token_ids is None else tuple(self.token_ids),
-            token_offsets=None if self.token_offsets is None else tuple(self.token_offsets),
-            steps=None if self.steps is None else tuple(self.steps),
-        )
+        """The library's Sample (raises ValueError on spans outside the completion or on
+        malformed messages)."""
+        data = self.model_dump(exclude_none=True)
+        if self.prompt is None and self.messages is None:
+            data["prompt"] = ""
+        return Sample.from_dict(data)
 
 
 class ScoreRequest(_Strict):
