@@ -73,13 +73,9 @@ class _Scorer:
         from rewardkit.client import AsyncRewardClient
 
         assert self.server is not None
-        # the server's /v1/score takes a rendered trajectory (no messages or env_spans there yet)
-        traj = Sample.from_dict(sample, default_id="0")
-        body = {"id": traj.id, "group": traj.group, "prompt": traj.prompt, "meta": dict(traj.meta),
-                "completion": traj.completion, "reference": traj.reference,
-                "steps": [list(s) for s in traj.steps or ()]}  # fmt: skip
+        Sample.from_dict(sample, default_id="0")  # a malformed trajectory fails here, not there
         async with AsyncRewardClient(self.server, self.token) as client:
-            answer = await client.score([body])
+            answer = await client.score([{"id": "0", **sample}])
         return trajectory_rewards(answer["results"][0])
 
     def _here(self, sample: Mapping[str, Any]) -> tuple[float, dict[str, float]]:
