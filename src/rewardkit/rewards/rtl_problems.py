@@ -12,8 +12,8 @@ The built-in set (``rtl_data/``, 40+ problems written for rewardkit) has its tes
 mutation: see ``rtl_data/MUTATION_SCORES.md`` and ``scripts/rtl_mutation_score.py``.
 
 >>> problems = builtin_problems()
->>> problems["mux2"].kind, problems["add8"].kind
-('combinational', 'combinational')
+>>> problems["mux2"].kind, problems["counter_updown"].kind
+('combinational', 'sequential')
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def load_problems(folder: str | os.PathLike[str] | Traversable) -> dict[str, Rtl
 def builtin_problems() -> dict[str, RtlProblem]:
     """The problems shipped with rewardkit (``rewardkit/rewards/rtl_data``), by name.
 
-    >>> len(builtin_problems()) >= 20
+    >>> len(builtin_problems()) >= 40
     True
     """
     return load_problems(resources.files("rewardkit.rewards") / "rtl_data")

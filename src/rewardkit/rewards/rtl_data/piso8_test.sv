@@ -1,0 +1,42 @@
+// Testbench of piso8: drives RefModule and TopModule with the same stimulus and
+// compares every output at every sample; prints one line, then finishes.
+module tb;
+  reg clk = 1'b0;
+  reg reset;
+  reg load;
+  reg shift;
+  reg [7:0] d;
+  wire sout_ref, sout_dut;
+  integer mismatches = 0;
+  integer samples = 0;
+  integer seed = 2024;
+  integer i;
+
+  RefModule ref_i (.clk(clk), .reset(reset), .load(load), .shift(shift), .d(d), .sout(sout_ref));
+  TopModule dut_i (.clk(clk), .reset(reset), .load(load), .shift(shift), .d(d), .sout(sout_dut));
+
+  always #5 clk = ~clk;
+
+  task check;
+    begin
+      #1;
+      samples = samples + 1;
+      if ({sout_ref} !== {sout_dut}) mismatches = mismatches + 1;
+    end
+  endtask
+
+  initial begin
+    reset = 1'b1;
+    @(posedge clk);
+    for (i = 0; i < 1500; i = i + 1) begin
+      @(negedge clk);
+      reset = (i < 2) || ($urandom(seed) % 80 == 0);
+      load = ($urandom(seed) % 10 == 0);
+      shift = ($urandom(seed) % 4 != 0);
+      d = $urandom(seed);
+      check;
+    end
+    $display("Mismatches: %0d in %0d samples", mismatches, samples);
+    $finish;
+  end
+endmodule
