@@ -6,7 +6,8 @@ imports nothing from here.
 
 Each module holds one family: format, answers, numeric, numeric_error, math, geometry, structure, text, length, process,
 prm, implicit_prm, code, judge (LLM judges), reward_model (classifier reward models), tools and
-tool_match (tool calls: ToolRL, call matching, schema validity, call penalties). Components
+tool_match (tool calls: ToolRL, call matching, schema validity, call penalties), rtl (Verilog
+syntax, function and PPA from Icarus Verilog and Yosys). Components
 are pure functions of (sample, params) except where noted; the model-based scorers (prm,
 implicit_prm, reward_model) import torch and transformers only when used, the judges httpx.
 """
@@ -26,6 +27,7 @@ from rewardkit.rewards import (  # noqa: F401  (imported to register)
     process,
     reasoning_gym,
     reward_model,
+    rtl,
     structure,
     text,
     tool_match,
