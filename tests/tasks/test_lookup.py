@@ -77,7 +77,7 @@ def test_hops_come_from_the_category_the_option_or_a_ladder() -> None:
         Lookup(hops=4)
 
 
-def test_the_default_program_pays_the_answer_and_half_the_turn_rewards() -> None:
+def test_the_default_program_pays_the_answer_and_half_the_turn_rewards_sum() -> None:
     p = problem(Lookup(hops=2), 0, "train", 0)
     program = RewardProgram.from_dict(Lookup().reward_config())
     samples = [
@@ -86,8 +86,8 @@ def test_the_default_program_pays_the_answer_and_half_the_turn_rewards() -> None
         Sample("c", "g", p.prompt, "x", p.reference, {"env_rewards": [0.0, 1.0, None]}),
     ]
     scored = program.score(samples)
-    # b: wrong answer, no rewarded turn (tool node does not apply): 0
-    assert scored.rewards.tolist() == [1.5, 0.0, 0.25]
+    # a: 1 + 0.5 * 2; b: wrong answer, no rewarded turn (tool node does not apply): 0
+    assert scored.rewards.tolist() == [2.0, 0.0, 0.5]
     assert scored.steps["reward/tool"][2][:2] == (0.0, 1.0)
 
 

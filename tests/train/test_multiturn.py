@@ -132,8 +132,8 @@ def test_the_sample_is_the_trajectory_and_env_tokens_get_no_advantage() -> None:
     assert s.meta["env_rewards"] == [1.0, 1.0, None] and s.steps is not None and len(s.steps) == 3
     program = RewardProgram.from_dict(Lookup().reward_config())
     scored = program.score(samples)
-    # exact answer 1 + 0.5 * the mean turn reward 1
-    assert scored.rewards.tolist() == [1.5, 1.5]
+    # exact answer 1 + 0.5 * the turn rewards' sum 2
+    assert scored.rewards.tolist() == [2.0, 2.0]
     assert scored.steps["reward/tool"][0] == (1.0, 1.0, pytest.approx(np.nan, nan_ok=True))
     adv = program.advantages(scored)
     assert adv.per_token and adv.per_token[0] is not None

@@ -15,7 +15,9 @@ choice. A right trajectory for ``value of ab?``::
 The environment (``LookupEnv``) pays each turn 1.0 when its one call looks up the key the chain
 needs next, 0.0 otherwise (a wrong or unknown key, a repeated call, a call after the value is
 known, a call that cannot be read); ``env_reward`` makes those per-turn values. The default
-reward is the exact answer plus half the mean turn reward.
+reward is the exact answer plus half the sum of the turn rewards (the sum, not the mean: a mean
+over the rewarded turns pays a two-hop rollout that stops after one right call more than one that
+tries the second hop).
 
 >>> p = Lookup(hops=2).make(np.random.default_rng(0), None)
 >>> p.prompt
@@ -166,12 +168,12 @@ class Lookup:
         return {"success": float(success), "tool_calls": float(len(parse_tool_calls(completion)))}
 
     def reward_config(self) -> dict[str, Any]:
-        """The exact answer, plus half the mean turn reward of the environment (per turn)."""
+        """The exact answer, plus half the sum of the environment's turn rewards (per turn)."""
         return {
             "reward": {
                 "weighted": [
                     {"name": "outcome", "fn": "exact_match", "extract": "answer_tag"},
-                    {"name": "tool", "fn": "env_reward", "aggregate": "mean", "weight": 0.5},
+                    {"name": "tool", "fn": "env_reward", "weight": 0.5},
                 ]
             },
             "advantage": {"estimator": "grpo", "steps_from": "reward/tool", "step_weight": 0.5},
