@@ -6,6 +6,8 @@
   a disowned answer, the prompt's expression, fractions), for readers that forgive words;
 - ``tool_calls``: built-in mutations of tool calls (junk calls, repeats, schema-breaking
   arguments, a call after the answer, the gold names with empty arguments);
+- ``rtl``: built-in mutations of Verilog designs (an empty module, constant or hard-coded outputs,
+  the prompt as the design);
 - ``run``: ``probe(program, samples)`` scores each correct completion with its mutations as one
   GRPO group and reports, per mutation, what it earns and which node pays it.
 
@@ -14,7 +16,7 @@ The command line is ``rewardkit probe CONFIG -i SAMPLES.jsonl``.
 
 from __future__ import annotations
 
-from rewardkit.probe import lookalikes, tool_calls  # noqa: F401  (imported to register built-ins)
+from rewardkit.probe import lookalikes, rtl, tool_calls  # noqa: F401  (imported to register built-ins)
 from rewardkit.probe.answer import Answer, locate_answer, wrong_answer
 from rewardkit.probe.mutations import MUTATIONS, Mutation, get_mutations, mutation
 from rewardkit.probe.run import MutationResult, ProbeReport, probe
