@@ -40,20 +40,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 __all__ = [
     "ToolCall",
     "assistant_turns",
+    "env_token_mask",
+    "model_text",
     "offered_tools",
     "parse_tool_calls",
     "prompt_messages",
     "render",
     "tool_calls",
     "validate_messages",
+    "validate_tools",
 ]
 
 Message = Mapping[str, Any]
 _ROLES = {"system", "developer", "user", "assistant", "tool"}
 _CALL = re.compile(r"<tool_call>(.*?)</tool_call>", re.DOTALL)
+_CALL_BLOCK = re.compile(r"<tool_call>.*?(?:</tool_call>|$)", re.DOTALL)
+"""A tool call block (an unclosed one runs to the end): an action, never part of an answer."""
 
 
 @dataclass(frozen=True)
@@ -238,3 +245,56 @@ def offered_tools(tools: Sequence[Mapping[str, Any]] | None) -> dict[str, dict[s
             params = fn.get("parameters")
             out[fn["name"]] = dict(params) if isinstance(params, Mapping) else {}
     return out
+
+
+def validate_tools(value: Any) -> tuple[Mapping[str, Any], ...] | None:
+    """The offered tools as a tuple of schemas, or ValueError.
+
+    >>> validate_tools([{"name": "f"}])
+    ({'name': 'f'},)
+    """
+    if value is None:
+        return None
+    if not isinstance(value, list | tuple) or not all(isinstance(t, Mapping) for t in value):
+        raise ValueError("'tools' must be a list of tool schemas (JSON objects)")
+    return tuple(value)
+
+
+def model_text(completion: str, env_spans: Sequence[tuple[int, int]] | None) -> str:
+    """What the model wrote as prose: the completion without the environment's spans and the
+    ``<tool_call>`` blocks, each left as one newline (``Sample.model_text``).
+
+    >>> model_text('a<tool_call>{"name": "f"}</tool_call>b<r>c</r>d', [(38, 46)])
+    'a\\nb\\nd'
+    """
+    text = completion
+    if env_spans:
+        parts, at = [], 0
+        for start, end in sorted(env_spans):
+            parts.append(text[at:start])
+            at = max(at, end)
+        parts.append(text[at:])
+        text = "\n".join(parts)
+    if "<tool_call>" in text:
+        text = _CALL_BLOCK.sub("\n", text)
+    return text
+
+
+def env_token_mask(
+    offsets: Sequence[tuple[int, int]], env_spans: Sequence[tuple[int, int]] | None
+) -> np.ndarray:
+    """For each token (its character span), whether the environment wrote it: at least half of
+    its characters (and at least one) lie in ``env_spans`` (tool outputs, feedback). Such tokens
+    never get an advantage and are left out of the policy loss.
+
+    >>> env_token_mask([(0, 2), (2, 4), (4, 6)], [(3, 6)]).tolist()
+    [False, True, True]
+    """
+    if len(offsets) == 0 or not env_spans:
+        return np.zeros(len(offsets), dtype=bool)
+    tok = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    env = np.asarray(env_spans, dtype=np.int64).reshape(-1, 2)
+    overlap = np.clip(
+        np.minimum(tok[:, 1:2], env[None, :, 1]) - np.maximum(tok[:, 0:1], env[None, :, 0]), 0, None
+    ).sum(axis=1)
+    return (overlap > 0) & (2 * overlap >= tok[:, 1] - tok[:, 0])

@@ -7,12 +7,24 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from rewardkit.trajectory import env_token_mask, model_text, validate_tools
+
+__all__ = [
+    "Failure",
+    "JSONValue",
+    "Sample",
+    "Score",
+    "ScoredBatch",
+    "Span",
+    "env_token_mask",
+    "token_step_index",
+]
 
 Span = tuple[int, int]
 """A half-open character range ``[start, end)`` into ``Sample.completion``."""
@@ -36,27 +48,6 @@ def token_step_index(offsets: Sequence[Span], spans: Sequence[Span]) -> np.ndarr
     best = overlap.argmax(axis=1)  # argmax keeps the first of equal maxima: ties go earlier
     return np.where(overlap.max(axis=1) > 0, best, -1).astype(np.int64)
 
-
-def env_token_mask(offsets: Sequence[Span], env_spans: Sequence[Span] | None) -> np.ndarray:
-    """For each token (its character span), whether the environment wrote it: at least half of
-    its characters (and at least one) lie in ``env_spans`` (tool outputs, feedback). Such tokens
-    never get an advantage and are left out of the policy loss.
-
-    >>> env_token_mask([(0, 2), (2, 4), (4, 6)], [(3, 6)]).tolist()
-    [False, True, True]
-    """
-    if len(offsets) == 0 or not env_spans:
-        return np.zeros(len(offsets), dtype=bool)
-    tok = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
-    env = np.asarray(env_spans, dtype=np.int64).reshape(-1, 2)
-    overlap = np.clip(
-        np.minimum(tok[:, 1:2], env[None, :, 1]) - np.maximum(tok[:, 0:1], env[None, :, 0]), 0, None
-    ).sum(axis=1)
-    return (overlap > 0) & (2 * overlap >= tok[:, 1] - tok[:, 0])
-
-
-_TOOL_CALL_BLOCK = re.compile(r"<tool_call>.*?(?:</tool_call>|$)", re.DOTALL)
-"""A tool call block (an unclosed one runs to the end): an action, never part of an answer."""
 
 JSONValue = Any
 """Any value that ``json.dumps`` accepts (the reference of a sample is one)."""
@@ -198,7 +189,7 @@ class Sample:
                 token_offsets=_spans(data.get("token_offsets"), "token_offsets"),
                 steps=_spans(data.get("steps"), "steps"),
                 messages=_messages(data.get("messages")),
-                tools=_tools(data.get("tools")),
+                tools=validate_tools(data.get("tools")),
                 env_spans=_spans(data.get("env_spans"), "env_spans"),
             )
         except ValueError as exc:
@@ -214,17 +205,7 @@ class Sample:
         >>> Sample(id="0", group="g", prompt="", completion="a<r>b</r>c", env_spans=((1, 9),)).model_text
         'a\\nc'
         """
-        text = self.completion
-        if self.env_spans:
-            parts, at = [], 0
-            for start, end in sorted(self.env_spans):
-                parts.append(text[at:start])
-                at = max(at, end)
-            parts.append(text[at:])
-            text = "\n".join(parts)
-        if "<tool_call>" in text:
-            text = _TOOL_CALL_BLOCK.sub("\n", text)
-        return text
+        return model_text(self.completion, self.env_spans)
 
     @property
     def num_tokens(self) -> int | None:
@@ -254,14 +235,6 @@ def _messages(value: Any) -> tuple[Mapping[str, Any], ...] | None:
     return None if value is None else validate_messages(value)
 
 
-def _tools(value: Any) -> tuple[Mapping[str, Any], ...] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list) or not all(isinstance(t, Mapping) for t in value):
-        raise ValueError("'tools' must be a list of tool schemas (JSON objects)")
-    return tuple(value)
-
-
 def _from_trajectory_dict(cls: type[Sample], data: Mapping[str, Any], default_id: str) -> Sample:
     """``Sample.from_dict`` of a trajectory given as ``messages`` without a ``completion``."""
     from rewardkit.errors import InputError
@@ -279,7 +252,7 @@ def _from_trajectory_dict(cls: type[Sample], data: Mapping[str, Any], default_id
             group=None if data.get("group") is None else str(data["group"]),
             reference=data.get("reference"),
             meta=dict(data.get("meta", {})),
-            tools=_tools(data.get("tools")),
+            tools=validate_tools(data.get("tools")),
         )
     except ValueError as exc:
         raise InputError(str(exc)) from None
