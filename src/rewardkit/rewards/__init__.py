@@ -28,6 +28,7 @@ from rewardkit.rewards import (  # noqa: F401  (imported to register)
     reasoning_gym,
     reward_model,
     rtl,
+    search,
     structure,
     text,
     tool_match,
