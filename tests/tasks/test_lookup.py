@@ -107,7 +107,7 @@ def test_warm_start_traces_leave_tool_results_out_of_the_loss() -> None:
 
 
 def test_env_reward_is_the_hosts_total_when_given_else_the_turns_sum() -> None:
-    from rewardkit.tasks.rewards import EnvRewardParams, env_reward
+    from rewardkit.rewards.env import EnvRewardParams, env_reward
 
     def score(meta: dict, aggregate: str = "sum") -> object:  # type: ignore[type-arg]
         s = Sample("a", "g", "p", "c", None, meta)

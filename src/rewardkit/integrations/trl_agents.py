@@ -43,6 +43,7 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from rewardkit.rewards.env import ENV_REWARD, ENV_REWARDS
 from rewardkit.types import Sample, Span
 
 __all__ = [
@@ -58,11 +59,8 @@ __all__ = [
     "trajectory_samples",
 ]
 
-ENV_REWARD = "env_reward"
-"""``meta`` key: the environment's reward of the whole rollout (its ``get_reward()``)."""
-ENV_REWARDS = "env_rewards"
-"""``meta`` key: one reward per assistant turn (None: not rewarded); from TRL, the
-``get_reward()`` value on the last turn, as the environment gives it after the rollout."""
+# From TRL: meta ENV_REWARD is the environment's get_reward() of the whole rollout, and
+# ENV_REWARDS holds it on the last turn (TRL asks for the reward after the rollout).
 
 _HIDDEN = "_rewardkit_get_reward"
 _NOT_TOOLS = ("reset", "get_reward")

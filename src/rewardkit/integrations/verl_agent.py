@@ -30,12 +30,11 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rewardkit.rewards.env import ENV_REWARD, ENV_REWARDS
 from rewardkit.trajectory import parse_tool_calls
 from rewardkit.types import Sample, Span
 
 log = logging.getLogger("rewardkit.verl")
-ENV_REWARDS, ENV_REWARD = "env_rewards", "env_reward"
-"""The meta keys of the per-turn environment rewards and of their sum (read by ``env_reward``)."""
 
 
 def mask_runs(mask: Sequence[int]) -> list[tuple[int, int, int]]:

@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from rewardkit.integrations.verl_agent import ENV_REWARD
 from rewardkit.program import RewardProgram
 from rewardkit.replica import StateReplica
+from rewardkit.rewards.env import ENV_REWARD
 from rewardkit.types import Sample
 
 

@@ -4,7 +4,7 @@ The registry imports it through rewardkit's own ``rewardkit.rewards`` entry poin
 ``pyproject.toml``), the mechanism any package uses to add components: ``registry.py`` itself
 imports nothing from here.
 
-Each module holds one family: format, answers, numeric, numeric_error, math, geometry, structure, text, length, process,
+Each module holds one family: env (an environment's own rewards of a multi-turn rollout), format, answers, numeric, numeric_error, math, geometry, structure, text, length, process,
 prm, implicit_prm, code, judge (LLM judges), reward_model (classifier reward models), tools and
 tool_match (tool calls: ToolRL, call matching, schema validity, call penalties), rtl (Verilog
 syntax, function and PPA from Icarus Verilog and Yosys). Components
@@ -15,6 +15,7 @@ implicit_prm, reward_model) import torch and transformers only when used, the ju
 from rewardkit.rewards import (  # noqa: F401  (imported to register)
     answers,
     code,
+    env,
     format,
     geometry,
     implicit_prm,

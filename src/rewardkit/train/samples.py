@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rewardkit.errors import require
+from rewardkit.rewards.env import ENV_REWARDS
 from rewardkit.tasks.base import Problem, Task
-from rewardkit.tasks.rewards import ENV_REWARDS
 from rewardkit.train.loss import token_logprobs
 from rewardkit.train.rollout import Rollouts
 from rewardkit.types import Sample, ScoredBatch
