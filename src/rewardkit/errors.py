@@ -7,6 +7,7 @@
     │   └── UnjudgeableReference             a component cannot read a sample's reference
     ├── OutputError (OSError)                an output path cannot be written (found before any work)
     ├── ComponentError (RuntimeError)        a reward component raised while scoring (on_error=raise)
+    ├── VerifierFailed (RuntimeError)        a verifier gave no verdict: never paid, never a 0
     └── MissingExtraError (ImportError)      an optional dependency is not installed; names the extra
 
 >>> issubclass(ConfigError, ValueError)
@@ -205,6 +206,26 @@ class JudgeParseError(RewardKitError, ValueError):
 
 class JudgeRequestError(RewardKitError, RuntimeError):
     """A judge request failed for good (after retries, or a status that is not retried)."""
+
+
+class VerifierFailed(RewardKitError, RuntimeError):
+    """A verifier (a judge) answered, but its answer is not a verdict: it called a decoy
+    reference correct as well (``decoy_consistent``), quoted a span that is not in the response
+    (``span_not_in_response``), or gave an invalid group verdict after its retries
+    (``group_invalid``). ``cause`` names which.
+
+    Not the model's fault and not a data problem: the sample is never paid and never scored 0.
+    The program records it as a failure (``error_type`` VerifierFailed, the cause first in the
+    message, counted under ``<path>/errors``) whatever ``on_error`` says, and gives the sample no
+    value at that component or any node above it, so it is left out of the group baseline.
+
+    >>> VerifierFailed("decoy_consistent", "the judge called the decoy '85' correct too").cause
+    'decoy_consistent'
+    """
+
+    def __init__(self, cause: str, detail: str):
+        self.cause = cause
+        super().__init__(f"verifier failed ({cause}): {detail}")
 
 
 class GraphFormatError(RewardKitError, ValueError):

@@ -18,6 +18,10 @@ column is stored under its path (``reward``, ``reward/format``, ...), so every n
 not apply stays closed, a factor of a product that does not apply is 0. A node is None only when
 none of its children applies (``weighted``, ``product``, ``tiers``), or when the child that gives
 its value is None (``gate`` when open, ``gated_accumulation``'s outcome, ``clip``).
+
+A sample on which a verifier failed (``EvalContext.verifier_failed_rows``) is None at every
+composite node whatever its other children say: a missing verdict is not a wrong answer, so the
+sample is not paid for its other parts and is left out of the group baseline.
 """
 
 from __future__ import annotations
@@ -62,6 +66,9 @@ class Node:
         for child in self.children():
             child.evaluate(ctx)
         column = self.combine(ctx)
+        if ctx.verifier_failed_rows:
+            column = column.copy()
+            column[sorted(ctx.verifier_failed_rows)] = np.nan
         ctx.values[self.path] = column
         return column
 

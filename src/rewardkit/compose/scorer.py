@@ -9,6 +9,12 @@ A reference the component cannot read (it raised ``UnjudgeableReference``) is a 
 a failure of the component: it is recorded under ``EvalContext.unjudgeable`` and handled by the
 ``on_unjudgeable`` policy: ``skip`` marks the sample skipped (the program then gives it no reward
 at all), ``wrong`` scores the component's wrong value, ``raise`` stops.
+
+A verifier that answered without a verdict (it raised ``VerifierFailed``: a judge that calls a
+decoy reference correct too) is neither: the sample is recorded as a failure (``<path>/errors``)
+under every ``on_error`` policy, never re-raised and never given ``error_value``; its row goes to
+``EvalContext.verifier_failed_rows`` and has no value at the leaf or any node above it, so it is
+left out of every group baseline (never paid, never a 0).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from rewardkit.compose.refs import Ref
-from rewardkit.errors import ComponentError, UnjudgeableReference
+from rewardkit.errors import ComponentError, UnjudgeableReference, VerifierFailed
 from rewardkit.registry import Component, Result
 from rewardkit.types import Failure, Sample, Score
 
@@ -45,6 +51,7 @@ class EvalContext:
     on_unjudgeable: OnUnjudgeable = "skip"
     unjudgeable: list[Failure] = field(default_factory=list)
     unjudgeable_rows: set[int] = field(default_factory=set)
+    verifier_failed_rows: set[int] = field(default_factory=set)
 
 
 class LeafScorer:
@@ -85,6 +92,11 @@ class LeafScorer:
             if isinstance(result, UnjudgeableReference):
                 values[i] = self._unjudgeable(path, ctx, i, result)
                 infos[i] = {"unjudgeable": str(result)}
+            elif isinstance(result, VerifierFailed):
+                failure = Failure(path, ctx.samples[i].id, type(result).__name__, str(result))
+                ctx.failures.append(failure)
+                ctx.verifier_failed_rows.add(i)
+                infos[i] = {"verifier_failed": result.cause}
             elif isinstance(result, BaseException):
                 self._fail(path, ctx, i, result)
                 if ctx.error_value is not None:

@@ -1,4 +1,5 @@
-"""The judge components: ``judge_reference``, ``judge_rubric``, ``judge_checklist``.
+"""What every judge shares (``JudgeParams``, ``judge_batch``), and ``judge_rubric``,
+``judge_checklist`` (``judge_reference`` is in ``reference``, ``judge_group`` in ``group``).
 
 Each scores a batch: the answers with no content are judged wrong by the pre-filter (``guard``)
 without a request; the rest go to the judge model together (``client``); each reply is parsed
@@ -46,6 +47,30 @@ def _fmt_instruction(p: JudgeParams, what: str, example: str, example_json: str)
     return f"End your reply with one line `{example}` where {what}."
 
 
+Result = Score | Exception | None
+"""A sample's outcome while a judge works on a batch: None until decided."""
+
+
+def prefiltered(samples: Sequence[Sample], p: JudgeParams) -> tuple[list[Result], list[str | None]]:
+    """Each sample's outcome so far (a 0.0 Score where the pre-filter caught it) and the text the
+    judge is to see (None where it is not to be asked)."""
+    results: list[Result] = [None] * len(samples)
+    shown: list[str | None] = [None] * len(samples)
+    for i, sample in enumerate(samples):
+        answer = extract_answer(sample.completion, p)
+        reason = no_content_reason(answer) if p.prefilter else None
+        if reason is not None:
+            results[i] = Score(0.0, info={"prefiltered": reason})
+        else:
+            shown[i] = (answer or "") if p.judge_sees == "answer" else sample.completion
+    return results, shown
+
+
+def ask(p: JudgeEndpoint, chats: Sequence[Chat]) -> list[ChatReply | Exception]:
+    """Every chat's reply (or the exception that ended it), sent concurrently."""
+    return client_for(p).chat_many(chats) if chats else []
+
+
 def judge_batch(
     samples: Sequence[Sample],
     p: JudgeParams,
@@ -53,20 +78,17 @@ def judge_batch(
     verdict: Callable[[Sample, ChatReply], tuple[float, dict[str, Any]]],
 ) -> list[Score | Exception]:
     """Pre-filter, ask the judge about the rest in one concurrent round, parse each verdict."""
-    results: list[Score | Exception | None] = [None] * len(samples)
+    results, shown = prefiltered(samples, p)
     chats: list[tuple[int, Chat]] = []
     for i, sample in enumerate(samples):
-        answer = extract_answer(sample.completion, p)
-        reason = no_content_reason(answer) if p.prefilter else None
-        if reason is not None:
-            results[i] = Score(0.0, info={"prefiltered": reason})
+        text = shown[i]
+        if text is None:
             continue
-        shown = (answer or "") if p.judge_sees == "answer" else sample.completion
         try:
-            chats.append((i, build(sample, shown)))
+            chats.append((i, build(sample, text)))
         except UnjudgeableReference as exc:
             results[i] = exc
-    replies = client_for(p).chat_many([chat for _, chat in chats]) if chats else []
+    replies = ask(p, [chat for _, chat in chats])
     for (i, _), reply in zip(chats, replies, strict=True):
         if isinstance(reply, Exception):
             results[i] = reply
@@ -76,11 +98,15 @@ def judge_batch(
         except Exception as exc:
             results[i] = exc
             continue
-        results[i] = Score(value, info={**info, **_accounting(reply)})
+        results[i] = Score(value, info={**info, **accounting(reply)})
+    return finished(results)
+
+
+def finished(results: Sequence[Result]) -> list[Score | Exception]:
     return [r if r is not None else RuntimeError("not judged") for r in results]
 
 
-def _accounting(reply: ChatReply) -> dict[str, Any]:
+def accounting(reply: ChatReply) -> dict[str, Any]:
     return {
         "judge_cached": reply.cached,
         "judge_prompt_tokens": reply.prompt_tokens,
@@ -89,72 +115,12 @@ def _accounting(reply: ChatReply) -> dict[str, Any]:
     }
 
 
-def _reference(sample: Sample, component: str) -> str:
+def reference_text(sample: Sample, component: str) -> str:
+    """The sample's reference as the judge reads it, or UnjudgeableReference."""
     ref = sample.reference
     if ref is None or (isinstance(ref, str) and not ref.strip()):
         raise UnjudgeableReference(f"{component}: sample {sample.id!r} has no reference")
     return ref if isinstance(ref, str) else json.dumps(ref, ensure_ascii=False)
-
-
-# ------------------------------------------------------------------------------ judge_reference
-
-
-class JudgeReferenceParams(JudgeParams):
-    """``mode: binary`` (Score 1 or 0) or ``graded`` (Score 0..scale, value = score / scale).
-    ``few_shot`` puts two worked examples (one right, one wrong) before the question: small
-    judges follow the verdict format from examples far better than from instructions."""
-
-    mode: Literal["binary", "graded"] = "binary"
-    scale: int = Field(10, ge=1)
-    few_shot: bool = True
-
-
-SHOTS = (
-    ("What is 3+4?", "7", "7", True),
-    ("What is the capital of Italy?", "Rome", "Milan", False),
-)
-
-
-def _reference_turn(question: str, reference: str, candidate: str) -> dict[str, str]:
-    text = f"Question: {question}\nReference answer: {reference}\nCandidate answer: {candidate}"
-    return {"role": "user", "content": text}
-
-
-def _verdict_text(score: int, fmt: VerdictFormat) -> str:
-    return f'{{"score": {score}}}' if fmt == "json" else f"Score: {score}"
-
-
-@reward("judge_reference", params=JudgeReferenceParams, batched=True)
-def judge_reference(samples: Sequence[Sample], p: JudgeReferenceParams) -> list[Score | Exception]:
-    """An LLM judge's verdict on the answer against the reference (binary or graded)."""
-    hi = 1 if p.mode == "binary" else p.scale
-    what = (
-        "1 if the candidate answer is the same answer as the reference, 0 if it is not"
-        if p.mode == "binary"
-        else f"from 0 (wrong) to {hi} (the same answer as the reference)"
-    )
-    how = 'one JSON object {"score": S}' if p.verdict == "json" else "one line: Score: S"
-    system = (
-        f"{SYSTEM} You compare a candidate answer with the reference answer of a question. "
-        f"Reply with {how}, where S is {what}."
-    )
-    shots: Chat = []
-    for question, ref, candidate, right in SHOTS if p.few_shot else ():
-        shots.append(_reference_turn(question, ref, candidate))
-        shots.append({"role": "assistant", "content": _verdict_text(hi if right else 0, p.verdict)})
-
-    def build(sample: Sample, shown: str) -> Chat:
-        ask = _reference_turn(sample.prompt, _reference(sample, "judge_reference"), shown)
-        return [{"role": "system", "content": system}, *shots, ask]
-
-    def verdict(sample: Sample, reply: ChatReply) -> tuple[float, dict[str, Any]]:
-        del sample
-        (score,) = parse_verdict(
-            reply.text, n=1, fmt=p.verdict, hi=hi, finish_reason=reply.finish_reason
-        )
-        return score / hi, {"judge_score": score}
-
-    return judge_batch(samples, p, build, verdict)
 
 
 # --------------------------------------------------------------------------------- judge_rubric

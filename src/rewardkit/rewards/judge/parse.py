@@ -11,7 +11,10 @@ that sample, with the judge's raw text in the message. The kinds:
 - ``malformed_json``: the JSON object does not load;
 - ``schema``: the JSON does not match the schema (missing key, wrong type, wrong count);
 - ``bad_value``: a value that is not a number / not yes or no;
-- ``out_of_range``: a number outside the scale.
+- ``out_of_range``: a number outside the scale;
+- ``no_span``: extraction first (``parse_span``): no ``Answer span:`` line / ``answer_span`` key,
+  or a span that is not quoted;
+- ``wrong_ids``: a group verdict (``parse_group``) whose ids are not exactly the responses' ids.
 
 >>> parse_verdict("The answer matches.\\nScore: 1", n=1, lo=0, hi=1)
 [1.0]
@@ -38,10 +41,15 @@ PARSE_FAILURES = (
     "schema",
     "bad_value",
     "out_of_range",
+    "no_span",
+    "wrong_ids",
 )
 
 _SCORE_LINE = re.compile(r"^\W*score\W*:\s*(.*?)\W*$", re.IGNORECASE)
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
+_SPAN_LINE = re.compile(r"^\W*answer span\W*:\s*(.*?)\s*$", re.IGNORECASE)
+_QUOTED = re.compile(r'^"(.*)"$|^“(.*)”$', re.DOTALL)
+_GROUP_LINE = re.compile(r"^\W*scores\W*:\s*(.*?)\W*$", re.IGNORECASE)
 _YES = {"yes", "y", "true", "1", "pass", "correct"}
 _NO = {"no", "n", "false", "0", "fail", "incorrect"}
 
@@ -83,6 +91,16 @@ def _line_items(text: str) -> list[Any]:
 
 
 def _json_items(text: str, n: int) -> list[Any]:
+    obj = _json_object(text)
+    if "scores" in obj and isinstance(obj["scores"], list):
+        return list(obj["scores"])
+    if n == 1 and "score" in obj:
+        return [obj["score"]]
+    want = '"scores": [...]' + (' or "score"' if n == 1 else "")
+    raise JudgeParseError("schema", f"the JSON object has no {want}", text)
+
+
+def _json_object(text: str) -> dict[str, Any]:
     fenced = _FENCE.findall(text)
     body = fenced[-1].strip() if fenced else text.strip()
     start, end = body.find("{"), body.rfind("}")
@@ -94,12 +112,7 @@ def _json_items(text: str, n: int) -> list[Any]:
         raise JudgeParseError("malformed_json", str(exc), text) from None
     if not isinstance(obj, dict):
         raise JudgeParseError("schema", "the JSON is not an object", text)
-    if "scores" in obj and isinstance(obj["scores"], list):
-        return list(obj["scores"])
-    if n == 1 and "score" in obj:
-        return [obj["score"]]
-    want = '"scores": [...]' + (' or "score"' if n == 1 else "")
-    raise JudgeParseError("schema", f"the JSON object has no {want}", text)
+    return obj
 
 
 def _value(item: Any, kind: ValueKind, lo: float, hi: float, text: str) -> float:
@@ -117,3 +130,85 @@ def _value(item: Any, kind: ValueKind, lo: float, hi: float, text: str) -> float
     if not lo <= value <= hi:
         raise JudgeParseError("out_of_range", f"{value:g} is outside [{lo:g}, {hi:g}]", text)
     return value
+
+
+def parse_span(text: str, fmt: VerdictFormat = "score_line") -> str | None:
+    """The answer span the judge quoted (None for ``none`` / ``null``), or JudgeParseError.
+
+    ``score_line``: one line ``Answer span: "..."`` (or ``Answer span: none``) before the score.
+    ``json``: the object's ``"answer_span"``, a string or null.
+
+    >>> parse_span('Answer span: "84"\\nScore: 1'), parse_span('Answer span: none\\nScore: 0')
+    ('84', None)
+    """
+    if fmt == "json":
+        obj = _json_object(text)
+        if "answer_span" not in obj:
+            raise JudgeParseError("no_span", 'the JSON object has no "answer_span"', text)
+        span = obj["answer_span"]
+        if span is None or isinstance(span, str):
+            return span
+        raise JudgeParseError("no_span", f"answer_span {span!r} is not a string or null", text)
+    spans = {m.group(1) for m in map(_SPAN_LINE.match, text.splitlines()) if m}
+    if not spans:
+        raise JudgeParseError("no_span", "no 'Answer span: \"...\"' line", text)
+    if len(spans) > 1:
+        raise JudgeParseError("ambiguous", f"{len(spans)} different Answer span lines", text)
+    (raw,) = spans
+    if raw.strip(".").lower() in ("none", "null"):
+        return None
+    quoted = _QUOTED.match(raw)
+    if quoted is None:
+        raise JudgeParseError("no_span", f"the answer span {raw!r} is not in double quotes", text)
+    return quoted.group(1) if quoted.group(1) is not None else quoted.group(2)
+
+
+def parse_group(
+    text: str,
+    ids: list[str],
+    *,
+    fmt: VerdictFormat = "score_line",
+    hi: float = 10.0,
+    finish_reason: str | None = None,
+) -> dict[str, float]:
+    """One score in [0, hi] per id of a group verdict, or JudgeParseError.
+
+    ``score_line``: the last line is ``Scores: r1=7, r2=3`` (``:`` also accepted for ``=``).
+    ``json``: ``{"scores": {"r1": 7, "r2": 3}}``. Every id exactly once, no other.
+
+    >>> parse_group("r2 is better.\\nScores: r1=3, r2=9", ["r1", "r2"])
+    {'r1': 3.0, 'r2': 9.0}
+    """
+    if not text.strip():
+        raise JudgeParseError("empty", "the judge returned no text", text)
+    if finish_reason == "length":
+        raise JudgeParseError("truncated", "the judge hit its max_tokens before a verdict", text)
+    pairs = _json_pairs(text) if fmt == "json" else _line_pairs(text)
+    named = [k for k, _ in pairs]
+    if sorted(named) != sorted(ids):
+        missing, extra = set(ids) - set(named), set(named) - set(ids)
+        dupes = {k for k in named if named.count(k) > 1}
+        detail = f"missing {sorted(missing)}, unknown {sorted(extra)}, repeated {sorted(dupes)}"
+        raise JudgeParseError("wrong_ids", f"expected one score for each of {ids}: {detail}", text)
+    return {k: _value(v, "number", 0.0, hi, text) for k, v in pairs}
+
+
+def _line_pairs(text: str) -> list[tuple[str, Any]]:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    last = _GROUP_LINE.match(lines[-1])
+    if last is None:
+        raise JudgeParseError("no_verdict", "the last line is not 'Scores: ...'", text)
+    pairs = []
+    for item in last.group(1).split(","):
+        key, sep, value = item.replace(":", "=").partition("=")
+        if not sep:
+            raise JudgeParseError("schema", f"{item.strip()!r} is not 'id=score'", text)
+        pairs.append((key.strip(), value.strip()))
+    return pairs
+
+
+def _json_pairs(text: str) -> list[tuple[str, Any]]:
+    scores = _json_object(text).get("scores")
+    if not isinstance(scores, dict):
+        raise JudgeParseError("schema", 'the JSON object has no "scores": {id: score}', text)
+    return [(str(k), v) for k, v in scores.items()]
