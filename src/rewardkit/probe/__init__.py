@@ -6,6 +6,8 @@
   a disowned answer, the prompt's expression, fractions), for readers that forgive words;
 - ``tool_calls``: built-in mutations of tool calls (junk calls, repeats, schema-breaking
   arguments, a call after the answer, the gold names with empty arguments);
+- ``search``: built-in mutations of search rollouts (an answer without searching, the question
+  searched verbatim many times, a passage copied as the answer, thoughts restating the question);
 - ``rtl``: built-in mutations of Verilog designs (an empty module, constant or hard-coded outputs,
   the prompt as the design);
 - ``run``: ``probe(program, samples)`` scores each correct completion with its mutations as one
@@ -16,7 +18,7 @@ The command line is ``rewardkit probe CONFIG -i SAMPLES.jsonl``.
 
 from __future__ import annotations
 
-from rewardkit.probe import lookalikes, rtl, tool_calls  # noqa: F401  (imported to register built-ins)
+from rewardkit.probe import lookalikes, rtl, search, tool_calls  # noqa: F401  (imported to register built-ins)
 from rewardkit.probe.answer import Answer, locate_answer, wrong_answer
 from rewardkit.probe.mutations import MUTATIONS, Mutation, get_mutations, mutation
 from rewardkit.probe.run import MutationResult, ProbeReport, probe
