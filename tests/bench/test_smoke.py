@@ -123,3 +123,13 @@ def test_turns(tmp_path: Path) -> None:
         row["loo_returns"]
     )
     assert (tmp_path / "turns.png").exists()
+
+
+def test_search_engine(tmp_path: Path) -> None:
+    out = tmp_path / "search_engine.json"
+    report = printed_json(smoke("search_engine.py", "--out", str(out)))
+    assert report == json.loads(out.read_text())
+    assert report["setup"]["questions"] == 20 and report["default"] == "fts5"
+    fts5 = report["engines"]["fts5"]
+    assert {"build_s", "queries_per_s", "recall@1", "recall@3", "recall@5"} <= set(fts5)
+    assert set(report["engines"]) == {"fts5", "bm25s", "tantivy"}
