@@ -67,16 +67,18 @@ def test_server() -> None:
 
 @pytest.mark.server
 def test_judge(tmp_path: Path) -> None:
-    out = tmp_path / "judge.json"
+    out = tmp_path / "judge_v2.json"
     table = smoke("judge.py", "--out", str(out))
-    assert "| trigger | FP rate, defenses on | FP rate, defenses off |" in table
+    assert "| judge | defense | FP triggers | FP paraphrases | TP right |" in table
     report = json.loads(out.read_text())
-    assert report["settings"]["judge"] == "stub"
-    assert set(report) >= {"triggers", "genuine", "throughput", "prefilter_rejects_genuine"}
-    # defenses on: all 4 problems, none reaching the judge; off: the first problem, judged
-    ons = {(t["on"]["n"], t["on"]["prefiltered"]) for t in report["triggers"].values()}
-    assert ons == {(4, 4)}
-    assert {t["off"]["n"] for t in report["triggers"].values()} == {1}
+    assert report["settings"]["judges"] == ["gullible", "discerning"]
+    cells = report["defenses"]["discerning"]
+    assert set(cells) == {"none", "prefilter", "extraction", "decoy", "all"}
+    # the scripted judge tells numbers apart but is fooled by answers with no number: the decoy
+    # stops every content-free answer and keeps the right ones
+    assert (cells["none"]["paraphrases"]["paid"], cells["all"]["paraphrases"]["paid"]) == (1, 0)
+    assert (cells["all"]["right"]["paid"], cells["all"]["wrong"]["paid"]) == (1, 0)
+    assert report["groupwise"]["discerning"]["agreement"]["spearman"] == pytest.approx(1.0)
 
 
 def test_trainer(tmp_path: Path) -> None:
@@ -123,6 +125,18 @@ def test_turns(tmp_path: Path) -> None:
         row["loo_returns"]
     )
     assert (tmp_path / "turns.png").exists()
+
+
+def test_rtl() -> None:
+    pytest.importorskip("matplotlib")
+    from tests.rewards.rtl_cases import need_tools
+
+    need_tools()
+    report = printed_json(smoke("rtl.py", timeout=300))
+    assert (report["problems"], report["samples"], report["rounds"]) == (4, 12, 1)
+    assert set(report["tiers"]) == {"syntax", "function", "ppa", "hierarchy"}
+    assert all(row["ratio"] > 0 for row in report["tiers"].values())
+    assert report["hierarchy_median_s_per_sample"] > 0
 
 
 def test_search_engine(tmp_path: Path) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.rewards.rtl_cases import need_tools
 
 from rewardkit.cli.probe import load_program
 from rewardkit.cli.score import read_samples
 from rewardkit.probe import MUTATIONS, locate_answer, probe
 from rewardkit.probe import rtl as rtl_mutations
 from rewardkit.types import Sample
-from tests.rewards.rtl_cases import need_tools
 
 ROOT = Path(__file__).resolve().parents[2]
 RTL_MUTATIONS = [

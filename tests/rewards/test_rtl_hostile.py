@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.rewards.rtl_cases import AND2, AND_GATE, need_tools, sample
 
 from rewardkit.rewards.rtl import (
     FunctionParams,
@@ -23,7 +24,6 @@ from rewardkit.rewards.rtl import (
     rtl_syntax,
 )
 from rewardkit.rewards.rtl_tools import Job, Step, run_jobs, tool
-from tests.rewards.rtl_cases import AND2, AND_GATE, need_tools, sample
 
 pytestmark = pytest.mark.process
 

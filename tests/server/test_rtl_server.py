@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from rk_servers import ROOT, thread_server  # noqa: E402
+from rk_servers import ROOT, thread_server
+from tests.rewards.rtl_cases import need_tools
 
-from rewardkit.config import load_yaml  # noqa: E402
-from tests.rewards.rtl_cases import need_tools  # noqa: E402
+from rewardkit.config import load_yaml
 
 pytestmark = [pytest.mark.server, pytest.mark.process]
 
