@@ -134,7 +134,7 @@ def passage_as_answer(answer: Answer) -> Mutated:
 def restated_thoughts(answer: Answer) -> Mutated:
     """Every thought replaced by a restatement of the question (the searches and answer kept)."""
     sample, question = answer.sample, _question(answer.sample)
-    if not _THINK.search(sample.completion):
-        return None
+    if not _searched(sample) or not _THINK.search(sample.completion):
+        return None  # a search rollout's thoughts only
     said = f"The question is: {question} I need to answer: {question}"
     return _rewrite(sample, _THINK, lambda m: f"{m[1]}{said}{m[3]}")
