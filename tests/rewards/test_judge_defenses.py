@@ -216,8 +216,9 @@ def test_decoys_are_another_answer_of_the_same_type() -> None:
 def test_parse_span_is_strict() -> None:
     assert parse_span('Answer span: "84"\nScore: 1') == "84"
     assert parse_span('{"answer_span": null, "score": 0}', "json") is None
+    assert parse_span("Answer span: 84\nScore: 1") == "84"  # the line ends it: quotes optional
+    assert parse_span('Answer span: ""\nScore: 1') == ""
     for bad, kind in [
-        ("Answer span: 84\nScore: 1", "no_span"),  # not quoted
         ("Score: 1", "no_span"),
         ('Answer span: "84"\nAnswer span: "85"\nScore: 1', "ambiguous"),
         ('{"score": 1}', "no_span"),

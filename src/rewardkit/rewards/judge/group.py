@@ -128,7 +128,7 @@ class GroupAsk:
 def _how(ids: list[str], p: JudgeGroupParams) -> str:
     if p.verdict == "json":
         shape = ", ".join(f'"{i}": S' for i in ids)
-        return f'End your reply with one JSON object {{"scores": {{{shape}}}}}, one score per response.'
+        return f'End your reply with one JSON object {{"scores": {{{shape}}}}}, one per response.'
     return f"End your reply with one line: Scores: {', '.join(f'{i}=S' for i in ids)}"
 
 

@@ -12,8 +12,8 @@ that sample, with the judge's raw text in the message. The kinds:
 - ``schema``: the JSON does not match the schema (missing key, wrong type, wrong count);
 - ``bad_value``: a value that is not a number / not yes or no;
 - ``out_of_range``: a number outside the scale;
-- ``no_span``: extraction first (``parse_span``): no ``Answer span:`` line / ``answer_span`` key,
-  or a span that is not quoted;
+- ``no_span``: extraction first (``parse_span``): no ``Answer span:`` line / ``answer_span`` key
+  (or one that is not a string or null);
 - ``wrong_ids``: a group verdict (``parse_group``) whose ids are not exactly the responses' ids.
 
 >>> parse_verdict("The answer matches.\\nScore: 1", n=1, lo=0, hi=1)
@@ -135,7 +135,8 @@ def _value(item: Any, kind: ValueKind, lo: float, hi: float, text: str) -> float
 def parse_span(text: str, fmt: VerdictFormat = "score_line") -> str | None:
     """The answer span the judge quoted (None for ``none`` / ``null``), or JudgeParseError.
 
-    ``score_line``: one line ``Answer span: "..."`` (or ``Answer span: none``) before the score.
+    ``score_line``: one line ``Answer span: "..."`` (or ``Answer span: none``) before the score;
+    the span is the rest of that line, its double quotes (asked for) taken off when present.
     ``json``: the object's ``"answer_span"``, a string or null.
 
     >>> parse_span('Answer span: "84"\\nScore: 1'), parse_span('Answer span: none\\nScore: 0')
@@ -158,8 +159,8 @@ def parse_span(text: str, fmt: VerdictFormat = "score_line") -> str | None:
     if raw.strip(".").lower() in ("none", "null"):
         return None
     quoted = _QUOTED.match(raw)
-    if quoted is None:
-        raise JudgeParseError("no_span", f"the answer span {raw!r} is not in double quotes", text)
+    if quoted is None:  # the line ends the span: quotes are asked for, not needed
+        return raw
     return quoted.group(1) if quoted.group(1) is not None else quoted.group(2)
 
 
