@@ -33,7 +33,7 @@ from common import dump, parse_with_smoke
 
 from rewardkit.config import load_yaml
 from rewardkit.program import RewardProgram
-from rewardkit.rewards import rtl_tools
+from rewardkit.rewards import rtl_netlist, rtl_tools
 from rewardkit.rewards.rtl import (
     FunctionParams,
     PpaParams,
@@ -104,7 +104,7 @@ def plain_tier(sample: Sample, problem: RtlProblem, tier: str) -> float:
         lib = ROOT / "src" / "rewardkit" / "rewards" / "rtl_cells.lib"
         (work / "cells.lib").write_text(lib.read_text())
         for top, file in (("TopModule", "design.sv"), ("RefModule", "ref.sv")):
-            script = rtl_tools.synth_script(top).replace("design.sv", file)
+            script = rtl_netlist.synth_script(top).replace("design.sv", file)
             run("yosys", "-q", "-p", script.replace("\n", "; "))
         return 1.0
 

@@ -25,8 +25,10 @@ from rewardkit.rewards.rtl import (
     rtl_ppa,
     rtl_syntax,
 )
+from rewardkit.rewards.rtl_equiv import Port, equivalence_bench
+from rewardkit.rewards.rtl_netlist import ppa_metrics
 from rewardkit.rewards.rtl_problems import as_candidate, builtin_problems
-from rewardkit.rewards.rtl_tools import Port, equivalence_bench, ppa_metrics, refusal
+from rewardkit.rewards.rtl_scan import refusal
 from rewardkit.types import Sample
 
 pytestmark = pytest.mark.process  # every scoring test runs the tools in sandbox workers

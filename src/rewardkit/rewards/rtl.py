@@ -15,7 +15,7 @@ The reference is ``{"problem": NAME}`` (the built-in set, or a folder of Verilog
 given as ``problems_dir``) or inline ``{"ref": "module RefModule...", "test": "module tb..."}``
 (``test`` is optional with ``method: equivalence``). The design is the completion's last
 ```verilog (or sv, systemverilog, v) fenced block, else its last fenced block, else the whole
-text. Refused designs (see ``rtl_tools.refusal``) score 0 everywhere. See docs/rtl.md.
+text. Refused designs (see ``rtl_scan.refusal``) score 0 everywhere. See docs/rtl.md.
 
 >>> extract_verilog("Here:\\n```verilog\\nmodule TopModule; endmodule\\n```")
 'module TopModule; endmodule'
@@ -35,6 +35,8 @@ from rewardkit.errors import UnjudgeableReference
 from rewardkit.registry import reward
 from rewardkit.rewards import rtl_tools as tools
 from rewardkit.rewards.extract import ExtractParams, extract_answer
+from rewardkit.rewards.rtl_equiv import equivalence_bench, ports_of
+from rewardkit.rewards.rtl_netlist import PpaMetrics, ppa_metrics, synth_script
 from rewardkit.rewards.rtl_problems import (
     RtlProblem,
     builtin_problems,
@@ -42,13 +44,7 @@ from rewardkit.rewards.rtl_problems import (
     load_problems,
     parse_mismatches,
 )
-from rewardkit.rewards.rtl_tools import (
-    PpaMetrics,
-    equivalence_bench,
-    ports_of,
-    ppa_metrics,
-    synth_script,
-)
+from rewardkit.rewards.rtl_scan import refusal
 from rewardkit.types import Sample, Score
 
 _FENCE = re.compile(r"```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
@@ -151,7 +147,7 @@ def _design(sample: Sample, p: RtlParams) -> tuple[str | None, Verdict | None]:
     design = extract_verilog(sample.model_text, p)
     if design is None:
         return None, Verdict(0.0, {"error": "no_design"})
-    why = tools.refusal(design, RESERVED)
+    why = refusal(design, RESERVED)
     if why is not None:
         return None, Verdict(0.0, {"error": "refused", "detail": why})
     return design, None
