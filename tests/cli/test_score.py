@@ -100,3 +100,34 @@ def test_score_counts_unreadable_references(tmp_path: Path) -> None:
     assert "1 sample(s) with a reference a component cannot read (on_unjudgeable: skip)" in (
         result.output
     )
+
+
+def test_a_config_that_is_not_the_runs_program_is_told_not_traced(tmp_path: Path) -> None:
+    """The README's `score -c examples/configs/boxes_ladder.yaml --run runs/boxes-<time>`: the
+    run's saved ladder state (window 10, no margin) does not fit that file's ladder (window 30,
+    a margin): one message naming the differences and the fix, exit 2, no traceback."""
+    import pytest
+    from tests.cli.conftest import failed, rk, tiny_train_config
+
+    pytest.importorskip("torch")
+    config = tiny_train_config(tmp_path, tmp_path / "cache", task="boxes", run_name="boxes-t")
+    trained = rk("train", config, "--out-dir", tmp_path / "runs", "-q")
+    assert trained.returncode == 0, trained.stderr
+    run = tmp_path / "runs" / "boxes-t"
+    data = write(
+        tmp_path / "in.jsonl",
+        json.dumps({"completion": "[1,2,3,4]", "reference": [1, 2, 3, 4]}) + "\n",
+    )
+    out = tmp_path / "out.jsonl"
+    ladder = ROOT / "examples/configs/boxes_ladder.yaml"
+    shown = failed(
+        rk("score", "-c", ladder, "-i", data, "-o", out, "--run", run),
+        "does not fit",
+        "window is 30 here, 10 in the run",
+        "drop --config",
+        "--fix iou_threshold=VALUE",
+    )
+    assert shown.count("\n") < 6
+    # the fix it names works: the run's own program at the run's state
+    assert rk("score", "-i", data, "-o", out, "--run", run).returncode == 0
+    assert json.loads(out.read_text())["reward"] == 1.0

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+from rich.markup import escape
 
 from rewardkit.cli.check import check, components
+from rewardkit.cli.init import init
 from rewardkit.cli.probe import probe
 from rewardkit.cli.score import score
 from rewardkit.cli.serve import serve
@@ -49,11 +53,47 @@ app.command()(simulate)
 app.command()(report)
 app.command()(compare)
 app.command()(serve)
+app.command()(init)
 
 
 def main() -> None:
-    """Entry point of the ``rewardkit`` script."""
-    app()
+    """Entry point of the ``rewardkit`` script (and of ``python -m rewardkit``).
+
+    A user's module that does not compile (a ``fn: my_rewards:f`` file, a ``--module``) is a
+    mistake in the user's file, not in rewardkit: one message with its file, line and caret.
+    """
+    try:
+        app()
+    except SyntaxError as exc:
+        if not _in_user_code(exc):
+            raise
+        from rewardkit.cli.inputs import err
+
+        err.print("[red]error:[/red] " + escape(syntax_error_message(exc)), highlight=False)
+        raise SystemExit(2) from None
+
+
+def _in_user_code(exc: SyntaxError) -> bool:
+    package = Path(__file__).resolve().parents[1]
+    return bool(exc.filename) and package not in Path(str(exc.filename)).resolve().parents
+
+
+def syntax_error_message(exc: SyntaxError) -> str:
+    """``file:line: syntax error: what``, the line and a caret under the column.
+
+    >>> try:
+    ...     compile("def f(x:\n", "my_rewards.py", "exec")
+    ... except SyntaxError as exc:
+    ...     print(syntax_error_message(exc).splitlines()[0])
+    my_rewards.py:1: syntax error: '(' was never closed; fix the file and run again
+    """
+    head = f"{exc.filename}:{exc.lineno}: syntax error: {exc.msg}; fix the file and run again"
+    text = (exc.text or "").rstrip("\n")
+    if not text.strip():
+        return head
+    indent = len(text) - len(text.lstrip())
+    caret = " " * (4 + max(0, (exc.offset or 1) - 1 - indent)) + "^"
+    return f"{head}\n    {text.strip()}\n{caret}"
 
 
 if __name__ == "__main__":

@@ -174,7 +174,64 @@ def load_program(config: Path | None, run: Path | None, fixed: Sequence[str]) ->
         }
         schedules = saved.get("schedules", {})
         saved = {**saved, "schedules": {k: v for k, v in schedules.items() if k not in values}}
-    return programs.load_program(source, overrides, saved)
+    try:
+        return programs.load_program(source, overrides, saved)
+    except (ValueError, KeyError, TypeError) as exc:
+        if run is None or (isinstance(exc, ConfigError) and not _is_state_problem(exc)):
+            raise
+        raise state_mismatch(config, run, data, exc) from None
+
+
+def _is_state_problem(exc: ConfigError) -> bool:
+    return all(path.startswith("state.") for path, _ in exc.problems)
+
+
+def state_mismatch(
+    config: Path | None, run: Path, data: Mapping[str, Any], exc: Exception
+) -> ConfigError:
+    """Why a run's saved schedule state does not load into the program of ``config``, and the fix.
+
+    The state fits only the program the run was trained with: a config whose schedule has another
+    window (or a margin the run did not watch) cannot take it.
+    """
+    from rewardkit.train.setup import saved_config
+
+    trained = saved_config(run).get("program") or {}
+    diffs = schedule_differences(data.get("schedules", {}), trained.get("schedules", {}))
+    names = [*data.get("variables", {}), *data.get("schedules", {})]
+    fix = f"--fix {names[0]}=VALUE to hold it at a value" if names else "--fix NAME=VALUE"
+    where = str(config) if config is not None else "its program"
+    why = f"; {'; '.join(diffs)}" if diffs else f" ({exc})"
+    return ConfigError(
+        [
+            (
+                "--run",
+                f"the saved schedule state of {run} does not fit {where}: the run was trained "
+                f"with another program{why}. Score at the run's state with the run's own "
+                f"program: drop --config (rewardkit score --run {run} -i IN -o OUT), or give "
+                f"{fix} instead of --run",
+            )
+        ]
+    )
+
+
+def schedule_differences(mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> list[str]:
+    """One phrase per schedule option that differs between two programs' ``schedules``.
+
+    >>> schedule_differences({"t": {"window": 30}}, {"t": {"window": 10}})
+    ["schedule 't': window is 30 here, 10 in the run"]
+    """
+    out = []
+    for name in sorted({*mine, *theirs}):
+        if name not in theirs or name not in mine:
+            out.append(f"schedule {name!r} is {'not ' if name not in theirs else ''}in the run")
+            continue
+        a, b = mine[name], theirs[name]
+        for key in sorted({*a, *b}):
+            if a.get(key) != b.get(key):
+                shown = [json.dumps(x.get(key)) if key in x else "unset" for x in (a, b)]
+                out.append(f"schedule {name!r}: {key} is {shown[0]} here, {shown[1]} in the run")
+    return out
 
 
 def _assignments(fixed: Sequence[str], data: Mapping[str, Any]) -> dict[str, float]:
