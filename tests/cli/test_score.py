@@ -131,3 +131,16 @@ def test_a_config_that_is_not_the_runs_program_is_told_not_traced(tmp_path: Path
     # the fix it names works: the run's own program at the run's state
     assert rk("score", "-i", data, "-o", out, "--run", run).returncode == 0
     assert json.loads(out.read_text())["reward"] == 1.0
+
+
+def test_a_train_config_scores_with_its_program_and_says_so(tmp_path: Path) -> None:
+    cfg = write(
+        tmp_path / "train.yaml",
+        "task: chain\nsteps: 7\nprogram:\n  reward: {fn: exact_match}\n",
+    )
+    data = write(tmp_path / "in.jsonl", '{"completion": "4", "reference": "4"}\n')
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["score", "-c", str(cfg), "-i", str(data), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "train config: task chain, 7 steps" in result.output
+    assert json.loads(out.read_text())["reward"] == 1.0

@@ -100,3 +100,31 @@ def test_set_overrides_nested_keys_of_a_config_file(tmp_path: Path) -> None:
     saved = json.loads((out / "cli" / "config.json").read_text())
     assert saved["steps"] == 1 and saved["name"] == "set by flag"
     assert saved["tiny"] == {"family": "qwen2", "layers": 1, "hidden": 32, "heads": 2, "mlp": 48}
+
+
+def test_a_program_config_trains_the_default_task_with_that_program(tmp_path: Path) -> None:
+    """`rewardkit train program.yaml` wraps it as `program:` (and says so), instead of
+    "unknown field 'reward' (did you mean 'threads'?)"."""
+    ladder = Path(__file__).resolve().parents[2] / "examples/configs/boxes_ladder.yaml"
+    out = tmp_path / "runs"
+    tiny = ["tiny.layers=1", "tiny.hidden=32", "tiny.heads=2", "tiny.mlp=64", "eval_every=0"]
+    tiny += ["warm_start.steps=1", f"warm_start.cache_dir={tmp_path / 'cache'}", "run_name=p"]
+    args = ["train", str(ladder), "--steps", "1", "--out-dir", str(out), "-q"]
+    args += [x for pair in tiny for x in ("--set", pair)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "is a program config: training the default task with it" in result.output
+    saved = json.loads((out / "p" / "config.json").read_text())
+    assert saved["task"] == "boxes"
+    assert (
+        saved["program"]["schedules"]["iou_threshold"]["window"] == 30
+    )  # the file's, not the task's
+
+
+def test_a_file_mixing_both_shapes_names_the_keys_to_move(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.yaml"
+    path.write_text("task: boxes\nsteps: 3\nreward: {fn: iou}\nschedules: {}\n")
+    result = runner.invoke(app, ["train", str(path)])
+    assert result.exit_code == 2
+    assert "mixes a train config (task, steps)" in result.output
+    assert "top level (reward, schedules); indent those under 'program:'" in result.output

@@ -162,7 +162,9 @@ def load_program(config: Path | None, run: Path | None, fixed: Sequence[str]) ->
         saved = read_state(latest_checkpoint(run)).program
     source = config if config is not None else run
     assert source is not None
-    data, _ = program_source(source)
+    data, what = program_source(source)
+    if what != "program config":  # a train config or a run: say which program scores
+        err.print(f"{source}: {what}", markup=False, highlight=False)
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: a program config is a mapping with a 'reward' tree")
     values = _assignments(fixed, data)

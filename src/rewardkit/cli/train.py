@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rewardkit.cli.inputs import check_output_dir, check_output_file, fail
-from rewardkit.errors import RewardKitError
+from rewardkit.errors import ConfigError, RewardKitError
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -149,7 +149,7 @@ def train(
                 overrides["out_dir"] = str(out_dir)
             if name is not None:
                 overrides["name"] = name
-            cfg = load_train_config(config, overrides)
+            cfg = load_train_config(as_train_config(config), overrides)
             check_output_dir(Path(cfg.out_dir), "out_dir")
             # Fix the folder now, so an interrupt can name it and a resume command can use it.
             run_dir = run_folder_path(cfg)
@@ -169,6 +169,42 @@ def train(
             f"no space left on {exc.filename or run_dir}; free some space or choose another --out-dir"
         )
     _print_summary(result.summary, time.perf_counter() - started)
+
+
+def as_train_config(path: Path | None) -> Path | dict[str, Any] | None:
+    """``path``, or when it holds a program config (a ``reward`` tree and its keys only), the
+    train config that trains the default task with that program (said on stderr).
+
+    A file mixing the two shapes is a ConfigError that names the keys to move under ``program:``.
+    """
+    from rewardkit.config import ProgramConfig, load_yaml
+
+    if path is None or not path.is_file():
+        return path
+    data = load_yaml(path)
+    if not isinstance(data, dict) or "reward" not in data:
+        return path
+    program_keys = set(ProgramConfig.model_fields)
+    mine = [k for k in data if k in program_keys]
+    others = [k for k in data if k not in program_keys]
+    if others:
+        raise ConfigError(
+            [
+                (
+                    "reward",
+                    f"{path} mixes a train config ({', '.join(others)}) with a program's keys at "
+                    f"the top level ({', '.join(mine)}); indent those under 'program:' "
+                    "(`rewardkit init` writes an example)",
+                )
+            ]
+        )
+    err.print(
+        f"{path} is a program config: training the default task with it as its program "
+        "(another task: --set task=NAME; a train config of your own: rewardkit init)",
+        markup=False,
+        highlight=False,
+    )
+    return {"program": data}
 
 
 def parse_sets(pairs: list[str]) -> dict[str, Any]:
