@@ -5,6 +5,8 @@
 - ``chain``: multi-step arithmetic with checkable steps (process + outcome rewards);
 - ``workflow``: a JSON node graph from a description (validity, integrity, graph F1; ComfyUI-R1);
 - ``lookup``: multi-turn, the answer only a tool knows (``env.py``: the environment interface);
+- ``search``: multi-turn, questions of a generated knowledge base answered by searching it with a
+  real embedded search engine (``search_task.py``, ``search/``; Search-R1, Atom-Searcher);
 - ``reasoning_gym:<dataset>``: any of reasoning-gym's procedural datasets, judged by its own
   ``score_answer`` (``tasks/reasoning_gym.py``; needs the ``gym`` extra).
 
@@ -29,6 +31,7 @@ from rewardkit.tasks.chain import Chain
 from rewardkit.tasks.countdown import Countdown
 from rewardkit.tasks.lookup import Lookup
 from rewardkit.tasks.reasoning_gym import PREFIX, ReasoningGymTask
+from rewardkit.tasks.search_task import Search
 from rewardkit.tasks.workflow import Workflow
 
 TASKS: dict[str, type[Any]] = {
@@ -37,6 +40,7 @@ TASKS: dict[str, type[Any]] = {
     "chain": Chain,
     "workflow": Workflow,
     "lookup": Lookup,
+    "search": Search,
 }
 
 __all__ = [
@@ -47,6 +51,7 @@ __all__ = [
     "Lookup",
     "Problem",
     "ReasoningGymTask",
+    "Search",
     "Task",
     "Workflow",
     "make_task",

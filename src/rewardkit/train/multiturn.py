@@ -14,6 +14,11 @@ three states:
   is empty the next assistant turn starts (or the episode ends, if the environment said done);
 - done: padding.
 
+An environment may declare its own turn format (the search task's Search-R1 text turns): a turn
+ends with its ``stop`` text, ``parse_calls(text, turn)`` reads the calls, and its results are
+messages of ``observation_role`` (``user``: plain text, no ``<tool_response>``). Without them:
+``</tool_call>``, ``parse_tool_calls`` and ``tool`` messages.
+
 A turn that ends with a tool call when ``max_turns`` turns have been taken ends the rollout
 (not stepped, truncated). ``max_new_tokens`` bounds the whole completion, tool results included.
 Each row's ``Trajectory`` (messages, assistant-turn spans, environment spans, turn rewards) is
@@ -193,7 +198,8 @@ def _advance(row: _Row, drawn: int, tokenizer: Any, eos: int, pad: int, max_turn
     piece = tokenizer.decode([drawn], skip_special_tokens=True)
     row.record(drawn, piece, by_env=False)
     row.turn.append(piece)
-    if "".join(row.turn[-len(CALL_END) :]).endswith(CALL_END):
+    stop = getattr(row.env, "stop", CALL_END)
+    if "".join(row.turn[-len(stop) :]).endswith(stop):
         content = _close_turn(row)
         if row.turns >= max_turns:
             row.done = True  # no turn left to read the result in
@@ -214,10 +220,11 @@ def _close_turn(row: _Row) -> str:
 
 def _step_env(row: _Row, content: str, tokenizer: Any) -> None:
     """Run the turn's tool calls; queue the observation's tokens."""
-    calls = parse_tool_calls(content, turn=len(row.steps) - 1)
-    outcome = row.env.step(calls)
+    parse = getattr(row.env, "parse_calls", parse_tool_calls)
+    outcome = row.env.step(parse(content, turn=len(row.steps) - 1))
     row.rewards[-1] = None if outcome.reward is None else float(outcome.reward)
-    messages = outcome.messages()
+    role = getattr(row.env, "observation_role", "tool")
+    messages = [{**m, "role": role} for m in outcome.messages()]
     row.messages.extend(messages)
     text = observation_text(messages)
     row.env_spans.append((row.length, row.length + len(text)))

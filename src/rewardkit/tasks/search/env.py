@@ -19,6 +19,12 @@ Two turn formats reach it:
   ``search_calls(turn_text)`` reads a turn's ``<search>`` blocks as the same tool calls, so
   ``env.step(search_calls(text))`` serves both; ``SEARCH_R1_INSTRUCTION`` explains the format.
 
+``SearchEnv(backend, turn_format="search_r1")`` declares that format to the built-in trainer
+(``train/multiturn.py``): a turn ends at ``stop`` (``</search>``), its calls are read by
+``parse_calls`` (``search_calls``), and the passages come back as plain text
+(``observation_role`` "user": no ``<tool_response>`` around them). The default, ``tool_call``,
+is the trainer's own ``<tool_call>`` format.
+
 A backend failure (a retrieval server down) raises: it is not the model's error to read. The
 environment gives no per-turn reward (``retrieval_hit`` and ``atomic_thoughts`` score the
 trajectory).
@@ -37,17 +43,19 @@ Vestor lies on the Amsel.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Literal
 
 from rewardkit.rewards.search import format_passages
 from rewardkit.tasks.env import ToolEnv
 from rewardkit.tasks.search.engines import EngineName, SearchBackend, embedded_engine
 from rewardkit.tasks.search.kb import Document
-from rewardkit.trajectory import ToolCall
+from rewardkit.trajectory import ToolCall, parse_tool_calls
 
 __all__ = ["SEARCH_R1_INSTRUCTION", "SearchEnv", "search_calls"]
 
 _SEARCH = re.compile(r"<search>(.*?)</search>", re.DOTALL)
+TurnFormat = Literal["tool_call", "search_r1"]
 
 SEARCH_R1_INSTRUCTION = (
     "Answer the question. Think inside <think> and </think> whenever you get new information. "
@@ -76,11 +84,34 @@ class SearchEnv(ToolEnv):
 
     tool_names = ("search",)
 
-    def __init__(self, backend: SearchBackend, topk: int = 3):
+    def __init__(
+        self, backend: SearchBackend, topk: int = 3, turn_format: TurnFormat = "tool_call"
+    ):
         if topk < 1:
             raise ValueError(f"topk must be at least 1, got {topk}")
-        self.backend, self.topk = backend, topk
+        if turn_format not in ("tool_call", "search_r1"):
+            raise ValueError(f"turn_format is 'tool_call' or 'search_r1', got {turn_format!r}")
+        self.backend, self.topk, self.turn_format = backend, topk, turn_format
         self.queries: list[str] = []
+
+    @property
+    def stop(self) -> str:
+        """The text that ends a turn that searches (the trainer then steps the environment).
+
+        >>> SearchEnv(None, turn_format="search_r1").stop
+        '</search>'
+        """
+        return "</search>" if self.turn_format == "search_r1" else "</tool_call>"
+
+    @property
+    def parse_calls(self) -> Callable[[str, int], list[ToolCall]]:
+        """The reader of one turn's calls: ``search_calls`` or ``<tool_call>`` blocks."""
+        return search_calls if self.turn_format == "search_r1" else parse_tool_calls
+
+    @property
+    def observation_role(self) -> str:
+        """The role of the passages' message: ``user`` (plain text) in the Search-R1 format."""
+        return "user" if self.turn_format == "search_r1" else "tool"
 
     @classmethod
     def from_documents(

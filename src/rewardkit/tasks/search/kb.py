@@ -131,8 +131,16 @@ class KnowledgeBase:
         companies: int = 200,
         universities: int = 60,
         rivers: int = 50,
+        variety: bool = True,
     ) -> KnowledgeBase:
-        """Generate the base for ``seed`` (the sizes are entity counts per kind)."""
+        """Generate the base for ``seed`` (the sizes are entity counts per kind).
+
+        ``variety=False`` writes every fact with its relation's first template and no filler
+        sentence: short passages, for a tiny model's context (the ``search`` training task).
+
+        >>> KnowledgeBase.build(0, 8, 4, 4, 2, 2, variety=False).documents[0].text
+        'Stenvesgil is 1150 kilometres long.'
+        """
         rng = np.random.default_rng(seed)
         names = _Names(rng)
         ents: dict[tuple[str, str], Entity] = {}
@@ -163,7 +171,7 @@ class KnowledgeBase:
             for rel in (r for r in RELATIONS.values() if r.domain == e.kind):
                 _set_fact(e, rel, by_kind, rng)
         entities = {e.name + "|" + e.kind: e for e in ents.values()}
-        documents, fact_docs = _write(list(ents.values()), city_names, rng)
+        documents, fact_docs = _write(list(ents.values()), city_names, rng, variety)
         return cls(seed, entities, tuple(documents), fact_docs)
 
     def entity(self, name: str, kind: str) -> Entity:
@@ -251,19 +259,22 @@ def _set_fact(
 
 
 def _write(
-    ents: list[Entity], city_names: list[str], rng: np.random.Generator
+    ents: list[Entity], city_names: list[str], rng: np.random.Generator, variety: bool = True
 ) -> tuple[list[Document], dict[tuple[str, str], tuple[str, ...]]]:
     """One document per fact (a template drawn per fact), a second "profile" document for one
-    fact in six, and a filler sentence in most (possibly naming another city)."""
+    fact in six, and a filler sentence in most (possibly naming another city); without
+    ``variety``, the first template and no filler."""
     docs: list[Document] = []
     fact_docs: dict[tuple[str, str], list[str]] = {}
     for e in ents:
         for rel_name, value in e.facts.items():
             rel = RELATIONS[rel_name]
-            copies = 2 if rng.random() < 1 / 6 else 1
+            copies = 2 if rng.random() < 1 / 6 and variety else 1
             for _ in range(copies):
                 text = fact_sentence(rel, e.name, value, rng)
-                if rng.random() < 0.7:
+                if not variety:
+                    text = rel.templates[0].format(s=e.name, o=value)
+                if rng.random() < 0.7 and variety:
                     text += " " + filler_sentence(e, city_names, rng)
                 doc_id = f"d{len(docs):05d}"
                 docs.append(Document(doc_id, e.name, text))
