@@ -24,6 +24,7 @@ PROBE_DATA = {
     "math_answer.yaml": "probe_math.jsonl",
     "train_chain.yaml": "probe_chain.jsonl",
     "tool_calls.yaml": "tool_calls.jsonl",
+    "search_atom.yaml": "search_atom.jsonl",
 }
 """Each config's samples with correct completions, in examples/data/."""
 FINDINGS: dict[str, tuple[set[str], str]] = {}
