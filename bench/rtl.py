@@ -8,8 +8,10 @@ measurement (so every design runs; the reference's synthesis runs once per probl
 script is what people write by hand: per sample, a fresh temporary folder and one
 ``subprocess.run`` per tool call (iverilog; iverilog + vvp; + yosys on the design and on the
 reference), in order, without a pool or cache. Methods alternate over rounds; the ratio is the
-median of the per-round ratios. The hierarchy's latency is the median over single samples
-scored one at a time.
+median of the per-round ratios. Each row also has the tools' CPU per sample of each method
+(rewardkit: the sandbox workers and everything they ran; plain: the script's child processes),
+which tells the work done apart from the cores used. The hierarchy's latency is the median over
+single samples scored one at a time.
 
     python bench/rtl.py [--rounds 3] [--problems 48]
     python bench/rtl.py --smoke       # 4 problems, 1 round (a test runs it)
@@ -18,7 +20,9 @@ scored one at a time.
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -48,6 +52,7 @@ from rewardkit.rewards.rtl_problems import (
     builtin_problems,
     parse_mismatches,
 )
+from rewardkit.sandbox.pool import default_pool
 from rewardkit.types import Sample
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,10 +115,28 @@ def plain_tier(sample: Sample, problem: RtlProblem, tier: str) -> float:
 
 
 def timed(fn: Any) -> float:
-    rtl_tools.CACHE._items.clear()  # cold: every design runs
-    start = time.perf_counter()
+    return timed_cpu(fn)[0]
+
+
+def timed_cpu(fn: Any) -> tuple[float, float]:
+    """Wall seconds of ``fn()`` with a cold cache, and the CPU seconds of the tools it ran: the
+    sandbox workers' (their reaped descendants included) plus this process's children's."""
+    rtl_tools.CACHE.clear()  # cold: every design runs
+    cpu, start = tools_cpu(), time.perf_counter()
     fn()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, tools_cpu() - cpu
+
+
+def tools_cpu() -> float:
+    total = 0.0
+    for pid in default_pool().worker_pids():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return total + children.ru_utime + children.ru_stime
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -136,12 +159,18 @@ def main(argv: list[str] | None = None) -> None:
     }
     plain_of = {"syntax": "syntax", "function": "function", "ppa": "ppa", "hierarchy": "ppa"}
     rtl_syntax(samples[:1], RtlParams())  # start the pool outside the timings
-    rows: dict[str, dict[str, list[float]]] = {k: {"ours": [], "plain": []} for k in ours}
+    rows: dict[str, dict[str, list[float]]] = {
+        k: {"ours": [], "plain": [], "ours_cpu": [], "plain_cpu": []} for k in ours
+    }
+    load = [os.getloadavg()[0]]
     for _ in range(args.rounds):
         for tier, fn in ours.items():
-            rows[tier]["ours"].append(len(samples) / timed(fn))
             plain = lambda t=plain_of[tier]: [plain_tier(s, problems[s.group], t) for s in samples]  # noqa: E731
-            rows[tier]["plain"].append(len(samples) / timed(plain))
+            for method, run in (("ours", fn), ("plain", plain)):
+                wall, cpu = timed_cpu(run)
+                rows[tier][method].append(len(samples) / wall)
+                rows[tier][f"{method}_cpu"].append(1000 * cpu / len(samples))
+    load.append(os.getloadavg()[0])
     latency = []
     for sample in samples[: args.latency_samples]:
         latency.append(timed(lambda s=sample: program.score([s])))
@@ -149,11 +178,15 @@ def main(argv: list[str] | None = None) -> None:
         "samples": len(samples),
         "problems": len(problems),
         "rounds": args.rounds,
+        "workers": default_pool().size,
+        "load_average": [round(x, 1) for x in load],
         "hierarchy_median_s_per_sample": round(statistics.median(latency), 4),
         "tiers": {
             tier: {
                 "ours_samples_per_s": round(statistics.median(r["ours"]), 2),
                 "plain_samples_per_s": round(statistics.median(r["plain"]), 2),
+                "ours_tool_cpu_ms_per_sample": round(statistics.median(r["ours_cpu"]), 1),
+                "plain_tool_cpu_ms_per_sample": round(statistics.median(r["plain_cpu"]), 1),
                 "ratio": round(
                     statistics.median(o / q for o, q in zip(r["ours"], r["plain"], strict=True)), 2
                 ),
