@@ -71,7 +71,7 @@ def test_judge(tmp_path: Path) -> None:
     table = smoke("judge.py", "--out", str(out))
     assert "| judge | defense | FP triggers | FP paraphrases | TP right |" in table
     report = json.loads(out.read_text())
-    assert report["settings"]["judges"] == ["gullible", "discerning"]
+    assert report["settings"]["gullible,discerning"]["judges"] == ["gullible", "discerning"]
     cells = report["defenses"]["discerning"]
     assert set(cells) == {"none", "prefilter", "extraction", "decoy", "all"}
     # the scripted judge tells numbers apart but is fooled by answers with no number: the decoy
@@ -147,3 +147,22 @@ def test_search_engine(tmp_path: Path) -> None:
     fts5 = report["engines"]["fts5"]
     assert {"build_s", "queries_per_s", "recall@1", "recall@3", "recall@5"} <= set(fts5)
     assert set(report["engines"]) == {"fts5", "bm25s", "tantivy"}
+
+
+def test_search(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "search"
+    report = printed_json(
+        smoke("search.py", "--out", str(out), "--cache", str(tmp_path), timeout=300)
+    )
+    assert report == json.loads((tmp_path / "search.json").read_text())
+    assert set(report["per_arm"]) == {"em", "f1", "atom", "turns"}
+    assert set(report["speedup_vs_em"]) == {"f1", "atom", "turns"}
+    assert all(arm["seeds"] == 1 for arm in report["per_arm"].values())
+    assert (tmp_path / "search.png").exists()
+
+
+def test_score_memory() -> None:
+    report = printed_json(smoke("score_memory.py"))
+    assert (report["lines"], report["scored"]) == (2000, 2000)
+    assert report["peak_rss_mib"] > 0 and report["stderr_lines"] <= 30  # progress: 10 lines at most

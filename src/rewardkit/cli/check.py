@@ -52,7 +52,8 @@ def check(
     out.print("\n".join(describe(program.tree)), markup=False, highlight=False)
     _print_variables(program)
     if samples is not None:
-        from rewardkit.cli.score import read_samples, unjudgeable_lines
+        from rewardkit.cli.rollouts import read_samples
+        from rewardkit.cli.score_summary import ScoreSummary
 
         try:
             batch, bad = read_samples(samples, strict=True)
@@ -62,7 +63,9 @@ def check(
         except RewardKitError as exc:
             fail(str(exc))
         out.print(f"scored {len(batch)} samples, mean reward {scored.metrics['reward/mean']:.4f}")
-        lines = unjudgeable_lines(scored, program.config.on_unjudgeable)
+        summary = ScoreSummary()
+        summary.add(scored)
+        lines = summary.unjudgeable_lines(program.config.on_unjudgeable)
         if lines:
             for line in lines:
                 err.print(line, markup=False, highlight=False, style="red")

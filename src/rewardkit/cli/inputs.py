@@ -34,6 +34,14 @@ def warn(message: str) -> None:
     err.print("[yellow]warning:[/yellow] " + escape(str(message)), highlight=False)
 
 
+def cores() -> int:
+    """The CPU cores this process may use: what ``--workers -1`` means in score and serve."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return a.exists() and b.exists() and os.path.samefile(a, b)

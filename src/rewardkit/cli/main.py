@@ -82,7 +82,7 @@ def syntax_error_message(exc: SyntaxError) -> str:
     """``file:line: syntax error: what``, the line and a caret under the column.
 
     >>> try:
-    ...     compile("def f(x:\n", "my_rewards.py", "exec")
+    ...     compile("def f(x:\\n", "my_rewards.py", "exec")
     ... except SyntaxError as exc:
     ...     print(syntax_error_message(exc).splitlines()[0])
     my_rewards.py:1: syntax error: '(' was never closed; fix the file and run again

@@ -155,7 +155,7 @@ def _split(value: str | None) -> list[str]:
 
 
 def _read(path: Path) -> list[Any]:
-    from rewardkit.cli.score import read_samples
+    from rewardkit.cli.rollouts import read_samples
 
     samples, bad = read_samples(path, strict=False)
     if bad:

@@ -3,99 +3,31 @@
 Input lines: ``{"id", "group", "prompt", "completion", "reference", "meta"}`` (only
 ``completion`` is required; ``group`` defaults to the prompt). Output lines: ``id``, ``reward``
 (null when nothing applies), ``components`` (path -> value or null), ``advantage``, ``errors``
-and ``unjudgeable`` (the components that could not read the sample's reference, and why).
+``unjudgeable`` (the components that could not read the sample's reference, and why) and
+``why_zero`` (per component that scored 0: ``wrong``, ``timeout``, ``crash`` or ``unjudgeable``,
+with the component's words). The file is streamed: memory does not grow with its length.
+An existing output file is kept unless ``--force``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import typer
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from rewardkit.cli import programs
-from rewardkit.cli.inputs import check_output_file, fail
+from rewardkit.cli.inputs import check_output_file, cores, fail
 from rewardkit.cli.programs import program_source
+from rewardkit.cli.rollouts import index_rollouts, read_samples  # noqa: F401  (probe, check)
 from rewardkit.cli.scoring import score_into
-from rewardkit.config import read_utf8
-from rewardkit.errors import ConfigError, InputError, RewardKitError, did_you_mean
+from rewardkit.errors import ConfigError, InputError, OutputError, RewardKitError, did_you_mean
 from rewardkit.program import RewardProgram
-from rewardkit.types import Sample, ScoredBatch
 
 err = Console(stderr=True, soft_wrap=True)
-
-
-def read_samples(path: Path, strict: bool) -> tuple[list[Sample], list[tuple[int, str]]]:
-    """Samples of a JSONL file, and (line number, problem) for every bad line."""
-    samples: list[Sample] = []
-    bad: list[tuple[int, str]] = []
-    seen: set[str] = set()
-    for lineno, line in _lines(path):
-        try:
-            sample = Sample.from_dict(json.loads(line), default_id=str(lineno))
-            if sample.id in seen:
-                raise InputError(f"duplicate id {sample.id!r}")
-            seen.add(sample.id)
-            samples.append(sample)
-        except (json.JSONDecodeError, InputError) as exc:
-            bad.append((lineno, str(exc)))
-            if strict:
-                break
-    return samples, bad
-
-
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Non-blank lines with their numbers; a file that is not UTF-8 is an InputError at its line."""
-    for lineno, line in enumerate(read_utf8(path, "input file").split("\n"), 1):
-        if line.strip():
-            yield lineno, line
-
-
-def summary_table(scored: ScoredBatch) -> Table:
-    """Per-node mean, std, zero-variance fraction, sparsity, errors and unreadable references."""
-    table = Table(title=f"{len(scored.samples)} samples")
-    columns = ("node", "mean", "std", "zero-var groups", "zeros", "n/a", "errors", "unjudgeable")
-    for col in columns:
-        table.add_column(col, justify="left" if col == "node" else "right")
-    m = scored.metrics
-    for path in scored.values:
-        cells = [
-            m[f"{path}/{s}"] for s in ("mean", "std", "zero_std_frac", "sparsity", "none_frac")
-        ]
-        table.add_row(
-            escape(path),
-            *("-" if np.isnan(c) else f"{c:.3f}" for c in cells),
-            f"{m[f'{path}/errors']:.0f}",
-            f"{m[f'{path}/unjudgeable']:.0f}",
-        )
-    return table
-
-
-def unjudgeable_lines(scored: ScoredBatch, policy: str, limit: int = 3) -> list[str]:
-    """A plain-text report of unreadable references: the count per component, a few examples.
-
-    Empty when every reference was read.
-    """
-    if not scored.unjudgeable:
-        return []
-    by_path: dict[str, list[tuple[str, str]]] = {}
-    for u in scored.unjudgeable:
-        by_path.setdefault(u.path, []).append((u.sample_id, u.message))
-    samples = {u.sample_id for u in scored.unjudgeable}
-    lines = [
-        f"{len(samples)} sample(s) with a reference a component cannot read "
-        f"(on_unjudgeable: {policy}):"
-    ]
-    for path, records in by_path.items():
-        lines.append(f"  {path}: {len(records)} unjudgeable reference(s)")
-        lines += [f"    sample {sid!r}: {msg}" for sid, msg in records[:limit]]
-    return lines
 
 
 def score(
@@ -104,8 +36,13 @@ def score(
     ),
     input: Path = typer.Option(..., "--input", "-i", help="JSONL rollouts, one sample per line"),
     output: Path = typer.Option(..., "--output", "-o", help="where to write scored JSONL"),
-    strict: bool = typer.Option(False, help="stop at the first bad input line (exit 2)"),
-    workers: int = typer.Option(0, help="score in N processes, whole groups each (0: here)"),
+    strict: bool = typer.Option(
+        False, "--strict", help="stop at the first bad input line (exit 2)"
+    ),
+    workers: int = typer.Option(
+        0, help="scoring processes, whole groups each (0: in this process; -1: one per core)"
+    ),
+    force: bool = typer.Option(False, "--force", help="overwrite OUTPUT when it exists"),
     fixed: list[str] = typer.Option(
         [],
         "--fix",
@@ -126,28 +63,39 @@ def score(
     they first appear), so a run stopped half-way keeps what it scored.
     """
     try:
+        if output.is_file() and not force and not _same_path(output, input):
+            raise OutputError(f"{output} exists; add --force to overwrite it, or choose another -o")
         program = load_program(config, state, fixed)
-        samples, bad = read_samples(input, strict)
+        rollouts = index_rollouts(input, strict)
         check_output_file(output, [input])
     except RewardKitError as exc:
         fail(str(exc))
+    bad = rollouts.bad
     for lineno, problem in bad:
         err.print(f"{input}:{lineno}: skipped: {problem}", style="yellow", markup=False)
     if bad and strict:
         raise typer.Exit(2)
-    if not samples:
+    if not len(rollouts):
         why = f"all {len(bad)} lines are bad" if bad else "it is empty"
         fail(f"{input} holds no sample to score ({why}); give a JSONL file, one sample per line")
-    scored = score_into(program, samples, output, workers)
-    err.print(summary_table(scored))
-    for line in unjudgeable_lines(scored, program.config.on_unjudgeable):
+    summary = score_into(program, rollouts, output, cores() if workers < 0 else workers)
+    # a log file gets the whole table (rich would cut it to 80 columns); a terminal folds names
+    wide = Console(stderr=True, soft_wrap=True, width=None if err.is_terminal else summary.width())
+    wide.print(summary.table())
+    for line in summary.zero_lines():
+        err.print(line, markup=False, highlight=False)
+    for line in summary.unjudgeable_lines(program.config.on_unjudgeable):
         err.print(line, markup=False, highlight=False, style="yellow")
     err.print(
-        f"wrote {len(samples)} scored samples to {output}"
+        f"wrote {len(rollouts)} scored samples to {output}"
         + (f" ({len(bad)} bad lines skipped)" if bad else ""),
         markup=False,
         highlight=False,
     )
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve()
 
 
 def load_program(config: Path | None, run: Path | None, fixed: Sequence[str]) -> RewardProgram:

@@ -7,7 +7,6 @@ restarted server resumes the exact schedule. See docs/server.md.
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import sys
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
+from rewardkit.cli.inputs import cores
 from rewardkit.errors import RewardKitError, require
 
 if TYPE_CHECKING:
@@ -26,18 +26,13 @@ if TYPE_CHECKING:
 err = Console(stderr=True, soft_wrap=True)
 
 
-def _cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
 def serve(
     config: Path = typer.Argument(..., help="program config (YAML)"),
     host: str = typer.Option("127.0.0.1", help="interface to bind (loopback by default)"),
     port: int = typer.Option(8000, help="port (0: any free port, printed at start)"),
-    workers: int = typer.Option(-1, help="scoring processes (-1: one per core; 0: in-process)"),
+    workers: int = typer.Option(
+        -1, help="scoring processes (-1: one per core; 0: in this process), as in score"
+    ),
     state: Path = typer.Option(
         Path("rewardkit-state.db"), help="SQLite file holding the schedule state"
     ),
@@ -77,7 +72,7 @@ def serve(
         raise typer.Exit(2) from None
     settings = ServerSettings(
         token=token,
-        workers=_cores() if workers < 0 else workers,
+        workers=cores() if workers < 0 else workers,
         timeout_s=timeout,
         max_body_bytes=int(max_body_mb * 1024 * 1024),
         max_samples=max_samples,
