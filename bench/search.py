@@ -1,0 +1,168 @@
+"""Atom-Searcher's question on the ``search`` task: does the atomic thought reward, moved to the
+outcome over the run, reach a held-out success target sooner than the outcome alone?
+
+Four reward programs, everything else equal (task, one shared warm start, lr, steps, seeds, the
+one held-out set):
+
+- ``em``: ``search_em`` only (Search-R1's exact match);
+- ``f1``: ``search_f1`` only (R1-Searcher's outcome);
+- ``atom``: ``search_em`` + w x ``atomic_thoughts`` (the rule-based reasoning reward model) in
+  the reward, w moving from ``--w-from`` to 0 over ``--fade-steps`` (the ``transition`` schedule:
+  process early, outcome late, as Atom-Searcher);
+- ``turns``: as ``atom``, and the atomic reward's per-turn values give each turn its own
+  advantage (``turn_credit: loo_returns``, the unbiased leave-one-out baseline over returns-to-go,
+  step weight w on the same schedule).
+
+The protocol of ``bench/protocol.py``: the held-out set (``EVAL_SEED``) and the target are fixed
+before the runs, the same lr for every arm; per run steps to target (smoothed, the rule of
+``rewardkit compare``), AUC, final with its Wilson interval, the zero-variance group fraction and
+the mean |advantage| over time; per arm seeds reaching, the median steps, pooled final accuracy.
+Goal: the best process arm reaches the target at least 1.66x sooner than ``em``, both reaching.
+
+    python bench/search.py --target 0.2 --out bench/out/search   # the measured setting
+    python bench/search.py --smoke                                # runs? (seconds)
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from common import dump, parse_with_smoke, run_all, tiny_shape
+from protocol import EVAL_SEED, arm_stats, plot_protocol, run_options, run_stats, speedup
+
+ARMS = ("em", "f1", "atom", "turns")
+COLOURS = {"em": "tab:blue", "f1": "tab:purple", "atom": "tab:orange", "turns": "tab:green"}
+SMOKE: dict[str, Any] = {
+    "seeds": [0],
+    "steps": 2,
+    "prompts": 2,
+    "group": 2,
+    "warm_steps": 2,
+    "fade_steps": 2,
+    "eval_every": 1,
+    "eval_size": 4,
+    "max_new_tokens": 40,
+    "workers": 1,
+}
+"""``--smoke``: every arm, one seed, 2 steps (tests/bench/test_smoke.py)."""
+
+
+def program(arm: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The RewardProgram config of ``arm`` (module doc)."""
+    if arm in ("em", "f1"):
+        return {"reward": {"weighted": [{"name": "outcome", "fn": f"search_{arm}"}]}}
+    reward = {
+        "weighted": [
+            {"name": "outcome", "fn": "search_em"},
+            {"name": "atom", "fn": "atomic_thoughts", "weight": "${w_atom}"},
+        ]
+    }
+    fade = {"linear": {"steps": args.fade_steps}}
+    schedules = {"w_atom": {"transition": {"from": args.w_from, "to": 0.0, "over": fade}}}
+    advantage: dict[str, Any] = {"estimator": "grpo"}
+    if arm == "turns":
+        advantage |= {
+            "steps_from": "reward/atom",
+            "turn_credit": "loo_returns",
+            "step_weight": "${w_atom}",
+        }
+    return {"reward": reward, "advantage": advantage, "schedules": schedules}
+
+
+def task_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {"hops": args.hops, "topk": args.topk}
+
+
+def job(arm: str, seed: int, args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """One run's name and TrainConfig options (the protocol's shared ones, then the arm's)."""
+    name = f"{arm}-s{seed}"
+    arm_options = {
+        "task": "search",
+        "task_options": task_options(args),
+        "program": program(arm, args),
+        "seed": seed,
+        "tiny": tiny_shape(args.layers, args.hidden),
+        "lr": args.lr,
+        "loss_aggregation": "dapo",
+        "prompts_per_step": args.prompts,
+        "group_size": args.group,
+        "max_turns": 3,
+        "eval_sampled": False,
+        "warm_start": {"steps": args.warm_steps, "seed": args.warm_seed, "cache_dir": args.cache},
+    }
+    return name, run_options(name, Path(args.out), arm_options, args, args.max_new_tokens)
+
+
+def prepare(args: argparse.Namespace) -> None:
+    """Build the one shared warm start before the runs, so parallel runs do not race for it."""
+    import torch
+
+    from rewardkit.tasks import make_task
+    from rewardkit.tasks.models import TinyModelSpec
+    from rewardkit.tasks.warmstart import WarmStartSpec, warm_start
+
+    torch.set_num_threads(1)
+    spec = WarmStartSpec(seed=args.warm_seed, steps=args.warm_steps)
+    shape = TinyModelSpec(**tiny_shape(args.layers, args.hidden))
+    warm_start(make_task("search", task_options(args)), shape, spec, args.cache)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--steps", type=int, default=40)
+    p.add_argument("--hops", type=int, default=1)
+    p.add_argument("--topk", type=int, default=1)
+    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--prompts", type=int, default=8)
+    p.add_argument("--group", type=int, default=8)
+    p.add_argument("--max-new-tokens", type=int, default=300)
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--warm-steps", type=int, default=300)
+    p.add_argument("--warm-seed", type=int, default=0, help="seed of the one shared warm start")
+    p.add_argument("--w-from", type=float, default=0.5)
+    p.add_argument("--fade-steps", type=int, default=40)
+    p.add_argument("--target", type=float, default=0.2)
+    p.add_argument("--metric", default="eval/greedy/success")
+    p.add_argument("--eval-every", type=int, default=10)
+    p.add_argument("--eval-size", type=int, default=128)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--out", default="bench/out/search")
+    p.add_argument("--cache", default=None)
+    p.add_argument("--reuse", action="store_true", help="keep runs already finished in --out")
+    args = parse_with_smoke(p, SMOKE)
+    out = Path(args.out)
+    prepare(args)
+    jobs = [job(arm, seed, args) for seed in args.seeds for arm in args.arms]
+    summaries = run_all(jobs, args.workers, reuse=args.reuse)
+    per_run = {n: run_stats(out / n, args.metric, args.target, args.eval_size) for n in summaries}
+    by_arm = {arm: arm_stats(per_run, arm, args.eval_size) for arm in args.arms}
+    speedups = {a: speedup(by_arm, "em", a, args.steps) for a in args.arms if a != "em"}
+    title = f"search (1-hop): held-out {args.metric}, {len(args.seeds)} seeds"
+    colours = {a: COLOURS[a] for a in args.arms}
+    plot_protocol(out, colours, args.seeds, args.metric, args.target, title, by_arm, args.steps)
+    keys = ("metric", "target", "seeds", "steps", "lr", "hops", "topk", "prompts", "group")
+    dump(
+        {
+            **{k: getattr(args, k) for k in keys},
+            "warm_steps": args.warm_steps,
+            "warm_seed": args.warm_seed,
+            "w_from": args.w_from,
+            "fade_steps": args.fade_steps,
+            "eval_size": args.eval_size,
+            "eval_seed": EVAL_SEED,
+            "per_arm": by_arm,
+            "speedup_vs_em": speedups,
+            "goal": "the best process arm reaches the target >= 1.66x sooner than em, both reaching",
+            "per_run": per_run,
+        },
+        out.parent / f"{out.name}.json",
+    )
+
+
+if __name__ == "__main__":
+    main()
