@@ -66,3 +66,15 @@ def test_check_data_lists_unreadable_references_per_component(tmp_path: Path) ->
     assert "2 sample(s) with a reference a component cannot read" in result.output
     assert "reward/correct: 2 unjudgeable reference(s)" in result.output
     assert "sample 'b'" in result.output and "Traceback" not in result.output
+
+
+def test_components_read_as_sentences_with_yaml_defaults() -> None:
+    import os
+
+    result = CliRunner(env={**os.environ, "COLUMNS": "400"}).invoke(app, ["components"])
+    assert result.exit_code == 0
+    text = result.output
+    assert "PydanticUndefined" not in text and "``" not in text and ":func:" not in text
+    assert "=None" not in text and ": null" in text  # YAML, as a config file writes it
+    # the whole first sentence, not its first line: cosine_length's wraps in its docstring
+    assert "long wrong ones are punished least." in " ".join(text.split())

@@ -137,3 +137,27 @@ def test_master_keys_run_by_default_and_can_be_left_out(tmp_path: Path) -> None:
     assert run(cfg, "-i", data, "--no-master-keys", "--json", str(out)).returncode == 0
     names = {m["name"] for m in json.loads(out.read_text())["mutations"]}
     assert not any(n.startswith("master_key") for n in names) and "wrong_answer" in names
+
+
+def test_the_table_is_a_summary_by_default_and_every_row_with_all(tmp_path: Path) -> None:
+    cfg, data = files(tmp_path, CORRECT, TAGGED)
+    short = run(cfg, "-i", data)
+    assert short.returncode == 0, short.stderr
+    rows = [
+        line.split()[0]
+        for line in short.stdout.splitlines()
+        if line.startswith("  ") and line.split()
+    ]
+    assert "wrong_answer" in rows and "master_key_colon" not in rows
+    assert any(r.startswith("master_key_*") for r in rows)  # the passing master keys, one row
+    assert "rtl_empty_module" not in rows  # does not apply to math samples: left out, counted
+    assert "do not apply to these samples" in short.stdout and "--all shows" in short.stdout
+    assert len(rows) <= 20
+    full = run(cfg, "-i", data, "--all")
+    rows = [
+        line.split()[0]
+        for line in full.stdout.splitlines()
+        if line.startswith("  ") and line.split()
+    ]
+    assert {"master_key_colon", "rtl_empty_module", "wrong_answer"} <= set(rows)
+    assert len(rows) > 60

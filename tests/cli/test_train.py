@@ -128,3 +128,26 @@ def test_a_file_mixing_both_shapes_names_the_keys_to_move(tmp_path: Path) -> Non
     assert result.exit_code == 2
     assert "mixes a train config (task, steps)" in result.output
     assert "top level (reward, schedules); indent those under 'program:'" in result.output
+
+
+def test_a_value_after_a_flag_is_told_flags_take_none() -> None:
+    result = runner.invoke(app, ["train", "-q", "true"])
+    assert result.exit_code == 2
+    assert "flags such as -q/--quiet take no value" in result.output
+
+
+def test_short_runs_say_which_steps_their_summary_covers(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rewardkit.cli.train import _print_summary
+
+    monkeypatch.setenv("COLUMNS", "200")
+    summary = {"run_dir": "r", "steps": 5, "wall_s": 211.0, "seconds_per_step": 1.0}
+    summary |= {"reward/mean": 0.5, "train/success": 0.25, "reward/zero_std_frac@first50": 0.1}
+    _print_summary(summary, 286.0)
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "reward/mean (all 5 steps)" in shown and "reward/zero_std_frac (all 5 steps)" in shown
+    assert "last 10" not in shown and "first50" not in shown and "0-49" not in shown
+    # both times, each saying what it counts
+    assert "286.0 s (set-up, steps, final evaluation, report)" in shown
+    assert "211.0 s (wall_s in summary.json)" in shown

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 from pathlib import Path
 
 import typer
@@ -100,15 +102,39 @@ def _print_variables(program: RewardProgram) -> None:
 
 
 def components() -> None:
-    """List every registered reward component with its parameters and one-line doc."""
+    """List every registered reward component with its parameters and what it does."""
+    from rewardkit.cli.train import yaml_value
+
     table = Table(title="reward components", show_lines=False)
-    for col in ("name", "parameters", "what it does"):
+    for col in ("name", "parameters (default)", "what it does"):
         table.add_column(col, overflow="fold")
     for name in registry.names():
         comp = registry.get(name)
         params = ", ".join(
-            f"{key}={'required' if f.is_required() else repr(f.default)}"
+            f"{key}: {'required' if f.is_required() else yaml_value(f.get_default(call_default_factory=True))}"
             for key, f in comp.params.model_fields.items()
         )
-        table.add_row(escape(name), escape(params or "-"), escape(comp.doc))
+        table.add_row(
+            escape(name), escape(params or "-"), escape(first_sentence(comp.fn, comp.doc))
+        )
     out.print(table)
+
+
+_RST = re.compile(r":(?:func|class|meth|mod|attr|data|obj):`~?([^`]+)`|``([^`]+)``")
+
+
+def first_sentence(fn: object, fallback: str = "") -> str:
+    """The first sentence of ``fn``'s docstring, its lines joined, RST markup as plain text.
+
+    >>> def f():
+    ...     "1.0 when ``<answer>`` holds the answer\\n    (see :func:`rewardkit.extract`). More."
+    >>> first_sentence(f)
+    '1.0 when `<answer>` holds the answer (see extract).'
+    """
+    doc = inspect.getdoc(fn) or fallback
+    paragraph = " ".join(doc.split("\n\n", 1)[0].split())
+    end = re.search(r"(?<=[.!?])\s(?=[A-Z(`])", paragraph)
+    sentence = paragraph[: end.start()] if end else paragraph
+    return _RST.sub(
+        lambda m: m.group(1).rsplit(".", 1)[-1] if m.group(1) else f"`{m.group(2)}`", sentence
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -10,6 +11,7 @@ from rich.markup import escape
 from rewardkit.cli.check import check, components
 from rewardkit.cli.init import init
 from rewardkit.cli.probe import probe
+from rewardkit.cli.schema import schema
 from rewardkit.cli.score import score
 from rewardkit.cli.serve import serve
 from rewardkit.cli.simulate import simulate
@@ -22,9 +24,28 @@ app = typer.Typer(
     "`rewardkit components` (what signals exist), `rewardkit check CONFIG` (validate a config "
     "and see its tree) and `rewardkit score` (score a JSONL of rollouts).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, pwsh)
     pretty_exceptions_enable=False,
 )
+
+
+def _flags_show_no_type() -> None:
+    """A flag takes no value: its help line shows none (typer prints ``<bool>``, and users read
+    ``-q <bool>`` as ``-q true``, which then lands in CONFIG)."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "_rewardkit", False):
+        return
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich._rewardkit = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_show_no_type()
 
 
 def _version(show: bool) -> None:
@@ -54,6 +75,7 @@ app.command()(report)
 app.command()(compare)
 app.command()(serve)
 app.command()(init)
+app.command()(schema)
 
 
 def main() -> None:

@@ -50,6 +50,12 @@ def probe(
     json_path: Path | None = typer.Option(
         None, "--json", help="also write the results as JSON to this path"
     ),
+    show_all: bool = typer.Option(
+        False,
+        "--all",
+        help="one row per mutation (default: the master keys that pass as one row, and the "
+        "mutations that do not apply to these samples left out)",
+    ),
     master_keys: bool = typer.Option(
         True,
         "--master-keys/--no-master-keys",
@@ -98,7 +104,7 @@ def probe(
             "config cannot judge them; check the references (`rewardkit check CONFIG --data`)",
             2,
         )
-    out.print(_table(report, allowed))
+    _print_table(report, allowed, show_all)
     if report.unjudged:
         err.print(
             f"[yellow]{len(report.unjudged)} sample(s) left out: their correct completion got "
@@ -169,7 +175,20 @@ def _fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _table(report: ProbeReport, allowed: list[str]) -> Table:
+def _print_table(report: ProbeReport, allowed: list[str], show_all: bool) -> None:
+    """The table, as wide as its rows need in a log (a terminal folds the last column)."""
+    table, notes = _table(report, allowed, show_all)
+    longest = max((len(r.name) for r in report.results), default=10)
+    console = out if out.is_terminal else Console(soft_wrap=True, width=max(100, longest + 70))
+    console.print(table)
+    for note in notes:
+        console.print(note, markup=False, highlight=False)
+
+
+MASTER_KEY = "master_key_"
+
+
+def _table(report: ProbeReport, allowed: list[str], show_all: bool) -> tuple[Table, list[str]]:
     probed = len(report.correct)
     table = Table(
         title=f"probe: {probed} correct completions, each against its mutations",
@@ -192,7 +211,15 @@ def _table(report: ProbeReport, allowed: list[str]) -> Table:
         "-",
         _f(correct["mean_advantage"]),
     )
+    folded, unused = [], []
     for r, row in zip(report.results, rows["mutations"], strict=True):
+        if not show_all and not r.failed:
+            if not r.applied:
+                unused.append(r.name)
+                continue
+            if r.name.startswith(MASTER_KEY):
+                folded.append(r)
+                continue
         verdict = r.verdict + (" (allowed)" if r.failed and r.name in allowed else "")
         colour = "red" if r.failed and r.name not in allowed else "yellow" if r.failed else "green"
         table.add_row(
@@ -205,7 +232,27 @@ def _table(report: ProbeReport, allowed: list[str]) -> Table:
             f"[{colour}]{verdict}[/{colour}]",
             _paid_by(r.paid_by, r.applied),
         )
-    return table
+    if folded:
+        rewards = [x for r in folded for x in r.rewards]
+        advantages = [x for r in folded for x in r.advantages]
+        table.add_row(
+            f"{MASTER_KEY}* ({len(folded)} more)",
+            str(sum(r.applied for r in folded)),
+            _f(sum(rewards) / len(rewards) if rewards else None),
+            "0%",
+            "0%",
+            _f(sum(advantages) / len(advantages) if advantages else None),
+            "[green]ok[/green]",
+            "-",
+        )
+    notes = []
+    if unused:
+        notes.append(
+            f"{len(unused)} mutation(s) do not apply to these samples (e.g. {', '.join(unused[:3])})"
+        )
+    if folded or unused:
+        notes.append("--all shows one row per mutation")
+    return table, notes
 
 
 def _paid_by(paid_by: dict[str, int], applied: int) -> str:

@@ -64,15 +64,25 @@ def _run(config: Any, resume: Path | None, total: int, quiet: bool) -> Any:
 
 
 def _print_summary(summary: dict[str, Any], wall: float) -> None:
+    from rewardkit.runs.glossary import window_words
+
+    steps = summary["steps"]
     table = Table(title="run summary", show_header=False)
-    table.add_row("wall time", f"{wall:.1f} s ({summary['steps']} steps)")
+    trained = summary.get("wall_s")
+    table.add_row("wall time", f"{wall:.1f} s (set-up, steps, final evaluation, report)")
+    if isinstance(trained, int | float):
+        table.add_row("  of which the steps", f"{trained:.1f} s (wall_s in summary.json)")
     if summary.get("seconds_per_step") is not None:
         table.add_row("seconds per step", f"{summary['seconds_per_step']:.3f}")
-    for key in ("reward/mean", "train/success", "reward/zero_std_frac@first50"):
+    windows = window_words(steps)
+    for key, window in (
+        ("reward/mean", windows["last"]),
+        ("train/success", windows["last"]),
+        ("reward/zero_std_frac@first50", windows["first"]),
+    ):
         if summary.get(key) is not None:
-            table.add_row(
-                key + (" (last 10 steps)" if "first" not in key else ""), f"{summary[key]:.3f}"
-            )
+            name = key.removesuffix("@first50")
+            table.add_row(f"{name} ({window.split(' (')[0]})", f"{summary[key]:.3f}")
     for name, value in summary.get("schedule", {}).items():
         table.add_row(f"schedule {name}", f"{value:.4g}")
     for name, count in summary.get("events", {}).items():
@@ -116,6 +126,11 @@ def train(
     from rewardkit.train.config import load_train_config
     from rewardkit.train.setup import resume_steps, run_folder_path
 
+    if config is not None and not config.exists() and str(config).lower() in _FLAG_VALUES:
+        fail(
+            f"no config file {str(config)!r}: flags such as -q/--quiet take no value; "
+            f"write -q alone (and the config path, if any, on its own)"
+        )
     started = time.perf_counter()
     run_dir: Path | None = None
     try:
@@ -207,6 +222,9 @@ def as_train_config(path: Path | None) -> Path | dict[str, Any] | None:
     return {"program": data}
 
 
+_FLAG_VALUES = ("true", "false", "yes", "no", "on", "off", "1", "0")
+
+
 def parse_sets(pairs: list[str]) -> dict[str, Any]:
     """``["a.b=1", "task=x"]`` as ``{"a": {"b": 1}, "task": "x"}`` (each value read as YAML).
 
@@ -235,11 +253,58 @@ def parse_sets(pairs: list[str]) -> dict[str, Any]:
 
 
 def train_options_epilog() -> str:
-    """The CONFIG keys of ``rewardkit train --help``, generated from TrainConfig."""
-    from rewardkit.train.config import options_help
+    """The CONFIG keys of ``rewardkit train --help``, generated from TrainConfig, each with its
+    default written as YAML (``null``, ``[]``, ``true``), as it would be in the file."""
+    from rewardkit.train.config import TrainConfig
 
-    lines = ["CONFIG keys (a YAML mapping; each shown with its default):", ""]
-    return escape("\n".join(lines + [f"  {line}" for line in options_help()]))
+    lines = ["CONFIG keys (a YAML mapping; each shown with its default, as YAML):", ""]
+    return escape("\n".join(lines + [f"  {line}" for line in yaml_options(TrainConfig)]))
+
+
+def yaml_options(model: Any, prefix: str = "") -> list[str]:
+    """``key: default  description`` per field of a pydantic model; nested models as ``a.b``.
+
+    >>> from rewardkit.train.config import TrainConfig
+    >>> [line for line in yaml_options(TrainConfig) if line.startswith(("model:", "sinks:"))]
+    ... # doctest: +ELLIPSIS
+    ['model: null  local causal LM folder, ...', 'sinks: []  extra metric sinks, when installed']
+    """
+    from pydantic import BaseModel
+
+    lines = []
+    for key, field in model.model_fields.items():
+        nested = next(
+            (
+                t
+                for t in (field.annotation, *getattr(field.annotation, "__args__", ()))
+                if isinstance(t, type) and issubclass(t, BaseModel)
+            ),
+            None,
+        )
+        if nested is not None and field.default_factory is not None:
+            lines.append(f"{prefix}{key}:  {field.description or ''}".rstrip())
+            lines += yaml_options(nested, f"{prefix}{key}.")
+            continue
+        default = field.get_default(call_default_factory=True)
+        lines.append(f"{prefix}{key}: {yaml_value(default)}  {field.description or ''}".rstrip())
+    return lines
+
+
+def yaml_value(value: Any) -> str:
+    """A default as it is written in YAML, on one line.
+
+    >>> [yaml_value(v) for v in (None, (), (0.9, 0.99), True, "boxes", {})]
+    ['null', '[]', '[0.9, 0.99]', 'true', 'boxes', '{}']
+    """
+    import yaml
+    from pydantic import BaseModel
+
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    if isinstance(value, tuple):
+        value = list(value)
+    text = yaml.safe_dump(value, default_flow_style=True, width=1000).strip()
+    return text.removesuffix("\n...").removesuffix(" ...").strip()
 
 
 def _drop_if_no_step(run_dir: Path | None, resume: Path | None) -> None:

@@ -34,6 +34,12 @@ EVAL_MEASURES = {
     "(e.g. IoU >= 0.8 for boxes)",
     "iou": "mean IoU of the answered box with the reference box on held-out problems",
     "parses": "fraction of held-out answers that could be read at all",
+    "steps_right": "fraction of written steps that are true equations at their place (chain)",
+    "tool_calls": "mean number of tool calls per answer (lookup)",
+    "score": "mean of the dataset's own score_answer, 0 to 1 (reasoning_gym)",
+    "f1": "mean token F1 of the answer against the gold answers (search)",
+    "searches": "mean number of search calls per answer (search)",
+    "node_f1": "mean F1 of the answer graph's nodes against the reference's (workflow)",
 }
 
 EXACT: dict[str, str] = {
@@ -41,6 +47,8 @@ EXACT: dict[str, str] = {
     "0-49, the window where a sparse reward stalls GRPO",
     "advantage/abs_mean": "mean |advantage| over the step's rollouts (size of the learning signal)",
     "advantage/zero_frac": "fraction of rollouts whose advantage is exactly 0 (they teach nothing)",
+    "advantage/std": "standard deviation of the advantages over the step's rollouts",
+    "step": "the optimizer step the line was logged at (0 is the first)",
     "train/loss": "clipped surrogate policy loss of the update (plus the KL term when kl_beta > 0)",
     "train/kl": "k3 estimate of the KL divergence from the frozen starting model, per token",
     "train/entropy_proxy": "mean negative log-probability of the sampled tokens "
@@ -60,11 +68,13 @@ EXACT: dict[str, str] = {
     "data/position": "prompts drawn from the training stream so far",
     "data/refill_rounds": "extra rollout rounds to refill groups a balanced_filter dropped",
     "data/kept_groups": "groups kept for the update after filtering",
-    "steps": "optimizer steps logged",
-    "wall_s": "wall-clock seconds of the run (resumed runs: summed over the sessions)",
+    "steps": "optimizer steps the run logged (one line of metrics.jsonl each)",
+    "wall_s": "wall-clock seconds of the training steps, evaluations during training included "
+    "(model set-up, warm start, the final evaluation and the report are not; resumed runs: "
+    "summed over the sessions)",
     "seconds_per_step": "mean seconds per optimizer step (rollout, scoring and update)",
     "status": "finished, or where the run stopped",
-    "run_dir": "the run folder",
+    "run_dir": "the run folder: config.json, metrics.jsonl, events.jsonl, checkpoints, plots",
     "last_eval_step": "the step of the last evaluation an interrupted run logged",
 }
 
@@ -80,21 +90,50 @@ PREFIXES: dict[str, str] = {
 
 
 SUMMARY: dict[str, str] = {
-    "reward/mean": "mean root reward over the last 10 steps",
-    "train/success": "fraction of rollouts meeting the strict criterion, over the last 10 steps",
+    "reward/mean": "mean root reward over {last}",
+    "train/success": "fraction of rollouts meeting the strict criterion, over {last}",
+    "reward/zero_std_frac@first50": "zero_std_frac of the root reward averaged over {first}, "
+    "the window where a sparse reward stalls GRPO",
 }
 
 
-def define(key: str, summary: bool = False) -> str:
-    """One sentence saying what metric ``key`` means (``summary``: as a run summary states it)."""
+def window_words(steps: int | None, tail: int = 10, head: int = 50) -> dict[str, str]:
+    """How a run's summary windows read for a run of ``steps`` steps: ``last`` and ``first``.
+
+    >>> window_words(5)
+    {'last': 'all 5 steps (the run is shorter than 10)', 'first': 'all 5 steps (the run is shorter than 50)'}
+    >>> window_words(500)["first"]
+    'steps 0-49'
+    """
+    if steps is None:
+        return {"last": f"the last {tail} steps", "first": f"steps 0-{head - 1}"}
+    last = (
+        f"the last {tail} steps"
+        if steps > tail
+        else f"all {steps} steps (the run is shorter than {tail})"
+    )
+    first = (
+        f"steps 0-{head - 1}"
+        if steps > head
+        else f"all {steps} steps (the run is shorter than {head})"
+    )
+    return {"last": last, "first": first}
+
+
+def define(key: str, summary: bool = False, steps: int | None = None) -> str:
+    """One sentence saying what metric ``key`` means (``summary``: as a run summary states it,
+    for a run of ``steps`` steps)."""
     if summary and key in SUMMARY:
-        return SUMMARY[key]
+        return SUMMARY[key].format(**window_words(steps))
     for prefix in ("final_eval.", "last_eval."):
         if key.startswith(prefix):
             return define(key[len(prefix) :]) + " (" + prefix.split("_")[0] + " evaluation)"
     if key in EXACT:
         return EXACT[key]
     parts = key.split("/")
+    if parts[0] == "train" and len(parts) == 2 and parts[1] in EVAL_MEASURES:
+        # train/success, train/iou, train/parses are in EXACT; the others are task measures
+        return f"{EVAL_MEASURES[parts[1]]}, over the step's rollouts"
     if parts[0] == "eval" and len(parts) == 3:
         measure = EVAL_MEASURES.get(parts[2], f"mean of the task's judge measure {parts[2]!r}")
         return f"{measure}, {EVAL_MODES.get(parts[1], parts[1])}"
@@ -105,4 +144,6 @@ def define(key: str, summary: bool = False) -> str:
     for prefix, meaning in PREFIXES.items():
         if key.startswith(prefix):
             return f"{meaning} ({key[len(prefix) :]})"
-    return "logged by the trainer or a component (see metrics.jsonl)"
+    if parts[0] == "train" and len(parts) == 2:
+        return f"mean of the task's judge measure {parts[1]!r} over the step's rollouts"
+    return f"{key}: a value a component or a sink logged (not one rewardkit's trainer defines)"

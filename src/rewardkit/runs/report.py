@@ -107,9 +107,10 @@ def _figures(
 
 def _summary_table(summary: dict[str, Any]) -> str:
     flat = _flatten(summary)
+    steps = summary.get("steps") if isinstance(summary.get("steps"), int) else None
     cells = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{_fmt(v)}</td>"
-        f"<td class='note'>{html.escape(define(k, summary=True))}</td></tr>"
+        f"<td class='note'>{html.escape(define(k, summary=True, steps=steps))}</td></tr>"
         for k, v in flat.items()
     )
     return f"<table>{cells}</table>"
