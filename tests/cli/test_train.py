@@ -10,7 +10,8 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
-from rewardkit.cli.train import compare, report, train
+from rewardkit.cli.runs import compare, report
+from rewardkit.cli.train import train
 
 pytest.importorskip("torch")
 

@@ -51,3 +51,53 @@ def test_unknown_metric_suggests_the_close_one(tmp_path: Path) -> None:
 def test_not_a_run_folder(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="run folder"):
         compare_table([tmp_path], "reward/mean", 0.5)
+
+
+def test_the_default_target_is_one_every_run_reaches(tmp_path: Path) -> None:
+    fast = _run(tmp_path / "fast", [0.1, 0.6, 0.7, 0.8])
+    slow = _run(tmp_path / "slow", [0.1, 0.2, 0.3, 0.4])
+    # mean start 0.1; best smoothed: fast 0.7, slow (0.2+0.3+0.4)/3 = 0.3 -> 0.1 + 0.1 = 0.2
+    rows = compare_table([fast, slow], "eval/greedy/success")
+    # fast smoothed 0.1, 0.35 -> step 10; slow 0.1, 0.15, 0.2 -> step 20: both reach it
+    assert [r["steps_to_target"] for r in rows] == [10, 20]
+    # the old fixed 0.5 is out of the slow run's reach
+    assert compare_table([fast, slow], "eval/greedy/success", 0.5)[1]["steps_to_target"] is None
+
+
+def test_start_end_delta_and_its_interval_per_run(tmp_path: Path) -> None:
+    summary = {"final_eval": {"eval/greedy/success": 0.6}}
+    run = _run(tmp_path / "r", [0.2, 0.3], summary=summary, config={"eval_size": 100})
+    row = compare_table([run], "eval/greedy/success", 0.5)[0]
+    assert (row["start"], row["end"]) == (0.2, 0.6)  # the end is the final evaluation
+    assert row["delta"] == pytest.approx(0.4)
+    # 1.96 * sqrt(0.2 * 0.8 / 100 + 0.6 * 0.4 / 100) = 0.124
+    assert row["95% CI of delta"] == "+0.276 to +0.524"
+
+
+def test_the_plot_has_bands_a_target_line_and_the_final_evaluation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    made: list[object] = []
+    real = plt.subplots
+
+    def capture(*args: object, **kw: object) -> object:
+        fig, axes = real(*args, **kw)  # type: ignore[arg-type]
+        made.append(axes)
+        return fig, axes
+
+    monkeypatch.setattr(plt, "subplots", capture)
+    monkeypatch.setattr(plt, "close", lambda fig: None)
+    summary = {"final_eval": {"eval/greedy/success": 0.6}}
+    run = _run(tmp_path / "r", [0.2, 0.3], summary=summary, config={"eval_size": 100})
+    metric = "eval/greedy/success"
+    plot_compare([run], tmp_path / "c.png", [metric], target=(metric, 0.25))
+    ax = made[0][0, 0]  # type: ignore[index]
+    lines = ax.get_lines()
+    stars = [line for line in lines if line.get_marker() == "*"]
+    assert stars and list(stars[0].get_xdata()) == [2] and list(stars[0].get_ydata()) == [0.6]
+    assert any(list(line.get_ydata()) == [0.25, 0.25] for line in lines)  # the target line
+    assert ax.collections  # the Wilson band
+    assert ax.get_ylabel() == "share of held-out problems (0-1)" and ax.get_ylim()[1] > 1.0

@@ -68,7 +68,10 @@ def test_plots_and_self_contained_html(tmp_path: Path) -> None:
     assert text.count("data:image/png;base64,") == 2 * 9
     assert "iou_threshold" in text and "raise" in text
     assert "src='plots/" not in text  # nothing outside the file is referenced
-    assert "id='smooth'" in text and "classList.toggle('smooth'" in text
+    assert "id='smooth' checked" in text and "classList.toggle('smooth'" in text
+    assert "<body class='smooth'>" in text  # smoothed curves by default
+    # the events table in words, not a Python dict
+    assert "iou_threshold raised from 0.3 to 0.45" in text and "{&#x27;" not in text
     # a schedule's steps are not smoothed into ramps: its twin is the same picture
     schedule = run / "plots" / "schedule.png"
     assert schedule.read_bytes() == (run / "plots" / "schedule-smooth.png").read_bytes()

@@ -1,7 +1,7 @@
 """report.html in a real browser: Debian's headless Chromium, driven over its DevTools protocol.
 
 The page loads with no console error or uncaught exception, every image decodes, the headline is
-there, and the smoothing checkbox swaps the curves; a screenshot is saved in the test's folder.
+there, and the smoothing checkbox (on by default) swaps the curves; a screenshot is saved in the test's folder.
 Skipped when chromium is missing (``scripts/chromium.sh`` installs it; the test command runs it).
 """
 
@@ -130,10 +130,11 @@ def test_report_in_headless_chromium(tmp_path: Path, browser: int) -> None:
     assert len(images) >= 10 and all(ok for _, ok in images), images
     headline = page.js("document.getElementById('headline').innerText")
     assert "Held-out greedy success went from 20.0%" in headline and "noise" in headline
-    assert page.js("document.querySelector('img.smooth').offsetParent === null")  # hidden
+    # smoothed by default (the raw values faint in it); unticking shows the raw curves alone
+    assert page.js("document.querySelector('img.raw').offsetParent === null")
     page.js("document.getElementById('smooth').click()")
-    assert page.js("document.querySelector('img.raw').offsetParent === null")  # swapped
-    assert page.js("document.querySelector('img.smooth').offsetParent !== null")
+    assert page.js("document.querySelector('img.smooth').offsetParent === null")  # swapped
+    assert page.js("document.querySelector('img.raw').offsetParent !== null")
     shot = page.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
     (tmp_path / "report.png").write_bytes(base64.b64decode(shot["data"]))
     assert (tmp_path / "report.png").stat().st_size > 10_000

@@ -103,7 +103,7 @@ def _print_variables(program: RewardProgram) -> None:
 
 def components() -> None:
     """List every registered reward component with its parameters and what it does."""
-    from rewardkit.cli.train import yaml_value
+    from rewardkit.cli.defaults import yaml_value
 
     table = Table(title="reward components", show_lines=False)
     for col in ("name", "parameters (default)", "what it does"):

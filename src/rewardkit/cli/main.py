@@ -11,11 +11,12 @@ from rich.markup import escape
 from rewardkit.cli.check import check, components
 from rewardkit.cli.init import init
 from rewardkit.cli.probe import probe
+from rewardkit.cli.runs import compare, report
 from rewardkit.cli.schema import schema
 from rewardkit.cli.score import score
 from rewardkit.cli.serve import serve
 from rewardkit.cli.simulate import simulate
-from rewardkit.cli.train import compare, report, train, train_options_epilog
+from rewardkit.cli.train import train, train_options_epilog
 
 app = typer.Typer(
     name="rewardkit",

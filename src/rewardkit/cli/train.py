@@ -1,4 +1,4 @@
-"""``rewardkit train``, ``rewardkit report`` and ``rewardkit compare``: the built-in trainer's CLI.
+"""``rewardkit train``: the built-in trainer's CLI (``report`` and ``compare``: ``cli/runs.py``).
 
 ``rewardkit train`` with no argument runs the embedded default (the ``boxes`` task, a tiny model
 warm-started locally, the IoU-threshold ladder) and prints where its run folder is.
@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from rewardkit.cli.inputs import check_output_dir, check_output_file, fail
+from rewardkit.cli.inputs import check_output_dir, fail
 from rewardkit.errors import ConfigError, RewardKitError
 
 err = Console(stderr=True, soft_wrap=True)
@@ -255,56 +255,11 @@ def parse_sets(pairs: list[str]) -> dict[str, Any]:
 def train_options_epilog() -> str:
     """The CONFIG keys of ``rewardkit train --help``, generated from TrainConfig, each with its
     default written as YAML (``null``, ``[]``, ``true``), as it would be in the file."""
+    from rewardkit.cli.defaults import yaml_options
     from rewardkit.train.config import TrainConfig
 
     lines = ["CONFIG keys (a YAML mapping; each shown with its default, as YAML):", ""]
     return escape("\n".join(lines + [f"  {line}" for line in yaml_options(TrainConfig)]))
-
-
-def yaml_options(model: Any, prefix: str = "") -> list[str]:
-    """``key: default  description`` per field of a pydantic model; nested models as ``a.b``.
-
-    >>> from rewardkit.train.config import TrainConfig
-    >>> [line for line in yaml_options(TrainConfig) if line.startswith(("model:", "sinks:"))]
-    ... # doctest: +ELLIPSIS
-    ['model: null  local causal LM folder, ...', 'sinks: []  extra metric sinks, when installed']
-    """
-    from pydantic import BaseModel
-
-    lines = []
-    for key, field in model.model_fields.items():
-        nested = next(
-            (
-                t
-                for t in (field.annotation, *getattr(field.annotation, "__args__", ()))
-                if isinstance(t, type) and issubclass(t, BaseModel)
-            ),
-            None,
-        )
-        if nested is not None and field.default_factory is not None:
-            lines.append(f"{prefix}{key}:  {field.description or ''}".rstrip())
-            lines += yaml_options(nested, f"{prefix}{key}.")
-            continue
-        default = field.get_default(call_default_factory=True)
-        lines.append(f"{prefix}{key}: {yaml_value(default)}  {field.description or ''}".rstrip())
-    return lines
-
-
-def yaml_value(value: Any) -> str:
-    """A default as it is written in YAML, on one line.
-
-    >>> [yaml_value(v) for v in (None, (), (0.9, 0.99), True, "boxes", {})]
-    ['null', '[]', '[0.9, 0.99]', 'true', 'boxes', '{}']
-    """
-    import yaml
-    from pydantic import BaseModel
-
-    if isinstance(value, BaseModel):
-        value = value.model_dump()
-    if isinstance(value, tuple):
-        value = list(value)
-    text = yaml.safe_dump(value, default_flow_style=True, width=1000).strip()
-    return text.removesuffix("\n...").removesuffix(" ...").strip()
 
 
 def _drop_if_no_step(run_dir: Path | None, resume: Path | None) -> None:
@@ -343,49 +298,3 @@ def _interrupted(run_dir: Path | None, config: Path | None) -> NoReturn:
             highlight=False,
         )
     raise typer.Exit(130)
-
-
-def report(run_dir: Path = typer.Argument(..., help="a run folder")) -> None:
-    """Rebuild a run folder's PNG plots and its self-contained report.html."""
-    from rewardkit.runs.compare import read_metrics
-    from rewardkit.runs.report import build_report
-
-    try:
-        read_metrics(run_dir)  # a run folder whose metrics can be read, before any work
-        check_output_dir(run_dir / "plots", "report folder")
-    except RewardKitError as exc:
-        fail(str(exc))
-    path = build_report(run_dir)
-    err.print(f"wrote {path} and {run_dir / 'plots'}", markup=False, highlight=False)
-
-
-def compare(
-    runs: list[Path] = typer.Argument(..., help="run folders to compare"),
-    metric: str = typer.Option("eval/greedy/success", help="metric for steps-to-target"),
-    target: float = typer.Option(0.5, help="the value of METRIC that counts as reached"),
-    plot: Path = typer.Option(Path("compare.png"), help="where to write the overlaid curves"),
-) -> None:
-    """Overlay runs' curves (PNG) and print steps-to-target and final values per run."""
-    from rewardkit.runs.compare import DEFAULT_CURVES, compare_table, plot_compare
-
-    try:
-        check_output_file(plot, what="--plot")
-        rows = compare_table(runs, metric, target)
-    except RewardKitError as exc:
-        fail(str(exc))
-    table = Table(title=escape(f"steps until {metric} >= {target} (trailing mean of 3 points)"))
-    for column in rows[0]:
-        table.add_column(escape(column))
-    for row in rows:
-        table.add_row(
-            *(
-                "-" if v is None else f"{v:.4g}" if isinstance(v, float) else escape(str(v))
-                for v in row.values()
-            )
-        )
-    Console().print(table)
-    if metric.startswith("eval/") and any(r[f"final {metric}"] is None for r in rows):
-        err.print("-: no final evaluation (the run stopped before its last step)")
-    curves = list(dict.fromkeys([metric, *DEFAULT_CURVES]))
-    plot_compare(runs, plot, curves)
-    err.print(f"wrote {plot}", markup=False, highlight=False)

@@ -54,7 +54,7 @@ def build_report(run_dir: str | Path) -> Path:
     page = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>rewardkit run {html.escape(run.name)}</title><style>{_STYLE}</style></head>",
-        f"<body><h1>Run {html.escape(run.name)}</h1>",
+        f"<body class='smooth'><h1>Run {html.escape(run.name)}</h1>",
         f"<p id='headline'>{headline(rows, summary, eval_size, events)}</p>",
         f"<p class='note'>{html.escape(str(summary.get('status', '')))}; {len(rows)} steps "
         f"logged, {len(events)} events.</p>",
@@ -100,6 +100,8 @@ def _figures(
                 smooth=smooth and panel.smooths,
                 final=final if panel.name == "eval" else None,
                 eval_size=eval_size,
+                ylabel=panel.ylabel,
+                share=panel.share,
             )
         figures.append((panel.title, keys, *paths))
     return figures
@@ -120,8 +122,9 @@ def _curves(figures: Sequence[Figure], steps: int) -> list[str]:
     width = smoothing_width(steps)
     parts = [
         "<h2>Curves</h2>",
-        "<p><label><input type='checkbox' id='smooth'> smoothed: trailing mean over about a "
-        f"fifteenth of each curve ({width} steps of per-step metrics)</label></p>",
+        "<p><label><input type='checkbox' id='smooth' checked> smoothed: trailing mean over "
+        f"about a fifteenth of each curve ({width} steps of per-step metrics), the raw values "
+        "faint behind it; untick for the raw values alone</label></p>",
         "<p class='note'>Dotted vertical lines: schedule or curriculum moves. Held-out success "
         "carries its 95% Wilson interval; the star is the final evaluation, after the last "
         "step.</p>",
@@ -194,18 +197,39 @@ def _sample_row(record: dict[str, Any], nodes: Sequence[str]) -> str:
 
 
 def _events(events: Rows) -> list[str]:
-    shown = [
-        {
-            "step": e.get("step"),
-            "source": e.get("source", e.get("path")),
-            "kind": e.get("kind"),
-            "old": e.get("old"),
-            "new": e.get("new"),
-            "detail": e.get("message", e.get("stats")),
-        }
-        for e in events[:300]
-    ]
-    return ["<h2>Events</h2>", _rows_table(shown) if shown else "<p>none</p>"]
+    shown = [{"step": e.get("step"), "what happened": event_words(e)} for e in events[:300]]
+    more = (
+        f"<p class='note'>and {len(events) - 300} more in events.jsonl</p>"
+        if len(events) > 300
+        else ""
+    )
+    return ["<h2>Events</h2>", (_rows_table(shown) + more) if shown else "<p>none</p>"]
+
+
+def event_words(event: dict[str, Any]) -> str:
+    """One event as a sentence: what moved, from where to where, and on what evidence.
+
+    >>> event_words({"source": "iou_threshold", "kind": "raise", "old": 0.3, "new": 0.45,
+    ...              "stats": {"mean": 0.812, "std": 0.2, "n": 30}})
+    'iou_threshold raised from 0.3 to 0.45 (watched: mean 0.812, std 0.2, n 30)'
+    >>> event_words({"path": "reward/hit", "kind": "error", "message": "ValueError: bad"})
+    'reward/hit: a component raised: ValueError: bad'
+    """
+    source = event.get("source", event.get("path", "?"))
+    kind = str(event.get("kind", ""))
+    if kind == "error":
+        return f"{source}: a component raised: {event.get('message', '')}"
+    verb = {"raise": "raised", "lower": "lowered", "refresh": "refreshed"}.get(kind, kind)
+    text = f"{source} {verb}"
+    if "old" in event and "new" in event:
+        text += f" from {_fmt(event['old'])} to {_fmt(event['new'])}"
+    detail = event.get("stats", event.get("message"))
+    if isinstance(detail, dict) and detail:
+        words = ", ".join(f"{str(k).replace('_', ' ')} {_fmt(v)}" for k, v in detail.items())
+        text += f" (watched: {words})"
+    elif detail:
+        text += f" ({detail})"
+    return text
 
 
 def _definitions(rows: Rows) -> list[str]:
