@@ -230,6 +230,7 @@ def plot_compare(
     matplotlib = require("matplotlib", "train")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     from rewardkit.runs.plots import STYLES, smoothing_width, trailing_mean, y_limits
     from rewardkit.runs.summary import wilson_interval
@@ -277,6 +278,7 @@ def plot_compare(
             + ("; star: final evaluation)" if key.startswith("eval/") else ")")
         )
         ax.set_xlabel("step")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole
         ax.set_ylabel(_unit(key), fontsize=8)
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:

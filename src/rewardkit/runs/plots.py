@@ -180,6 +180,7 @@ def plot_panel(
     matplotlib = require("matplotlib", "train")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     fig, ax = plt.subplots(figsize=(8.4, 3.6), dpi=100)
     drawn: list[float] = []
@@ -207,6 +208,7 @@ def plot_panel(
     ax.set_ylim(*y_limits(drawn, share))
     ax.set_title(title + (" (smoothed; raw values faint)" if smooth else ""))
     ax.set_xlabel("step")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole
     ax.set_ylabel(ylabel, fontsize=8)
     ax.grid(alpha=0.3)
     if keys:  # beside the axes, never over a line
