@@ -192,6 +192,16 @@ def test_thoughts_that_restate_the_question() -> None:
     assert {u[2] for u in score.info["units"]} == {"restates_question", "repeat"}
 
 
+def test_a_thought_that_states_the_answer_in_the_questions_words_is_no_restatement() -> None:
+    # most of its words are the question's, but it names what the question does not (Amsel)
+    turns = [*TURNS[:2], ("<think>The city where Anna Kessel was born lies on Amsel.</think>"
+                          "<answer>Amsel</answer>", None)]  # fmt: skip
+    score = atr(rollout(turns))
+    last = [u for u in score.info["units"] if "lies on Amsel" in u[0]]
+    # judged by the scorer (here: its words are not one passage's, so unsupported), not refused
+    assert [u[2] for u in last] == ["unsupported"]
+
+
 def test_copying_one_supported_fact_many_times_lowers_the_mean() -> None:
     text = TURNS[1][0].replace(
         "Vestor. Next", "Vestor. " + "Anna Kessel was born in Vestor. " * 20 + "Next"

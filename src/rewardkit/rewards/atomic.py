@@ -182,9 +182,28 @@ def _guard(unit: Unit, question: set[str], seen: set[str], p: AtomicParams) -> s
     if key in seen:
         return "repeat"
     seen.add(key)
-    if sum(w in question for w in words) >= p.restate * len(words):
+    if sum(w in question for w in words) >= p.restate * len(words) and not _new_names(
+        unit.text, question
+    ):
         return "restates_question"
     return None
+
+
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w-]*|\b\d[\d.,]*")
+
+
+def _new_names(text: str, question: set[str]) -> bool:
+    """Whether a unit names a value or an entity the question does not (a number, or a
+    capitalised word that does not open the sentence): a unit that states the answer
+    ("Gustav Polbri was born in 1962.") is a fact, not a restatement, however many of its
+    words the question has.
+
+    >>> _new_names("Gustav Polbri was born in 1962.", set(_words("When was Gustav Polbri born?")))
+    True
+    >>> _new_names("The question asks where Vestor lies.", set(_words("Where does Vestor lie?")))
+    False
+    """
+    return any(w not in question for m in _NAME.finditer(text.strip()) for w in _words(m.group()))
 
 
 def _hops(sample: Sample) -> list[dict[str, Any]]:
