@@ -25,6 +25,8 @@ PROBE_DATA = {
     "train_chain.yaml": "probe_chain.jsonl",
     "tool_calls.yaml": "tool_calls.jsonl",
     "search_atom.yaml": "search_atom.jsonl",
+    "train_jsonl_math.yaml": "probe_jsonl_math.jsonl",
+    "train_jsonl_code.yaml": "probe_jsonl_code.jsonl",
 }
 """Each config's samples with correct completions, in examples/data/."""
 FINDINGS: dict[str, tuple[set[str], str]] = {}

@@ -8,7 +8,10 @@
 - ``search``: multi-turn, questions of a generated knowledge base answered by searching it with a
   real embedded search engine (``search_task.py``, ``search/``; Search-R1, Atom-Searcher);
 - ``reasoning_gym:<dataset>``: any of reasoning-gym's procedural datasets, judged by its own
-  ``score_answer`` (``tasks/reasoning_gym.py``; needs the ``gym`` extra).
+  ``score_answer`` (``tasks/reasoning_gym.py``; needs the ``gym`` extra);
+- ``jsonl``: your own data, one prompt and reference per JSON line (GSM8K-style or unit tests),
+  scored by any reward program (``tasks/dataset.py``; docs/own_data.md). It needs its
+  ``task_options`` (a ``path``), so it is made by ``make_task`` and is not in ``TASKS``.
 
 The task reward components ``countdown``, ``workflow_integrity``, ``chain_step`` and
 ``env_reward`` are registered through the ``rewardkit.rewards`` entry point (``tasks.rewards``):
@@ -29,6 +32,8 @@ from rewardkit.tasks.base import Problem, Task, problem
 from rewardkit.tasks.boxes import Boxes
 from rewardkit.tasks.chain import Chain
 from rewardkit.tasks.countdown import Countdown
+from rewardkit.tasks.dataset import NAME as JSONL
+from rewardkit.tasks.dataset import JsonlTask
 from rewardkit.tasks.lookup import Lookup
 from rewardkit.tasks.reasoning_gym import PREFIX, ReasoningGymTask
 from rewardkit.tasks.search_task import Search
@@ -48,6 +53,7 @@ __all__ = [
     "Boxes",
     "Chain",
     "Countdown",
+    "JsonlTask",
     "Lookup",
     "Problem",
     "ReasoningGymTask",
@@ -60,15 +66,18 @@ __all__ = [
 
 
 def make_task(name: str, options: Mapping[str, Any] | None = None) -> Task:
-    """The built-in task ``name`` (or ``reasoning_gym:<dataset>``) with keyword ``options``.
+    """The built-in task ``name`` (or ``reasoning_gym:<dataset>``, or ``jsonl``) with keyword
+    ``options``.
 
     >>> make_task("countdown").name
     'countdown'
     """
     if name.startswith(PREFIX):
         return ReasoningGymTask(name[len(PREFIX) :], options)
+    if name == JSONL:
+        return JsonlTask(options)
     if name not in TASKS:
-        raise UnknownNameError("task", name, [*TASKS, PREFIX + "<dataset>"], "task")
+        raise UnknownNameError("task", name, [*TASKS, JSONL, PREFIX + "<dataset>"], "task")
     try:
         task: Task = TASKS[name](**dict(options or {}))
     except (TypeError, ValueError) as exc:

@@ -68,7 +68,7 @@ class WarmStartOptions(_Frozen):
     )
 
 
-BUILTIN_TASKS = ("boxes", "countdown", "chain", "workflow", "lookup", "search")
+BUILTIN_TASKS = ("boxes", "countdown", "chain", "workflow", "lookup", "search", "jsonl")
 
 
 class TrainConfig(_Frozen):
@@ -78,8 +78,9 @@ class TrainConfig(_Frozen):
     task: str = Field(
         "boxes",
         description="task that supplies prompts and references: boxes, countdown, chain, "
-        "workflow, lookup (multi-turn, with a tool), search (multi-turn, a search engine), or "
-        "reasoning_gym:<dataset> (e.g. reasoning_gym:chain_sum)",
+        "workflow, lookup (multi-turn, with a tool), search (multi-turn, a search engine), jsonl "
+        "(your own data: docs/own_data.md), or reasoning_gym:<dataset> (e.g. "
+        "reasoning_gym:chain_sum)",
     )
     task_options: dict[str, Any] = Field(
         default_factory=dict, description="keyword options of the task (e.g. {size: 6} for boxes)"
