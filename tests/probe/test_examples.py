@@ -24,6 +24,7 @@ PROBE_DATA = {
     "math_answer.yaml": "probe_math.jsonl",
     "train_chain.yaml": "probe_chain.jsonl",
     "tool_calls.yaml": "tool_calls.jsonl",
+    "chipseek.yaml": "chipseek.jsonl",
     "search_atom.yaml": "search_atom.jsonl",
     "train_jsonl_math.yaml": "probe_jsonl_math.jsonl",
     "train_jsonl_code.yaml": "probe_jsonl_code.jsonl",
