@@ -194,9 +194,9 @@ def groupwise(samples: list[Sample], base: dict[str, Any], repeats: int) -> dict
     point = run_cell(
         "judge_rubric", samples, {**common, "principles": [DEFAULT_RUBRIC], "max_tokens": 8}
     )
-    group = run_cell(
-        "judge_group", samples, {**common, "repeats": repeats, "max_tokens": 24 + 8 * len(samples)}
-    )
+    size = len(samples) // len({s.group for s in samples})
+    params = {**common, "repeats": repeats, "max_tokens": 16 + 8 * size}
+    group = run_cell("judge_group", samples, params)
     pairs = [
         (a, b)
         for a, b in zip(point["values"], group["values"], strict=True)
@@ -224,14 +224,17 @@ def groupwise(samples: list[Sample], base: dict[str, Any], repeats: int) -> dict
     return {"pointwise": point, "groupwise": group, "agreement": agree, "position_bias": bias}
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    out: dict[str, Any] = {"defenses": {}, "groupwise": {}}
+def run(args: argparse.Namespace, out: dict[str, Any]) -> dict[str, Any]:
+    """Every judge's cells into ``out``, saved after each judge (a SmolLM2 run is long)."""
+    out.setdefault("defenses", {})
+    out.setdefault("groupwise", {})
     for kind in args.judges:
         slow = kind == "smollm2"
         probs = problems(args.judged if slow else args.problems, args.seed)
         keys = args.slow_keys if slow else args.keys
-        with tempfile.TemporaryDirectory() as cache, judge_server(kind) as (url, model):
-            base = {"base_url": url, "model": model, "cache_dir": cache, "timeout_s": 180}
+        cache = args.cache or tempfile.mkdtemp()  # a re-run with --cache costs no model call
+        with judge_server(kind) as (url, model):
+            base = {"base_url": url, "model": model, "cache_dir": cache, "timeout_s": 900}
             base["max_concurrency"] = args.concurrency if slow else 16
             cells = defenses(sample_sets(probs, keys), base, kind)
             for c in (c for d in cells.values() for c in d.values()):
@@ -242,7 +245,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             print(
                 f"[bench] {kind} groupwise: {out['groupwise'][kind]['agreement']}", file=sys.stderr
             )
+        save(args, out)
     return out
+
+
+def save(args: argparse.Namespace, result: dict[str, Any]) -> None:
+    settings = result.setdefault("settings", {})
+    settings[",".join(args.judges)] = {**vars(args), "wall_s": time.time() - args.started}
+    settings["judge_models"] = {k: JUDGES[k] for k in result["defenses"]}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
 
 
 def table(result: dict[str, Any]) -> str:
@@ -292,6 +304,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--out", default="bench/results/judge_v2.json")
+    parser.add_argument("--merge", action="store_true", help="keep the other judges in --out")
+    parser.add_argument("--cache", help="judge cache for the defense cells (default: a fresh one)")
     parser.add_argument(
         "--table", metavar="JSON", help="print a saved result's tables, run nothing"
     )
@@ -300,13 +314,9 @@ def main() -> None:
     if args.table:
         print(table(json.loads(Path(args.table).read_text())))
         return
-    started = time.time()
-    result = run(args)
-    result["settings"] = {**vars(args), "judge_models": {k: JUDGES[k] for k in args.judges}}
-    result["settings"]["wall_s"] = time.time() - started
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(table(result))
+    args.started = time.time()
+    kept = json.loads(Path(args.out).read_text()) if args.merge and Path(args.out).is_file() else {}
+    print(table(run(args, kept)))
 
 
 if __name__ == "__main__":

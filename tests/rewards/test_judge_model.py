@@ -58,6 +58,7 @@ def test_a_timeout_is_counted(smollm2: LocalEndpoint, tmp_path: Path) -> None:
     assert (client.stats.timeouts, client.stats.retries, client.stats.failures) == (2, 1, 1)
 
 
+@pytest.mark.slow  # about five requests, each seconds to a minute on 2 busy cores
 def test_the_defenses_and_the_group_judge_against_the_real_model(
     smollm2: LocalEndpoint, tmp_path: Path
 ) -> None:
