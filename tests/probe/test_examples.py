@@ -26,6 +26,7 @@ PROBE_DATA = {
     "tool_calls.yaml": "tool_calls.jsonl",
     "chipseek.yaml": "chipseek.jsonl",
     "search_atom.yaml": "search_atom.jsonl",
+    "train_lookup.yaml": "probe_lookup.jsonl",
     "train_jsonl_math.yaml": "probe_jsonl_math.jsonl",
     "train_jsonl_code.yaml": "probe_jsonl_code.jsonl",
 }
@@ -46,8 +47,12 @@ def test_every_config_has_probe_data() -> None:
     assert sorted(PROBE_DATA) == [p.name for p in CONFIGS], (
         "give each example config a probe data file (correct completions) in examples/data/"
     )
+    try:
+        known = {*MUTATIONS, *register_master_keys()}  # a config may declare a master key too
+    finally:
+        unregister_master_keys()
     for config in CONFIGS:
-        assert declared(config) <= set(MUTATIONS), f"{config.name}: unknown mutation in a comment"
+        assert declared(config) <= known, f"{config.name}: unknown mutation in a comment"
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
