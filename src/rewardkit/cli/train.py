@@ -7,8 +7,10 @@ warm-started locally, the IoU-threshold ladder) and prints where its run folder 
 from __future__ import annotations
 
 import errno
+import json
 import shlex
 import shutil
+import signal
 import time
 from pathlib import Path
 from typing import Any, NoReturn
@@ -16,7 +18,14 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from rewardkit.cli.inputs import check_output_dir, fail
@@ -33,20 +42,29 @@ def _progress_line(metrics: dict[str, float]) -> str:
     return f"reward {reward:.3f}" + (f"  {levels}" if levels else "")
 
 
-def _run(config: Any, resume: Path | None, total: int, quiet: bool) -> Any:
+def _run(config: Any, resume: Path | None, total: int, quiet: bool, stop: Any) -> Any:
     from rewardkit.train.loop import train as run_training
 
     if not quiet and not err.is_terminal:  # a log file, CI, SLURM: plain lines, no bar
         from rewardkit.train.progress import PlainProgress
 
         plain = PlainProgress(total)
-        return run_training(config, resume=resume, on_step=plain.step, status=plain.status)
+        return run_training(
+            config,
+            resume=resume,
+            on_step=plain.step,
+            status=plain.status,
+            activity=plain.activity,
+            stop=stop,
+        )
     columns = (
         TextColumn("[bold]step"),
         MofNCompleteColumn(),
         BarColumn(),
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
     )
     with Progress(*columns, console=err, disable=quiet) as progress:
         bar = progress.add_task("starting", total=total)
@@ -60,7 +78,12 @@ def _run(config: Any, resume: Path | None, total: int, quiet: bool) -> Any:
             else:
                 progress.update(bar, description=message)
 
-        return run_training(config, resume=resume, on_step=on_step, status=status)
+        def activity(message: str) -> None:
+            progress.update(bar, description=message)
+
+        return run_training(
+            config, resume=resume, on_step=on_step, status=status, activity=activity, stop=stop
+        )
 
 
 def _print_summary(summary: dict[str, Any], wall: float) -> None:
@@ -123,7 +146,34 @@ def train(
     With no CONFIG: boxes, a tiny local model (warm-started once, cached) and the IoU ladder.
     Every key a CONFIG file may hold is listed below with its default.
     """
+    from rewardkit.train.progress import Stopped, StopSignals
+
+    # SIGINT and SIGTERM stop the run wherever it is (a background job inherits SIGINT ignored).
+    stop = StopSignals().install()
+    command = _command(config, steps, seed, out_dir, device, name, quiet, set_)
+    try:
+        _train(config, resume, steps, seed, out_dir, device, name, quiet, set_, stop, command)
+    except Stopped as stopped:
+        _stopped(stopped, command)
+    finally:
+        stop.restore()
+
+
+def _train(
+    config: Path | None,
+    resume: Path | None,
+    steps: int | None,
+    seed: int | None,
+    out_dir: Path | None,
+    device: str | None,
+    name: str | None,
+    quiet: bool,
+    set_: list[str],
+    stop: Any,
+    command: str,
+) -> None:
     from rewardkit.train.config import load_train_config
+    from rewardkit.train.progress import Stopped
     from rewardkit.train.setup import resume_steps, run_folder_path
 
     if config is not None and not config.exists() and str(config).lower() in _FLAG_VALUES:
@@ -170,13 +220,15 @@ def train(
             run_dir = run_folder_path(cfg)
             cfg = cfg.model_copy(update={"run_name": run_dir.name})
             total = cfg.steps
-        result = _run(cfg, resume, total, quiet)
+        result = _run(cfg, resume, total, quiet, stop)
     except RewardKitError as exc:
         _drop_if_no_step(run_dir, resume)
         fail(str(exc))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         _drop_if_no_step(run_dir, resume)
-        _interrupted(run_dir, config)
+        stopped = exc if isinstance(exc, Stopped) else Stopped(stop.requested or 2)
+        stopped.run_dir = run_dir if run_dir is not None and run_dir.is_dir() else None
+        raise stopped from None
     except OSError as exc:
         if exc.errno != errno.ENOSPC:
             raise
@@ -184,6 +236,8 @@ def train(
             f"no space left on {exc.filename or run_dir}; free some space or choose another --out-dir"
         )
     _print_summary(result.summary, time.perf_counter() - started)
+    if stop.requested is not None:  # a signal as the run ended: it is complete, still a stop
+        raise typer.Exit(128 + stop.requested)
 
 
 def as_train_config(path: Path | None) -> Path | dict[str, Any] | None:
@@ -269,32 +323,66 @@ def _drop_if_no_step(run_dir: Path | None, resume: Path | None) -> None:
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def _interrupted(run_dir: Path | None, config: Path | None) -> NoReturn:
-    """Ctrl-C: say where the run is and the exact command that continues it (exit 130)."""
-    from rewardkit.train.checkpoint import list_checkpoints
+def _command(
+    config: Path | None,
+    steps: int | None,
+    seed: int | None,
+    out_dir: Path | None,
+    device: str | None,
+    name: str | None,
+    quiet: bool,
+    sets: list[str],
+) -> str:
+    """The command line as given (the options of a fresh run), for the hint that restarts it.
 
+    >>> _command(Path("a b.yaml"), 3, None, None, None, None, True, ["model=smollm2"])
+    "rewardkit train 'a b.yaml' --steps 3 --quiet --set model=smollm2"
+    """
+    words = ["rewardkit", "train"] + ([str(config)] if config is not None else [])
+    for flag, value in (
+        ("--steps", steps),
+        ("--seed", seed),
+        ("--out-dir", out_dir),
+        ("--device", device),
+        ("--name", name),
+    ):
+        if value is not None:
+            words += [flag, str(value)]
+    words += ["--quiet"] if quiet else []
+    for pair in sets:
+        words += ["--set", pair]
+    return shlex.join(words)
+
+
+def _stopped(stopped: Any, command: str) -> NoReturn:
+    """SIGINT or SIGTERM: what was saved, and the exact command that continues (or restarts)
+    the run; exit 130 (SIGINT) or 143 (SIGTERM)."""
+    from rewardkit.train.checkpoint import list_checkpoints, read_state
+
+    def say(line: str) -> None:
+        err.print(line, markup=False, highlight=False)
+
+    run_dir: Path | None = stopped.run_dir
+    signame = signal.Signals(stopped.signum).name
     err.print()
-    if run_dir is None or not run_dir.exists():
-        again = "rewardkit train" + (f" {shlex.quote(str(config))}" if config else "")
-        err.print(
-            f"interrupted before the run started; nothing was saved. Start again: {again}",
-            markup=False,
-            highlight=False,
-        )
-        raise typer.Exit(130)
-    saved = list_checkpoints(run_dir / "checkpoints")
-    err.print(f"interrupted. run folder: {run_dir}", markup=False, highlight=False)
-    if saved:
-        err.print(
-            f"resume from {saved[-1].name} with: rewardkit train --resume {shlex.quote(str(run_dir))}",
-            markup=False,
-            highlight=False,
+    saved = list_checkpoints(run_dir / "checkpoints") if run_dir is not None else []
+    if run_dir is None or not saved:
+        say(f"stopped ({signame}) before the first step was done; nothing was saved")
+        say(f"start again with: {command}")
+        raise typer.Exit(stopped.exit_code)
+    done = read_state(saved[-1]).next_step
+    planned = int(json.loads((run_dir / "config.json").read_text()).get("steps", done))
+    say(f"stopped ({signame}) after step {done} of {planned}. run folder: {run_dir}")
+    report = run_dir / "report.html"
+    say(
+        f"saved: checkpoint {saved[-1].name}, summary.json"
+        + (f", report {report}" if report.exists() else "")
+    )
+    if done >= planned:
+        say(
+            "all steps are done; the final evaluation was cut short. To train further: "
+            f"rewardkit train --resume {shlex.quote(str(run_dir))} --steps {2 * planned}"
         )
     else:
-        err.print(
-            "no checkpoint was saved yet (see checkpoint_every), so it cannot be resumed; "
-            "start it again",
-            markup=False,
-            highlight=False,
-        )
-    raise typer.Exit(130)
+        say(f"resume with: rewardkit train --resume {shlex.quote(str(run_dir))}")
+    raise typer.Exit(stopped.exit_code)

@@ -49,8 +49,12 @@ def save_checkpoint(
     optimizer: Any,
     generator: Any,
     keep: int,
+    rng: tuple[Any, Any] | None = None,
 ) -> Path:
-    """Write the checkpoint for ``state.next_step`` under ``folder``; prune older ones."""
+    """Write the checkpoint for ``state.next_step`` under ``folder``; prune older ones.
+
+    ``rng``: the generator's and torch's RNG states to save instead of the live ones (those
+    of the start of a step that was abandoned, so that resuming repeats it exactly)."""
     torch = require("torch", "train")
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -63,8 +67,8 @@ def save_checkpoint(
         torch.save(
             {
                 "optimizer": optimizer.state_dict(),
-                "generator": generator.get_state(),
-                "torch_rng": torch.get_rng_state(),
+                "generator": generator.get_state() if rng is None else rng[0],
+                "torch_rng": torch.get_rng_state() if rng is None else rng[1],
             },
             staging / "trainer.pt",
         )

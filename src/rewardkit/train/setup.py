@@ -36,6 +36,7 @@ from rewardkit.train.checkpoint import (
 from rewardkit.train.config import TrainConfig, load_train_config
 from rewardkit.train.data import PromptSource
 from rewardkit.train.evaluate import eval_problems
+from rewardkit.train.progress import eta_text, time_left
 
 TRAINER_META = frozenset({"logprobs", "ref_logprobs"})
 """The ``Component.needs`` keys the built-in trainer fills (``samples.logprob_meta``)."""
@@ -92,8 +93,13 @@ def pick_device(name: str) -> str:
     return name
 
 
-def resolve_model(cfg: TrainConfig, task: Task, status: Status | None = None) -> str:
-    """The model folder to start from: ``cfg.model``, or a cached warm-started tiny model."""
+def resolve_model(
+    cfg: TrainConfig, task: Task, status: Status | None = None, activity: Status | None = None
+) -> str:
+    """The model folder to start from: ``cfg.model``, or a cached warm-started tiny model.
+
+    The warm start's progress, with the time left, goes to ``activity`` after every step and
+    to ``status`` after the last."""
     if cfg.model in NAMED_MODELS:
         if status is not None:
             status(f"{cfg.model}: preparing the model folder (about 20 s, cached after)")
@@ -117,9 +123,15 @@ def resolve_model(cfg: TrainConfig, task: Task, status: Status | None = None) ->
     seed = cfg.seed if ws.seed is None else ws.seed
     spec = WarmStartSpec(steps=ws.steps, batch=ws.batch, lr=ws.lr, seed=seed)
 
+    began = time.perf_counter()
+
     def report(step: int, loss: float) -> None:
-        if status is not None and (step + 1) % 50 == 0:
-            status(f"warm start {step + 1}/{spec.steps} (loss {loss:.3f})")
+        elapsed = time.perf_counter() - began
+        left = time_left(step + 1, spec.steps, elapsed)
+        line = f"warm start {step + 1}/{spec.steps} (loss {loss:.3f}) {eta_text(elapsed, left)}"
+        tell = status if step + 1 == spec.steps else activity
+        if tell is not None:
+            tell(line)
 
     if status is not None:
         status("warm start: building the tiny model (cached after the first run)")
@@ -155,7 +167,11 @@ def run_folder_path(cfg: TrainConfig) -> Path:
 
 
 def build_session(
-    cfg: TrainConfig, run_dir: Path, resume: bool, status: Status | None = None
+    cfg: TrainConfig,
+    run_dir: Path,
+    resume: bool,
+    status: Status | None = None,
+    activity: Status | None = None,
 ) -> Session:
     """Live objects for ``cfg`` in ``run_dir``; with ``resume``, restored from its last checkpoint.
 
@@ -164,7 +180,7 @@ def build_session(
     """
     made = _MADE.pop(run_dir, None) or [p for p in (run_dir, *run_dir.parents) if not p.exists()]
     try:
-        return _build_session(cfg, run_dir, resume, status)
+        return _build_session(cfg, run_dir, resume, status, activity)
     except BaseException:
         if not resume and made:
             shutil.rmtree(made[0], ignore_errors=True)
@@ -174,7 +190,9 @@ def build_session(
         raise
 
 
-def _build_session(cfg: TrainConfig, run_dir: Path, resume: bool, status: Status | None) -> Session:
+def _build_session(
+    cfg: TrainConfig, run_dir: Path, resume: bool, status: Status | None, activity: Status | None
+) -> Session:
     torch = require("torch", "train")
     if cfg.threads is not None:
         torch.set_num_threads(cfg.threads)
@@ -202,7 +220,9 @@ def _build_session(cfg: TrainConfig, run_dir: Path, resume: bool, status: Status
     if checkpoint is not None and status is not None and checkpoint.name != _newest_name(run_dir):
         status(f"warning: resuming from {checkpoint}, the newest intact checkpoint")
     state = read_state(checkpoint) if checkpoint is not None else None
-    init_model = state.extra["init_model"] if state else init or resolve_model(cfg, task, status)
+    init_model = (
+        state.extra["init_model"] if state else init or resolve_model(cfg, task, status, activity)
+    )
     model_path = str(checkpoint / "model") if checkpoint is not None else init_model
     model, tokenizer = load_model(model_path, device, cfg.dtype)
     model.eval()
