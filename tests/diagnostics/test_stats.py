@@ -36,3 +36,16 @@ def test_advantage_stats() -> None:
     assert np.isclose(m["advantage/abs_mean"], 2 / 3) and np.isclose(
         m["advantage/zero_frac"], 1 / 3
     )
+
+
+def test_verifier_failures_are_counted_by_path_and_in_total() -> None:
+    from rewardkit.diagnostics.stats import batch_metrics
+
+    failures = [
+        Failure("reward/judge", "a", "VerifierFailed", "decoy_consistent: ..."),
+        Failure("reward/judge", "b", "ValueError", "boom"),
+    ]
+    cols = {"reward": np.array([np.nan, np.nan]), "reward/judge": np.array([np.nan, np.nan])}
+    m = batch_metrics(cols, Groups.from_ids("gg"), failures)
+    assert m["reward/judge/errors"] == 2.0 and m["reward/judge/verifier_failed"] == 1.0
+    assert m["verifier_failed/total"] == 1.0 and "reward/verifier_failed" not in m

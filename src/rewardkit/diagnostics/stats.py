@@ -8,7 +8,10 @@ For every node path ``p`` of the tree (values NaN where the node did not apply):
 - ``p/sparsity``: fraction of applicable values that are exactly 0;
 - ``p/none_frac``: fraction of samples where the node did not apply;
 - ``p/errors``: number of recorded failures under the path;
-- ``p/unjudgeable``: number of samples whose reference the component at ``p`` could not read.
+- ``p/unjudgeable``: number of samples whose reference the component at ``p`` could not read;
+- ``p/verifier_failed``: of ``p/errors``, the verifier failures (``errors.VerifierFailed``: a
+  judge that also paid a decoy, a quoted span not in the response, an invalid group verdict),
+  given for the paths that have any; ``verifier_failed/total`` in every batch.
 
 >>> from rewardkit.advantage.groups import Groups
 >>> m = node_stats({"reward": np.array([1.0, 1.0, 0.0, 1.0])}, Groups.from_ids("aabb"), [])
@@ -69,6 +72,10 @@ def node_stats(
         for record in records:
             key = f"{record.path}/{stat}"
             out[key] = out.get(key, 0.0) + 1.0
+    for record in failures:
+        if record.error_type == "VerifierFailed":
+            key = f"{record.path}/verifier_failed"
+            out[key] = out.get(key, 0.0) + 1.0
     return out
 
 
@@ -89,6 +96,7 @@ def batch_metrics(
     """
     out = node_stats(values, groups, failures, unjudgeable)
     out["errors/total"] = float(len(failures))
+    out["verifier_failed/total"] = float(sum(f.error_type == "VerifierFailed" for f in failures))
     out["unjudgeable/total"] = float(len(unjudgeable))
     out["unjudgeable/samples"] = float(len({u.sample_id for u in unjudgeable}))
     return out
