@@ -54,7 +54,63 @@ def test_train_to_a_log_file(tiny: Callable[..., dict[str, Any]], tmp_path: Path
     assert lines[2].startswith("[rewardkit] warm start 50/50 (loss ")
     steps = [line for line in lines if line.startswith("[rewardkit] step ")]
     assert [s.split()[2] for s in steps] == ["1/3", "2/3", "3/3"]  # every step: 3 // 10 -> 1
+    assert "left)" in steps[0] and steps[-1].endswith(" s)")  # the time left, none at the end
+    assert any(line.startswith("[rewardkit] evaluating 4 problems at step 0") for line in lines)
     assert "eval/greedy/success" in steps[0] and "iou_threshold=" in steps[0]
     text = log.read_text()
     assert "Warning" not in text and "deprecated" not in text.lower()
     assert "\r" not in text and "\x1b[" not in text  # no bar redraws, no colour codes
+
+
+def test_a_long_run_in_a_log_is_a_line_a_minute_at_most_and_never_silent_longer() -> None:
+    lines: list[str] = []
+    times: list[float] = []
+    now = [0.0]
+
+    def write(line: str) -> None:
+        lines.append(line)
+        times.append(now[0])
+
+    p = PlainProgress(total=20_000, write=write, clock=lambda: now[0])
+    for step in range(20_000):  # 5.5 h of 1 s steps, a 10-minute evaluation every 5000
+        now[0] += 1.0 + (600.0 if step % 5000 == 0 else 0.0)
+        for _ in range(10):  # activity (an evaluation's, the warm start's), several a second
+            p.activity("evaluating 256 problems at step 0: 50% (5 min, about 5 min left)")
+        p.step(step, {"reward/mean": 0.5})
+    gaps = [b - a for a, b in zip([0.0, *times], times, strict=False)]
+    # A line a minute; longer only across the 4 jumps of this clock (the evaluations).
+    assert sorted(gaps)[-5] <= 60 and max(gaps) <= 60 + 601
+    assert len(lines) <= now[0] / 60 + 12  # about one a minute, not one a step
+    steps = [line for line in lines if line.startswith("[rewardkit] step ")]
+    assert "about 4 h 26 min left)" in steps[1], steps[1]
+    assert steps[-1].startswith("[rewardkit] step 20000/20000") and "left" not in steps[-1]
+
+
+def test_activity_is_a_line_when_a_minute_has_passed() -> None:
+    lines: list[str] = []
+    now = [0.0]
+    p = PlainProgress(total=10, write=lines.append, clock=lambda: now[0])
+    for second in range(600):
+        now[0] = float(second)
+        p.activity(f"warm start {second}/600")
+    assert [line.split()[3] for line in lines] == [f"{s}/600" for s in range(60, 600, 60)]
+
+
+def test_after_the_first_step_a_long_cpu_run_says_how_long_it_will_take() -> None:
+    torch = pytest.importorskip("torch")
+    from types import SimpleNamespace
+
+    from rewardkit.train import TrainConfig
+    from rewardkit.train.loop import _say_how_long
+
+    cfg = TrainConfig(steps=400, eval_every=25, eval_size=256, model="smollm2")
+    s = SimpleNamespace(cfg=cfg, model=torch.nn.Linear(2, 2))
+    said: list[str] = []
+    metrics = {"time/step": 100.0, "time/eval": 600.0}
+    _say_how_long(s, 0, metrics, said.append)  # type: ignore[arg-type]
+    (message,) = said
+    assert message.startswith("warning: about 14 h to go at this pace (399 steps, 16 evaluations")
+    assert "this is a CPU demo of the trainer, use a GPU for model=smollm2" in message
+    said.clear()
+    _say_how_long(s, 0, {"time/step": 0.5, "time/eval": 2.0}, said.append)  # type: ignore[arg-type]
+    assert said == []  # a short run says nothing
