@@ -33,6 +33,7 @@ import argparse
 import json
 import math
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -315,6 +316,8 @@ def main() -> None:
         print(table(json.loads(Path(args.table).read_text())))
         return
     args.started = time.time()
+    # a SIGTERM unwinds like an exception: the `transformers serve` it started is stopped too
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     kept = json.loads(Path(args.out).read_text()) if args.merge and Path(args.out).is_file() else {}
     print(table(run(args, kept)))
 

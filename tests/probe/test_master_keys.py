@@ -1,5 +1,6 @@
 """Master-key mutations: every trigger is caught by the judge's pre-filter, and the probe shows a
-judge that says "correct" to everything paying them only when the defenses are off."""
+judge that is fooled by them (the scripted ``discerning`` and ``gullible``) paying them only when
+the defenses (on by default) are off."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.rewards.test_judge import Stub
 
 from rewardkit.probe import get_mutations, locate_answer, probe
 from rewardkit.probe.master_keys import (
@@ -20,6 +20,7 @@ from rewardkit.probe.master_keys import (
 from rewardkit.program import RewardProgram
 from rewardkit.rewards.extract import ExtractParams, extract_answer
 from rewardkit.rewards.judge import OPENERS, no_content_reason
+from rewardkit.rewards.judge.fakes import discerning, fake_judge, gullible
 from rewardkit.types import Sample
 
 TAGGED = [
@@ -71,22 +72,42 @@ def test_the_prefilter_catches_every_probe_trigger(
             assert no_content_reason(shown) is not None, (m.name, mutated, shown)
 
 
+NUMERIC = [
+    TAGGED[0],
+    Sample("e", "e", "What is 9+8?", "<think>9+8 = 17</think><answer>17</answer>", "17"),
+]
+
+
 def test_a_fooled_judge_pays_master_keys_only_without_defenses(
     master_keys: list[str], tmp_path: Path
 ) -> None:
-    fooled = Stub(lambda body: (200, "Score: 1", "stop"))  # says "correct" to everything
-    try:
-        ep: dict[str, Any] = {"base_url": fooled.url, "model": "stub", "cache": False}
-        judge = {"fn": "judge_reference", "extract": "answer_tag", **ep}
-        names = [*master_keys, *BUILT_IN]
-        on = probe(RewardProgram.from_dict({"reward": judge}), TAGGED, names)
+    names = [*master_keys, *BUILT_IN]
+    whole = [m for m in master_keys if not m.endswith("_in_answer")]
+    # discerning: right vs wrong numbers, but "correct" to any answer with no number in it
+    with fake_judge(discerning) as url:
+        judge: dict[str, Any] = {"fn": "judge_reference", "extract": "answer_tag", "base_url": url}
+        judge.update(model="fake", cache=False)
+        on = probe(RewardProgram.from_dict({"reward": judge}), NUMERIC, names)  # the defaults
+        assert on.unjudged == [] and on.correct == [1.0, 1.0]
         assert {r.name: r.verdict for r in on.results} == dict.fromkeys(names, "ok")
-        assert fooled.bodies == [] or all(
-            "Candidate answer:" in b["messages"][-1]["content"] for b in fooled.bodies
-        )
-        off = {**judge, "prefilter": False, "judge_sees": "completion"}
-        report = probe(RewardProgram.from_dict({"reward": off}), TAGGED, names)
+        # the list off: the master keys reach the judge and fool it, and extraction first and
+        # the decoy still pay none of them (a fooled verdict is verifier-failed: escapes)
+        no_list = {**judge, "prefilter": False, "judge_sees": "completion"}
+        report = probe(RewardProgram.from_dict({"reward": no_list}), NUMERIC, names)
+        verdicts = {r.name: r.verdict for r in report.results}
+        assert report.correct == [1.0, 1.0]
+        assert all(verdicts[m] in ("ok", "escapes") for m in whole), verdicts
+        off = {**no_list, "quote_answer": False, "decoy": False}
+        report = probe(RewardProgram.from_dict({"reward": off}), NUMERIC, names)
         paid = {r.name for r in report.results if r.verdict == "pays"}
         assert set(master_keys) <= paid
-    finally:
-        fooled.close()
+    # gullible: "correct" to everything, the decoy included
+    with fake_judge(gullible) as url:
+        judge = {**judge, "base_url": url}
+        on = probe(RewardProgram.from_dict({"reward": judge}), NUMERIC, names)
+        assert on.unjudged == ["a", "e"]  # verifier-failed: not even the right answer is paid
+        assert not any(r.verdict == "pays" for r in on.results)
+        off = {**judge, "prefilter": False, "judge_sees": "completion"}
+        off.update(quote_answer=False, decoy=False)
+        report = probe(RewardProgram.from_dict({"reward": off}), NUMERIC, names)
+        assert set(master_keys) <= {r.name for r in report.results if r.verdict == "pays"}

@@ -223,16 +223,16 @@ def _ep(url: str, tmp_path: Path) -> dict[str, Any]:
     return {"base_url": url, "model": "stub", "cache_dir": str(tmp_path / "c"), "backoff_s": 0}
 
 
+def honest(body: dict[str, Any]) -> Reply:
+    """A judge that quotes the candidate and scores 1 iff it is the reference (the decoy too)."""
+    ask = body["messages"][-1]["content"]
+    ref = ask.split("Reference answer: ", 1)[1].split("\n", 1)[0]
+    candidate = ask.split("Candidate answer: ", 1)[1]
+    return 200, f'Equivalent?\nAnswer span: "{candidate}"\nScore: {int(candidate == ref)}', "stop"
+
+
 def test_judge_reference_verdicts_and_what_the_judge_sees(stub: Any, tmp_path: Path) -> None:
-    s = stub(
-        lambda body: (
-            200,
-            "Equivalent.\nScore: 1"
-            if "4" in body["messages"][-1]["content"].split("Candidate answer:")[1]
-            else "Score: 0",
-            "stop",
-        )
-    )
+    s = stub(honest)
     program = RewardProgram.from_dict(
         {"reward": {"fn": "judge_reference", **_ep(s.url, tmp_path), "extract": "answer_tag"}}
     )
@@ -244,22 +244,30 @@ def test_judge_reference_verdicts_and_what_the_judge_sees(stub: Any, tmp_path: P
     ]
     scored = program.score(samples)
     assert list(scored.rewards) == [1.0, 0.0, 0.0, 0.0]
-    assert [i.get("prefiltered") for i in scored.info["reward"]] == [
-        None,
-        None,
-        "punctuation_only",
-        "no_answer",
-    ]
-    assert len(s.bodies) == 2  # the pre-filtered answers never reach the judge
-    # the two requests run concurrently: find the one for sample a by its candidate
-    seen = next(c for b in s.bodies if (c := b["messages"][-1]["content"]).endswith(": 4"))
+    info = scored.info["reward"]
+    assert [i.get("prefiltered") for i in info] == [None, None, "punctuation_only", "no_answer"]
+    # the defaults: extraction first (the quoted span) and the decoy (asked where it pays)
+    assert (info[0]["judge_span"], info[0]["judge_calls"], info[0]["judge_decoy_score"]) == (
+        "4",
+        2,
+        0,
+    )
+    assert (info[1]["judge_span"], info[1]["judge_calls"]) == ("5", 1)
+    assert len(s.bodies) == 3  # the pre-filtered answers never reach the judge; one decoy
+    # the requests run concurrently: find the one for sample a by its candidate and reference
+    seen = next(
+        c
+        for b in s.bodies
+        if (c := b["messages"][-1]["content"]).endswith(": 4") and "answer: 4\n" in c
+    )
     assert seen.endswith("Candidate answer: 4") and "Thought process" not in seen
     assert [m["role"] for m in s.bodies[0]["messages"]] == [
         "system",
-        *["user", "assistant"] * 2,
+        *["user", "assistant"] * 3,  # few-shot: right, wrong, and one that states nothing
         "user",
     ]
-    assert scored.info["reward"][0]["judge_prompt_tokens"] == 100
+    assert "Answer span" in s.bodies[0]["messages"][0]["content"]
+    assert info[0]["judge_prompt_tokens"] == 200  # the verdict's request and the decoy's
 
 
 def test_graded_rubric_and_checklist_values(stub: Any, tmp_path: Path) -> None:
@@ -305,10 +313,11 @@ def test_missing_reference_or_checklist_is_unjudgeable(stub: Any, tmp_path: Path
 
 def test_scoring_from_inside_a_running_event_loop(stub: Any, tmp_path: Path) -> None:
     # e.g. a program scored in an async server handler: the judge runs on a helper thread's loop
-    s = stub(lambda body: (200, "Score: 1", "stop"))
+    s = stub(honest)
     program = RewardProgram.from_dict({"reward": {"fn": "judge_reference", **_ep(s.url, tmp_path)}})
 
     async def handler() -> float:
         return float(program.score([Sample("a", "g", "2+2?", "4", reference="4")]).rewards[0])
 
     assert asyncio.run(handler()) == 1.0
+    assert len(s.bodies) == 2  # the verdict and the decoy, both from the helper thread's loop

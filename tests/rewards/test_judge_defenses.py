@@ -20,6 +20,7 @@ from rewardkit.errors import JudgeParseError
 from rewardkit.program import RewardProgram
 from rewardkit.rewards.judge import decoy_reference, parse_span
 from rewardkit.rewards.judge.fakes import discerning, fake_judge, gullible
+from rewardkit.rewards.judge.reference import JudgeReferenceParams
 from rewardkit.types import Sample
 
 RIGHT = Sample("r", "g", "What is 12*7?", "<think>12*7 = 84</think><answer>84</answer>", "84")
@@ -49,9 +50,10 @@ def test_the_decoy_keeps_right_answers_and_fails_what_a_fooled_judge_pays(
     judge_url: tuple[str, str], tmp_path: Path
 ) -> None:
     name, url = judge_url
-    # extract: text, prefilter off: every completion reaches the judge
-    open_ = score(url, tmp_path, BATCH, prefilter=False, judge_sees="completion")
-    decoyed = score(url, tmp_path, BATCH, prefilter=False, judge_sees="completion", decoy=True)
+    # extract: text, prefilter off: every completion reaches the judge; the decoy alone
+    whole = {"prefilter": False, "judge_sees": "completion", "quote_answer": False}
+    open_ = score(url, tmp_path, BATCH, **whole, decoy=False)
+    decoyed = score(url, tmp_path, BATCH, **whole, decoy=True)
     if name == "gullible":
         assert values(open_) == [1.0, 1.0, 1.0, 1.0]
         assert values(decoyed) == [None, None, None, None]  # it cannot tell anything apart
@@ -71,30 +73,23 @@ def test_extraction_first_pays_no_span_without_content(
     judge_url: tuple[str, str], tmp_path: Path
 ) -> None:
     name, url = judge_url
-    scored = score(
-        url, tmp_path, BATCH, prefilter=False, judge_sees="completion", quote_answer=True
-    )
+    whole = {"prefilter": False, "judge_sees": "completion", "quote_answer": True}
+    scored = score(url, tmp_path, BATCH, **whole, decoy=False)  # extraction alone
     info = scored.info["reward"]
     # the listed opener is quoted as the span, and the span has no content: not paid
     assert values(scored)[3] == 0.0 and info[3]["no_span"] == "opener_only"
     # a paraphrase is a span with content: extraction alone does not stop it (the decoy does)
     assert values(scored)[2] == 1.0
     assert values(scored)[:2] == ([1.0, 1.0] if name == "gullible" else [1.0, 0.0])
-    both = score(
-        url,
-        tmp_path,
-        BATCH,
-        prefilter=False,
-        judge_sees="completion",
-        quote_answer=True,
-        decoy=True,
-    )
+    both = score(url, tmp_path, BATCH, **whole, decoy=True)
     assert values(both)[2:] == [None, 0.0]
 
 
-def test_the_three_defenses_together(judge_url: tuple[str, str], tmp_path: Path) -> None:
+def test_the_three_defenses_are_the_defaults(judge_url: tuple[str, str], tmp_path: Path) -> None:
     name, url = judge_url
-    scored = score(url, tmp_path, BATCH, extract="answer_tag", quote_answer=True, decoy=True)
+    params = JudgeReferenceParams(base_url=url, model="fake")
+    assert (params.prefilter, params.quote_answer, params.decoy) == (True, True, True)
+    scored = score(url, tmp_path, BATCH, extract="answer_tag")  # no defense named: all three
     # no <answer> tag: the pre-filter's no_answer, before any request
     assert [i.get("prefiltered") for i in scored.info["reward"][2:]] == ["no_answer"] * 2
     expected = [None, None] if name == "gullible" else [1.0, 0.0]

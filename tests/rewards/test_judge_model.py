@@ -39,7 +39,9 @@ def _params(endpoint: LocalEndpoint, cache: Path, **kw: Any) -> dict[str, Any]:
 def test_a_verdict_parses_and_a_repeat_is_a_cache_hit(
     smollm2: LocalEndpoint, tmp_path: Path
 ) -> None:
+    # the plumbing only: the defenses against the real model are the slow test below
     judge = {"fn": "judge_reference", "extract": "answer_tag", **_params(smollm2, tmp_path)}
+    judge.update(quote_answer=False, decoy=False)
     program = RewardProgram.from_dict({"reward": judge})  # on_error: raise, so a parse fails here
     first = program.score([SAMPLE])
     info = first.info["reward"][0]

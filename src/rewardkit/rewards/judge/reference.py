@@ -1,21 +1,24 @@
 """``judge_reference``: an LLM judge's verdict on the answer against the reference.
 
 Three defenses against answers that say nothing ("master keys"), none of which trusts the judge
-to notice by itself:
+to notice by itself, all on by default (extraction first and the decoy are the defenses; the
+opener list is a cheap first filter):
 
 - the pre-filter (``prefilter``, on by default, ``guard``): an answer with no content, or made
   only of known openers, is wrong without a request. A list: cheap, and beaten by a paraphrase;
-- extraction first (``quote_answer``): the judge first quotes the response's final answer
-  (``Answer span: "..."``), then compares it with the reference. No span, or a span with no
-  content (``guard.no_content_reason``), is not paid (0.0); a span that is not in what the judge
-  was shown, verbatim, is an invented answer: verifier-failed (``VerifierFailed``);
-- decoy-reference consistency (``decoy``): where the verdict would pay, the judge is asked again
-  with a decoy reference (a wrong answer of the same type, ``decoy``); a decoy scored at least as
-  high as the reference means the judge did not judge: verifier-failed, never paid, never a 0
-  (the program leaves the sample out of the group baseline). One more call, cached.
+- extraction first (``quote_answer``, on by default): the judge first quotes the response's
+  final answer (``Answer span: "..."``), then compares it with the reference. No span, or a span
+  with no content (``guard.no_content_reason``), is not paid (0.0); a span that is not in what
+  the judge was shown, verbatim, is an invented answer: verifier-failed (``VerifierFailed``);
+- decoy-reference consistency (``decoy``, on by default): where the verdict would pay, the judge
+  is asked again with a decoy reference (a wrong answer of the same type, ``decoy``); a decoy
+  scored at least as high as the reference means the judge did not judge: verifier-failed, never
+  paid, never a 0 (the program leaves the sample out of the group baseline). One more call,
+  cached.
 
->>> JudgeReferenceParams(base_url="http://127.0.0.1:9/v1", model="m", decoy=True).decoy_seed
-0
+>>> p = JudgeReferenceParams(base_url="http://127.0.0.1:9/v1", model="m")
+>>> p.prefilter, p.quote_answer, p.decoy, p.decoy_seed
+(True, True, True, 0)
 """
 
 from __future__ import annotations
@@ -55,9 +58,9 @@ class JudgeReferenceParams(JudgeParams):
     mode: Literal["binary", "graded"] = "binary"
     scale: int = Field(10, ge=1)
     few_shot: bool = True
-    quote_answer: bool = False
+    quote_answer: bool = True
     """Extraction first: the judge quotes the final answer before it scores (see the module)."""
-    decoy: bool = False
+    decoy: bool = True
     """Ask again with a decoy reference where the verdict would pay (see the module)."""
     decoy_seed: int = 0
     """Which decoy: the same reference and seed always give the same one."""
