@@ -77,6 +77,20 @@ def test_hops_come_from_the_category_the_option_or_a_ladder() -> None:
         Lookup(hops=4)
 
 
+def test_the_category_names_the_hops_a_ladder_or_the_option_fixed() -> None:
+    # A ladder at hops 1 used to label about half its problems "two_hop" (the drawn category),
+    # so per-category metrics and category arms read one-hop problems as two-hop ones.
+    for i in range(8):
+        default = problem(Lookup(), 0, "train", i)
+        assert default.category == {1: "one_hop", 2: "two_hop"}[default.difficulty["hops"]]
+        laddered = problem(Lookup(), 0, "train", i, levels={"hops": 1})
+        assert laddered.category == "one_hop" and laddered.difficulty == {"hops": 1}
+        assert problem(Lookup(hops=2), 0, "train", i).category == "two_hop"
+        assert problem(Lookup(), 0, "train", i, levels={"hops": 3}).category == "three_hop"
+        # the same draws: the first key does not depend on how hops was fixed
+        assert laddered.prompt == problem(Lookup(hops=1), 0, "train", i).prompt
+
+
 def test_the_default_program_pays_the_answer_and_half_the_turn_rewards_sum() -> None:
     p = problem(Lookup(hops=2), 0, "train", 0)
     program = RewardProgram.from_dict(Lookup().reward_config())

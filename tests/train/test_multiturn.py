@@ -184,6 +184,55 @@ def test_single_turn_tasks_sample_exactly_as_before() -> None:
     assert torch.equal(a.policy_mask(), a.completion_mask)
 
 
+def test_a_real_model_sees_the_tool_results_as_one_forward_pass_would(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The KV cache carries the environment's tokens: after a tool result, every next-token
+    # distribution of a real (tiny, random) model equals that of one forward pass over the prompt
+    # and the whole completion (same positions, same context), so what the policy reads at turn
+    # two is the result, and what the loss scores is what was sampled.
+    import rewardkit.train.multiturn as multiturn
+    from rewardkit.tasks.models import TinyModelSpec, build_tiny_model, position_ids
+
+    model, tok = build_tiny_model(TinyModelSpec(layers=2, hidden=32, heads=2, mlp=64), seed=1)
+    model.eval()
+    problems = [problem(Lookup(hops=2), 0, "train", 0), problem(Lookup(hops=1), 0, "train", 1)]
+    group = 2
+    # Each row writes its problem's right trajectory; where the environment writes, the draws
+    # say "z", so only a rollout that feeds the env's tokens instead reads the results.
+    script = []
+    for p in problems:
+        chars = list(p.answer)
+        for a, b in p.answer_env_spans:
+            chars[a:b] = "z" * (b - a)
+        script.append(tok("".join(chars), add_special_tokens=False)["input_ids"])
+    seen: list[Any] = []
+
+    def scripted_draw(logits: Any, *_: Any, **__: Any) -> Any:
+        t = len(seen)
+        seen.append(logits.clone())
+        rows = [script[i // group] for i in range(logits.shape[0])]
+        return torch.tensor([r[t] if t < len(r) else tok.eos_token_id for r in rows])
+
+    monkeypatch.setattr(multiturn, "draw", scripted_draw)
+    r = sample_trajectories(
+        model, tok, problems, Lookup().environment, group, 300, 4, 1.0, torch.Generator()
+    )
+    assert r.texts == [p.answer for p in problems for _ in range(group)]
+    assert r.env_mask is not None and int(r.env_mask.sum()) > 0
+    for row, text in enumerate(r.texts):  # the tokens fed are the text, tool results included
+        n = len(r.token_ids[row])
+        assert tok.decode(r.completion_ids[row, :n].tolist(), skip_special_tokens=True) == text
+    ids = torch.cat([r.prompt_ids, r.completion_ids], dim=1)
+    mask = torch.cat([r.prompt_mask, r.completion_mask], dim=1)
+    with torch.no_grad():
+        full = model(input_ids=ids, attention_mask=mask, position_ids=position_ids(mask)).logits
+    start = r.prompt_ids.shape[1] - 1
+    for t, logits in enumerate(seen):
+        live = r.completion_mask[:, t].bool()  # rows whose token t is not padding
+        assert torch.allclose(logits[live], full[live, start + t], atol=1e-4), f"token {t}"
+
+
 @pytest.mark.parametrize("how", ["grpo", "dr_grpo", "dapo"])
 def test_changing_env_token_log_probs_changes_nothing_in_the_loss(how: str) -> None:
     # Row 0: 2 policy tokens, 2 env tokens, 1 policy token; row 1: 3 policy tokens.

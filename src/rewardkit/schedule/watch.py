@@ -23,9 +23,10 @@ from rewardkit.schedule.base import Schedule
 
 _POLICY = ("loss", "grad_norm", "lr", "clip_frac", "entropy_proxy", "kl")
 _ROLLOUT = ("completion_tokens", "truncated_frac")
-TASK_MEASURES = ("success", "iou", "parses", "steps_right", "node_f1")
+TASK_MEASURES = ("success", "iou", "parses", "steps_right", "node_f1", "tool_calls")
 """What the built-in tasks' judges measure (``Task.judge``): ``success`` for every task, ``iou``
-for boxes, ``parses`` for countdown, ``steps_right`` for chain, ``node_f1`` for workflow."""
+for boxes, ``parses`` for countdown, ``steps_right`` for chain, ``node_f1`` for workflow,
+``tool_calls`` (calls per rollout) for lookup."""
 
 TRAINER_METRICS: frozenset[str] = frozenset(
     [f"train/{m}" for m in (*_POLICY, *_ROLLOUT, *TASK_MEASURES)]

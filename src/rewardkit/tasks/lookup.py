@@ -43,6 +43,7 @@ from rewardkit.tasks.env import StepOutcome, ToolEnv, observation_text
 from rewardkit.trajectory import ToolCall, parse_tool_calls
 
 HOPS_PER_CATEGORY = {"one_hop": 1, "two_hop": 2}
+CATEGORY_OF_HOPS = {1: "one_hop", 2: "two_hop", 3: "three_hop"}
 MAX_HOPS = 3
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
@@ -122,6 +123,9 @@ class Lookup:
         """A table with a chain of ``hops`` keys ending in a 3-digit value, and its trace."""
         category = category or str(rng.choice(self.categories))
         hops = self._hops(category, levels or {})
+        # hops fixed by the option or a ladder: the category names the hops the problem has (the
+        # draw above is kept, so the problems of a given seed do not change)
+        category = CATEGORY_OF_HOPS[hops]
         keys: list[str] = []
         while len(keys) < hops + self.distractors:
             key = "".join(rng.choice(list(_LETTERS), size=2))
