@@ -294,8 +294,8 @@ def test_ctrl_c_prints_the_run_folder_and_the_resume_command(
     shown = out + err
     assert proc.returncode == 130, shown
     assert "Traceback" not in shown, shown
-    assert f"interrupted. run folder: {run}" in shown
-    assert f"with: rewardkit train --resume {run}" in shown
+    assert f"run folder: {run}" in shown and "stopped (SIGINT) after step" in shown
+    assert f"resume with: rewardkit train --resume {run}" in shown
 
 
 # -- messages keep the user's text ---------------------------------------------------------------
