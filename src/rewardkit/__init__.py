@@ -54,6 +54,7 @@ from rewardkit.errors import (
     Unauthorized,
     UnjudgeableReference,
     UnknownNameError,
+    VerifierFailed,
     WorkerDied,
     WorkerLost,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "Unauthorized",
     "UnjudgeableReference",
     "UnknownNameError",
+    "VerifierFailed",
     "WorkerDied",
     "WorkerLost",
     "reward",

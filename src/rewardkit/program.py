@@ -105,7 +105,8 @@ class RewardProgram:
         """A watched name must be a node or advantage metric, or one the built-in trainer logs."""
         nodes = {f"{node.path}/{s}" for node in self.tree.walk() for s in STATS}
         known = nodes | {"advantage/abs_mean", "advantage/std", "advantage/zero_frac"}
-        known |= {"errors/total", *(f"unjudgeable/{k}" for k in ("total", "samples", "skipped"))}
+        known |= {"errors/total", "verifier_failed/total"}
+        known |= {f"unjudgeable/{k}" for k in ("total", "samples", "skipped")}
         out = unknown_watch_problems(self.schedules, known)
         keys = sorted({b.per for b in self._bucketed.values()})
         if len(keys) > 1:

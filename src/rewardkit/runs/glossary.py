@@ -22,6 +22,8 @@ NODE_STATS: dict[str, str] = {
     "none_frac": "fraction of rollouts where the node did not apply (None)",
     "errors": "component calls that raised during the step (handled by on_error)",
     "unjudgeable": "references the component could not read (handled by on_unjudgeable)",
+    "verifier_failed": "of the errors, verifier failures (errors.VerifierFailed): the sample gets "
+    "no value here, so it is left out of the group baseline",
 }
 
 EVAL_MODES = {
@@ -62,6 +64,8 @@ EXACT: dict[str, str] = {
     "train/iou": "mean IoU of the step's rollouts with their reference boxes",
     "train/parses": "fraction of the step's rollouts that could be read",
     "errors/total": "component failures recorded in the step",
+    "verifier_failed/total": "verdicts that were not verdicts (a judge that paid a decoy too, a "
+    "quoted answer not in the response, an invalid group verdict): never paid, never 0",
     "unjudgeable/total": "unreadable-reference records in the step (one per component and sample)",
     "unjudgeable/samples": "rollouts with at least one unreadable reference",
     "unjudgeable/skipped": "rollouts skipped (no reward) because a reference was unreadable",
