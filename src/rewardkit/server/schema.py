@@ -1,6 +1,6 @@
 """The request bodies of the server, strict: unknown fields and wrong types are 422 with paths.
 
->>> ScoreRequest.model_validate({"samples": [{"id": "a", "completion": "4"}]}).samples[0].prompt
+>>> ScoreRequest.model_validate({"samples": [{"id": "a", "completion": "4"}]}).samples[0].to_sample().prompt
 ''
 """
 
