@@ -171,3 +171,40 @@ def test_math_equivalent_declines_word_references(reference: str) -> None:
     sample = Sample("0", "g", prompt="", completion="\\boxed{no}", reference=reference)
     with pytest.raises(UnjudgeableReference, match="is text"):
         component.fn(sample, component.build_params({}))
+
+
+@pytest.mark.parametrize("fn_name", ["numeric", "math_equivalent", "exact_match"])
+def test_an_answer_only_the_environment_wrote_is_never_paid(fn_name: str) -> None:
+    """The trajectory class: every right form, written only in a tool result or in the model's
+    own tool-call arguments, earns nothing; the same form in the model's last turn is paid."""
+    rng = random.Random(3)
+    component = get(fn_name)
+    params = component.build_params({"extract": "answer_tag"})
+    seen = 0
+    for r in references(rng, 6):
+        reference = plain(r)
+        for v in right_forms(r):
+            tagged = f"<answer>{v.span}</answer>"
+            call = {"function": {"name": "echo", "arguments": {"text": tagged}}}
+            head = [
+                {"role": "user", "content": v.prompt or "Answer the question."},
+                {"role": "assistant", "content": "", "tool_calls": [call]},
+                {"role": "tool", "content": tagged},
+            ]
+            for last, paid in (("I do not know.", False), (tagged, True)):
+                sample = Sample.from_trajectory(
+                    [*head, {"role": "assistant", "content": last}], reference=reference
+                )
+                result = component.fn(sample, params)
+                value = float(getattr(result, "value", result) or 0.0)
+                top = float(getattr(component.fn(Sample(
+                    "0", "g", prompt="p", completion=f"<answer>{reference}</answer>",
+                    reference=reference), params), "value", 1.0))  # fmt: skip
+                assert (value >= top) == paid or (paid and fn_name == "exact_match"), (
+                    fn_name,
+                    v.span,
+                    last,
+                    value,
+                )
+                seen += 1
+    assert seen >= 12
