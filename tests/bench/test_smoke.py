@@ -166,3 +166,12 @@ def test_score_memory() -> None:
     report = printed_json(smoke("score_memory.py"))
     assert (report["lines"], report["scored"]) == (2000, 2000)
     assert report["peak_rss_mib"] > 0 and report["stderr_lines"] <= 30  # progress: 10 lines at most
+
+
+@pytest.mark.slow
+def test_default_run() -> None:
+    """The script that records the README's figures runs the README's command to the end."""
+    report = printed_json(smoke("default_run.py", timeout=600))
+    assert report["command"] == "rewardkit train" and report["steps"] == 3
+    assert {"sampled", "greedy", "ladder", "machine"} <= set(report)
+    assert report["machine"]["torch_threads"] == 1
