@@ -36,7 +36,7 @@ if os.environ.get("CI") == "true":
                 "(scripts/venv.sh test installs every test dependency)"
             ) from None
 
-    pytest.importorskip = _import_or_fail  # type: ignore[assignment]
+    pytest.importorskip = _import_or_fail
 
 
 # Tests that start a Ray cluster, torch.distributed workers or the second venv's Ray each take
