@@ -138,3 +138,17 @@ def test_validation_errors_are_converted_only_in_errors_py() -> None:
         if ".errors()" in p.read_text(encoding="utf-8") and p.name != "errors.py"
     )
     assert converting == []
+
+
+def test_a_component_timeout_reads_as_its_message_and_survives_pickling() -> None:
+    """TimeoutError is an OSError, which formats two arguments as ``[Errno path] seconds``."""
+    import pickle
+
+    from rewardkit.errors import ComponentTimeout
+
+    exc = ComponentTimeout("reward/slow", 1.0)
+    again = pickle.loads(pickle.dumps(exc))
+    for e in (exc, again):
+        assert str(e).startswith("reward component 'reward/slow' did not finish within 1 s")
+        assert "Errno" not in str(e)
+    assert (again.path, again.timeout_s) == ("reward/slow", 1.0)

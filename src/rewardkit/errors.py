@@ -8,6 +8,10 @@
     ├── OutputError (OSError)                an output path cannot be written (found before any work)
     ├── ComponentError (RuntimeError)        a reward component raised while scoring (on_error=raise)
     ├── VerifierFailed (RuntimeError)        a verifier gave no verdict: never paid, never a 0
+    ├── ServerError (RuntimeError)           the reward server refused or failed a request
+    │   ├── Unauthorized, TooLarge            401, 413
+    │   └── InvalidRequest (InputError)       422, with the fields' problems
+    ├── ServerUnreachable (ConnectionError)  no answer from the reward server before the deadline
     └── MissingExtraError (ImportError)      an optional dependency is not installed; names the extra
 
 >>> issubclass(ConfigError, ValueError)
@@ -139,11 +143,18 @@ class ComponentTimeout(RewardKitError, TimeoutError):
     """A batch ran past the pool's timeout; ``path`` is the component it was stuck in."""
 
     def __init__(self, path: str, timeout_s: float):
-        self.path = path
-        super().__init__(
+        self.path, self.timeout_s = path, timeout_s
+        self.message = (
             f"reward component {path!r} did not finish within {timeout_s:g} s; its worker was "
             "killed and replaced. Make the component faster, or raise --timeout"
         )
+        super().__init__(self.message)
+
+    def __str__(self) -> str:  # OSError would format its two arguments as (errno, strerror)
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.timeout_s))
 
 
 class RemoteError(RewardKitError, RuntimeError):
@@ -166,13 +177,44 @@ class StateUnreachable(RewardKitError, ConnectionError):
 
 
 class ServerError(RewardKitError, RuntimeError):
-    """The server refused or failed a request: ``status``, its message and field ``problems``."""
+    """The server refused or failed a request: ``status``, its message and field ``problems``;
+    ``url`` and ``attempts`` say where the client sent it and how many times (retries included).
 
-    def __init__(self, status: int, message: str, problems: Sequence[Mapping[str, str]] = ()):
-        self.status = status
+    >>> str(ServerError(504, "timed out", url="http://h:8000/v1/score", attempts=3))
+    'reward server http://h:8000/v1/score answered 504 (attempt 3): timed out'
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        problems: Sequence[Mapping[str, str]] = (),
+        *,
+        url: str = "",
+        attempts: int = 1,
+    ):
+        self.status, self.url, self.attempts = status, url, attempts
         self.problems = [dict(p) for p in problems]
         where = "".join(f"\n  {p.get('path', '')}: {p.get('message', '')}" for p in self.problems)
-        super().__init__(f"reward server answered {status}: {message}{where}")
+        server = f"reward server {url}" if url else "reward server"
+        tries = f" (attempt {attempts})" if url else ""
+        super().__init__(f"{server} answered {status}{tries}: {message}{where}")
+
+
+class ServerUnreachable(RewardKitError, ConnectionError):
+    """No answer from the reward server before the client's deadline: the connection was
+    refused, reset or timed out every time. ``url``, ``attempts`` and the last ``cause``."""
+
+    def __init__(self, url: str, attempts: int, cause: str):
+        self.url, self.attempts, self.cause = url, attempts, cause
+        super().__init__(url, attempts, cause)
+
+    def __str__(self) -> str:  # OSError would otherwise format (errno, strerror)
+        return (
+            f"reward server {self.url} did not answer after {self.attempts} attempt(s): "
+            f"{self.cause}; is it running (rewardkit serve) and reachable? Raise the client's "
+            "deadline_s to wait longer"
+        )
 
 
 class Unauthorized(ServerError):

@@ -132,7 +132,7 @@ def reward(
     """
 
     def decorate(fn: Any) -> Any:
-        if name in _REGISTRY and _qualname(_REGISTRY[name].fn) != _qualname(fn):
+        if name in _REGISTRY and not _same_function(_REGISTRY[name].fn, fn):
             raise ConfigError(
                 f"reward component {name!r} is already registered by {_qualname(_REGISTRY[name].fn)}"
             )
@@ -291,5 +291,19 @@ def _infer_params(fn: Callable[..., Any], name: str) -> type[BaseModel]:
 
 
 def _qualname(fn: Any) -> str:
-    # Re-importing a module (doctest collection, reloads) registers the same function again.
     return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+
+
+def _same_function(old: Any, new: Any) -> bool:
+    """Re-importing a module registers the same function again: after a reload, or when one file
+    is imported under two names (``tests.x`` by doctest collection, ``x`` from ``sys.path`` by a
+    config's ``module:function``). Same module and name, or same source file and name."""
+    if _qualname(old) == _qualname(new):
+        return True
+    code_old, code_new = getattr(old, "__code__", None), getattr(new, "__code__", None)
+    return (
+        code_old is not None
+        and code_new is not None
+        and code_old.co_filename == code_new.co_filename
+        and getattr(old, "__qualname__", None) == getattr(new, "__qualname__", None)
+    )

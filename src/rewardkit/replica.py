@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rewardkit.advantage import Advantages
-from rewardkit.errors import ConfigError, InputError, RewardKitError, StateUnreachable
+from rewardkit.errors import (
+    ConfigError,
+    InputError,
+    RewardKitError,
+    ServerUnreachable,
+    StateUnreachable,
+)
 from rewardkit.program import RewardProgram
 from rewardkit.types import Sample, ScoredBatch
 
@@ -121,6 +127,14 @@ class ActorSource:
         return int(self.ray.get(self.handle.replace.remote(dict(state), if_version)))
 
 
+def _unreachable(where: str, exc: Exception) -> StateUnreachable:
+    return StateUnreachable(
+        f"rewardkit could not read the shared schedule state from {where}: "
+        f"{type(exc).__name__}: {exc}. Start `rewardkit serve` (or the Ray state actor) "
+        "before training; a reward without its schedule is never guessed"
+    )
+
+
 class StateReplica:
     """``program`` kept at ``source``'s latest version (no source: local only, never synced).
 
@@ -161,14 +175,12 @@ class StateReplica:
                     self.program.load_state_dict(state)
                     self.version, self._state, self._variables = version, state, variables
                 return self.version
+        except ServerUnreachable as exc:  # the client's retries ran out
+            raise _unreachable(self.source.where, exc) from exc
         except RewardKitError:
             raise
         except Exception as exc:
-            raise StateUnreachable(
-                f"rewardkit could not read the shared schedule state from {self.source.where}: "
-                f"{type(exc).__name__}: {exc}. Start `rewardkit serve` (or the Ray state actor) "
-                "before training; a reward without its schedule is never guessed"
-            ) from exc
+            raise _unreachable(self.source.where, exc) from exc
 
     def snapshot(self) -> Snapshot:
         """(version, state, variables) after a sync."""

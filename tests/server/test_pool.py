@@ -78,7 +78,7 @@ TWO = {
 """A quick component, then one that sleeps for ``meta["sleep"]`` seconds."""
 
 
-def test_a_hung_component_is_a_counted_error_not_a_hung_request() -> None:
+def test_a_hung_component_is_a_verifier_failure_not_a_hung_request() -> None:
     with thread_server(TWO, workers=1, timeout_s=0.5) as s:
         r = httpx.post(
             f"{s.url}/v1/score",
@@ -88,11 +88,12 @@ def test_a_hung_component_is_a_counted_error_not_a_hung_request() -> None:
         )
         assert r.status_code == 200
         (row,) = r.json()["results"]
-        # on_error: score -> the error value, with the hung component named (not the quick one)
-        assert row["reward"] == 0.0 and row["errors"][0]["type"] == "ComponentTimeout"
-        assert row["errors"][0]["path"] == "reward/hung"
+        # no verdict: no reward (never error_value), with the hung component named
+        assert row["reward"] is None and row["status"] == "verifier_failed"
+        assert row["cause"] == "timeout" and row["errors"][0]["path"] == "reward/hung"
+        assert "within 0.5 s" in row["errors"][0]["message"]
         text = httpx.get(f"{s.url}/metrics", headers=s.headers).text
-        counted = 'rewardkit_component_errors_total{path="reward/hung",type="ComponentTimeout"} 1.0'
+        counted = 'rewardkit_verifier_failures_total{cause="timeout",path="reward/hung"} 1.0'
         assert counted in text
         assert "rewardkit_workers_replaced 1.0" in text
         ok = httpx.post(

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rewardkit.cli.check import check, components
 from rewardkit.cli.init import init
 from rewardkit.cli.probe import probe
+from rewardkit.cli.rescore import rescore
 from rewardkit.cli.runs import compare, report
 from rewardkit.cli.schema import schema
 from rewardkit.cli.score import score
@@ -68,6 +69,7 @@ def _root(
 
 app.command(epilog=train_options_epilog())(train)
 app.command()(score)
+app.command()(rescore)
 app.command()(check)
 app.command()(probe)
 app.command()(components)

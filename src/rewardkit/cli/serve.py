@@ -1,7 +1,8 @@
 """``rewardkit serve CONFIG``: the reward server (FastAPI + uvicorn), secure by default.
 
-A bearer token is required: ``$REWARDKIT_TOKEN``, else ``--token-file``, else one is generated
-and printed once. The default bind is loopback. State persists in SQLite (``--state``), so a
+A bearer token is required: ``$REWARDKIT_TOKEN``, else ``--token-file``, else the file beside
+the state (``<state>.token``), written with a new token (printed once) on the first start and
+read again on every restart. The default bind is loopback. State persists in SQLite (``--state``), so a
 restarted server resumes the exact schedule. See docs/server.md.
 """
 
@@ -40,7 +41,11 @@ def serve(
     insecure_no_auth: bool = typer.Option(
         False, "--insecure-no-auth", help="accept requests without a token (trusted hosts only)"
     ),
-    timeout: float = typer.Option(30.0, help="seconds a batch may run on a worker"),
+    timeout: float = typer.Option(
+        30.0,
+        help="seconds one reward component may take on one sample (with --workers); past it the "
+        "worker is killed and that sample is verifier-failed, the rest of its batch still scored",
+    ),
     max_body_mb: float = typer.Option(16.0, help="largest request body, in MiB (413 above)"),
     max_samples: int = typer.Option(4096, help="most samples per request (413 above)"),
     queue_limit: int = typer.Option(64, help="scoring requests admitted at once (503 above)"),
@@ -66,7 +71,7 @@ def serve(
         section = _monitor_section(monitor)
         watcher = None if section is None else Monitor(section)
         authority = None if ray else ProgramState(program, StateStore(state), watcher)
-        token, source = (None, "") if insecure_no_auth else resolve_token(token_file)
+        token, source = (None, "") if insecure_no_auth else resolve_token(token_file, state)
     except RewardKitError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -129,14 +134,18 @@ def _monitor_section(path: Path | None) -> dict[str, Any] | None:
 def _announce(
     host: str, port: int, token: str | None, source: str, work: str, state: Path, version: int
 ) -> None:
+    from rewardkit.server.security import token_path
+
     if token is None:
         err.print(
             "[yellow]warning:[/yellow] --insecure-no-auth: anyone who reaches this port can "
             "score and change the schedule state"
         )
     elif source == "generated":
-        # Printed once, on stdout, so that a launcher can capture it; never logged again.
+        # Printed once, on stdout, so that a launcher can capture it; never logged again. A
+        # restart reads it from the file beside the state and prints only where it is.
         print(f"token: {token}", flush=True)
+        err.print(f"bearer token kept in {token_path(state)} (mode 0600) for restarts")
     else:
         err.print(f"bearer token from {source}")
     if host not in ("127.0.0.1", "::1", "localhost"):

@@ -2,8 +2,8 @@
 
 ``build_app`` returns the ASGI app wrapped in its guards (outermost first): the state-version
 header and request metrics, bearer auth, the body limit. Scoring runs in the worker pool (or in
-this process with ``workers=0``); a full queue is 503 with Retry-After; a failure is JSON with
-no traceback.
+this process with ``workers=0``) through ``service.Service``; a full queue is 503 with
+Retry-After; a failure is JSON with no traceback; a sample that fails is a row with its status.
 """
 
 from __future__ import annotations
@@ -12,21 +12,19 @@ import asyncio
 import json
 import logging
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from rewardkit.errors import ConfigError, InputError, RewardKitError, config_error, require
-from rewardkit.protocol import wire_metrics
-from rewardkit.server.answers import openrlhf_answer, result_rows, timeout_rows
-from rewardkit.server.metrics import RequestMetrics, ServerMetrics
-from rewardkit.server.pool import ComponentTimeout, RemoteError, ScoringPool, WorkerDied
+from rewardkit.errors import ConfigError, InputError, config_error, require
+from rewardkit.server.answers import openrlhf_answer
+from rewardkit.server.idempotency import IdempotencyRecord
+from rewardkit.server.metrics import RequestMetrics
 from rewardkit.server.schema import ObserveRequest, OpenRLHFRequest, ScoreRequest, StatePut
 from rewardkit.server.security import ASGIApp, BearerAuth, BodyLimit
-from rewardkit.server.state import ProgramState, StaleVersion
+from rewardkit.server.service import HTTPProblem, ServerSettings, Service  # noqa: F401 (re-exported)
+from rewardkit.server.state import StaleVersion
 from rewardkit.types import Sample
 
 require("fastapi", "server")  # this module is the server: FastAPI is its dependency
@@ -36,113 +34,6 @@ from fastapi.responses import JSONResponse, Response  # noqa: E402
 log = logging.getLogger("rewardkit.server")
 M = TypeVar("M", bound=BaseModel)
 VERSION_HEADER = "X-RewardKit-State-Version"
-Answer = tuple[int, dict[str, float], list[dict[str, Any]], dict[str, float | None]]
-"""What scoring answers: (state version, variables, one row per sample, batch metrics)."""
-
-
-@dataclass(frozen=True)
-class ServerSettings:
-    """How a server guards and runs its work."""
-
-    token: str | None
-    """Bearer token every request but /healthz must carry; None only with --insecure-no-auth."""
-    workers: int = 0
-    """Scoring processes; 0 scores in the server process (no timeout can be enforced there)."""
-    timeout_s: float | None = 30.0
-    """Longest a batch may take on a worker before the worker is killed (ComponentTimeout)."""
-    max_body_bytes: int = 16 * 1024 * 1024
-    max_samples: int = 4096
-    """Most samples in one request (413 above)."""
-    queue_limit: int = 64
-    """Most scoring requests admitted at once (running + waiting); more get 503 + Retry-After."""
-
-
-class HTTPProblem(Exception):
-    """An error answered as JSON with ``status``."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        problems: Sequence[tuple[str, str]] = (),
-        headers: dict[str, str] | None = None,
-    ):
-        self.status, self.message, self.headers = status, message, headers or {}
-        self.problems = [{"path": p, "message": m} for p, m in problems]
-        super().__init__(message)
-
-
-class Service:
-    """The server's work: the state authority, the pool, the queue bound and the metrics."""
-
-    def __init__(self, authority: ProgramState, settings: ServerSettings):
-        self.authority = authority
-        self.settings = settings
-        self.pool: ScoringPool | None = None
-        self.pending = 0
-        self.metrics = ServerMetrics(self.live)
-        # Scoring threads of their own: requests waiting for a worker never hold up observe,
-        # state and metrics, which run on asyncio's default threads.
-        self._threads = ThreadPoolExecutor(settings.queue_limit, thread_name_prefix="rk-score")
-
-    def live(self) -> dict[str, Any]:
-        version, _, variables = self.authority.snapshot()
-        replaced = self.pool.replaced if self.pool else 0
-        return {
-            "state_version": version,
-            "queue_depth": self.pending,
-            "workers_replaced": replaced,
-            "variables": variables,
-        }
-
-    def start(self) -> None:
-        if self.settings.workers > 0:
-            config = self.authority.program.to_dict()
-            self.pool = ScoringPool(config, self.settings.workers, self.settings.timeout_s)
-
-    def stop(self) -> None:
-        self._threads.shutdown(wait=True)
-        if self.pool is not None:
-            self.pool.close()
-
-    async def score(self, samples: list[Sample], group_size: int | None = None) -> Answer:
-        """(version, variables, rows, batch metrics) for a batch, through the bounded queue."""
-        if self.pending >= self.settings.queue_limit:
-            self.metrics.rejected.inc()
-            raise HTTPProblem(
-                503,
-                f"server busy: {self.pending} requests queued; retry shortly",
-                headers={"Retry-After": "1"},
-            )
-        self.pending += 1
-        try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._threads, self._score, samples, group_size)
-        finally:
-            self.pending -= 1
-
-    def _score(self, samples: list[Sample], group_size: int | None) -> Answer:
-        program = self.authority.program
-        try:
-            if self.pool is None:
-                version, variables, scored = self.authority.score_here(samples)
-            else:
-                version, state, variables = self.authority.snapshot()
-                scored = self.pool.score_many(samples, version, state)
-        except ComponentTimeout as exc:
-            self.metrics.component_errors.labels(exc.path, "ComponentTimeout").inc(len(samples))
-            if program.config.on_error != "score":
-                raise HTTPProblem(504, str(exc)) from None
-            version, _, variables = self.authority.snapshot()
-            return version, variables, timeout_rows(samples, exc, program.config.error_value), {}
-        except (RemoteError, WorkerDied, RewardKitError) as exc:
-            raise HTTPProblem(500, f"scoring failed: {exc}") from None
-        self.metrics.count_batch(scored)
-        if group_size is None:
-            return version, variables, result_rows(scored), {}
-        adv = self.authority.advantages(scored)
-        batch = wire_metrics({**scored.metrics, **adv.metrics})
-        return version, variables, result_rows(scored, adv), batch
 
 
 async def parse(request: Request, model: type[M]) -> M:
@@ -194,7 +85,8 @@ def create_app(service: Service) -> FastAPI:
         return {
             "ok": True,
             "state_version": service.authority.version,
-            "workers": 0 if pool is None else len(pool.pids()),
+            "workers": 0 if pool is None else len(pool.pids()),  # asked of the OS
+            "workers_expected": 0 if pool is None else pool.size,
         }
 
     @app.get("/metrics")
@@ -264,6 +156,9 @@ def create_app(service: Service) -> FastAPI:
         _, _, variables = service.authority.snapshot()
         return {"state_version": version, "variables": variables}
 
+    from rewardkit.server.protocols import protocol_router  # NeMo-Gym's and slime's own routes
+
+    app.include_router(protocol_router(service))
     return app
 
 
@@ -303,6 +198,7 @@ def build_app(service: Service) -> ASGIApp:
     """The app with its guards: version header and metrics, then auth, then the body limit."""
     app = create_app(service)
     endpoints = frozenset(str(getattr(route, "path", "")) for route in app.routes)
-    guarded = BearerAuth(BodyLimit(app, service.settings.max_body_bytes), service.settings.token)
+    once = IdempotencyRecord(app, service.metrics.registry)  # a retry is answered once
+    guarded = BearerAuth(BodyLimit(once, service.settings.max_body_bytes), service.settings.token)
     version = lambda: service.authority.version  # noqa: E731
     return RequestMetrics(guarded, service.metrics, version, endpoints, VERSION_HEADER)

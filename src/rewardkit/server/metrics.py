@@ -1,4 +1,5 @@
-"""Prometheus metrics of one server: requests, latency, component errors, schedule variables.
+"""Prometheus metrics of one server: requests, latency, component errors, verifier failures per
+node and cause, samples per status, seconds per sample per component, schedule variables, workers.
 
 Each app has its own registry, so two servers in one process (tests) do not share counters.
 """
@@ -6,14 +7,18 @@ Each app has its own registry, so two servers in one process (tests) do not shar
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from rewardkit.errors import require
+from rewardkit.server.answers import failed_path
 from rewardkit.server.security import ASGIApp, Receive, Scope, Send
 from rewardkit.types import ScoredBatch
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+SAMPLE_BUCKETS = (0.0001, 0.001, 0.01, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 
 class ServerMetrics:
@@ -41,6 +46,26 @@ class ServerMetrics:
             ["path", "type"],
             registry=r,
         )
+        self.verifier_failures = prom.Counter(
+            "rewardkit_verifier_failures",
+            "samples with no verdict (never a 0), per component and cause (timeout, crash, ...)",
+            ["path", "cause"],
+            registry=r,
+        )
+        self.statuses = prom.Counter(
+            "rewardkit_sample_status",
+            "samples answered, per status (scored, not_applicable, unjudgeable, "
+            "verifier_failed, error)",
+            ["status"],
+            registry=r,
+        )
+        self.component_seconds = prom.Histogram(
+            "rewardkit_component_seconds",
+            "seconds one sample spent in one component (a batched component: its call / n)",
+            ["path"],
+            buckets=SAMPLE_BUCKETS,
+            registry=r,
+        )
         self.rejected = prom.Counter(
             "rewardkit_rejected", "requests refused because the queue was full", registry=r
         )
@@ -52,10 +77,25 @@ class ServerMetrics:
         )
         r.register(_LiveCollector(live))
 
-    def count_batch(self, scored: ScoredBatch) -> None:
+    def count_batch(
+        self,
+        scored: ScoredBatch,
+        rows: Sequence[Mapping[str, Any]] = (),
+        seconds: Mapping[str, np.ndarray] | None = None,
+    ) -> None:
+        """Count a scored batch: samples, errors, each answered row's status and cause, and
+        every sample's seconds in every component."""
         self.samples.inc(len(scored.samples))
         for failure in scored.failures:
             self.component_errors.labels(failure.path, failure.error_type).inc()
+        for row in rows:
+            self.statuses.labels(row["status"]).inc()
+            if row["status"] == "verifier_failed":
+                self.verifier_failures.labels(failed_path(row), row["cause"]).inc()
+        for path, column in (seconds or {}).items():
+            histogram = self.component_seconds.labels(path)
+            for value in column:
+                histogram.observe(float(value))
 
     def render(self) -> tuple[bytes, str]:
         return self._prom.generate_latest(self.registry), self._prom.CONTENT_TYPE_LATEST
@@ -74,7 +114,7 @@ class _LiveCollector:
         from prometheus_client.core import GaugeMetricFamily
 
         now = self.live()
-        for name in ("state_version", "queue_depth", "workers_replaced"):
+        for name in ("state_version", "queue_depth", "workers", "workers_replaced"):
             yield GaugeMetricFamily(f"rewardkit_{name}", name.replace("_", " "), now[name])
         variables = GaugeMetricFamily(
             "rewardkit_variable", "current value of each schedule variable", labels=["name"]

@@ -2,10 +2,15 @@
 
 Processes, not threads: math-verify bounds its parsing with ``signal.alarm``, which works only on
 a main thread, and a component that hangs can only be stopped by killing its process. A worker
-is sent the state (schedule variables) only when its version changed. A worker that dies
-mid-batch is replaced and the batch is retried once on the new one; a worker that runs past the
-timeout is killed and replaced, and the batch fails with ``ComponentTimeout`` naming the
-component it was in.
+is sent the state (schedule variables) only when its version changed.
+
+**Per-sample deadlines.** ``timeout_s`` bounds one component on one sample (a batched component:
+its call on the batch). A worker past it is killed and replaced, the sample it was on is marked
+verifier-failed (cause ``timeout``, naming the component and the limit) and the rest of its batch
+is scored again on the replacement; a worker that dies is replaced and the batch retried, and a
+sample it dies on twice is verifier-failed (cause ``crash``). The batch is always answered, in
+bounded time: see ``recovery.py`` for the rules and the bound. Every death, kill and replacement
+is logged (logger ``rewardkit.server``).
 
 >>> with ScoringPool({"reward": {"fn": "exact_match"}}, workers=1) as pool:  # doctest: +SKIP
 ...     pool.score([Sample(id="0", group="g", prompt="", completion="4", reference="4")]).rewards
@@ -15,6 +20,7 @@ array([1.])
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing as mp
 import os
 import queue
@@ -26,20 +32,23 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
-from rewardkit.diagnostics import merge_scored
-from rewardkit.errors import ComponentTimeout, RemoteError, WorkerDied
+import numpy as np
+
+from rewardkit.errors import RemoteError, WorkerDied
 from rewardkit.server.batches import split_by_group
+from rewardkit.server.recovery import Stuck, assemble, merge_columns, score_rows
+from rewardkit.server.tracking import ComponentClock, Progress, Seconds
 from rewardkit.types import Sample, ScoredBatch
 
 START_TIMEOUT_S = 60.0
-_PATH_BYTES = 256
 MIN_CHUNK = 32
 """``score_many`` gives each worker at least this many samples: smaller pieces cost more to send
 than they save."""
+log = logging.getLogger("rewardkit.server")
 
 
-def _worker_main(conn: Connection, config: Mapping[str, Any], path: Any) -> None:
-    """The loop of one scoring process: (version, state, samples) in, ScoredBatch out."""
+def _worker_main(conn: Connection, config: Mapping[str, Any], progress: Progress) -> None:
+    """The loop of one scoring process: (state, samples) in, (ScoredBatch, seconds) out."""
     from rewardkit.program import RewardProgram
 
     # Ctrl-C and a SIGTERM sent to the whole process group are the server's to handle: it drains
@@ -47,10 +56,9 @@ def _worker_main(conn: Connection, config: Mapping[str, Any], path: Any) -> None
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     program = RewardProgram.from_dict(config)
-    for leaf in program.leaves():  # record the running component, for a timeout's message
-        if leaf.scorer is not None:
-            leaf.scorer.run = _tracked(leaf.scorer.run, path)  # type: ignore[method-assign]
-    conn.send(("ready", os.getpid()))
+    clock = ComponentClock(progress)
+    clock.install(program)
+    conn.send(("ready", os.getpid(), [node.path for node in program.tree.walk()]))
     while True:
         try:
             message = conn.recv()
@@ -62,40 +70,61 @@ def _worker_main(conn: Connection, config: Mapping[str, Any], path: Any) -> None
         try:
             if state is not None:
                 program.load_state_dict(state)
-            scored = program.score(samples)
+            with clock.batch(samples) as seconds:
+                scored = program.score(samples)
             scored.samples = []  # the caller has them: do not send them back
-            conn.send(("ok", scored))
+            conn.send(("ok", scored, seconds))
         except Exception as exc:
             conn.send(("error", type(exc).__name__, str(exc)))
 
 
-def _tracked(run: Any, shared: Any) -> Any:
-    def tracked(path: str, ctx: Any) -> None:
-        shared.value = path.encode()[: _PATH_BYTES - 1]
-        run(path, ctx)
-
-    return tracked
+def _pid_alive(pid: int | None) -> bool:
+    """Whether process ``pid`` runs (not a zombie), asked of the OS: a worker is the forkserver's
+    child, and once the forkserver is gone multiprocessing reports every worker as dead."""
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/stat", "rb") as f:
+        return f.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    return True
 
 
 class Worker:
     """One scoring process and the pipe to it."""
 
     def __init__(self, ctx: Any, config: Mapping[str, Any]):
-        self.path = ctx.Array("c", _PATH_BYTES, lock=False)
+        self.progress = Progress(ctx)
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_worker_main, args=(child, dict(config), self.path), daemon=True
+            target=_worker_main, args=(child, dict(config), self.progress), daemon=True
         )
         self.process.start()
         child.close()
         self.version: int | None = None
         self.pid: int | None = None
+        self.paths: list[str] = ["reward"]
 
     def wait_ready(self) -> None:
-        reply = self._receive(START_TIMEOUT_S)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not self.conn.poll(0.1):
+            if not self.alive() or time.monotonic() > deadline:
+                self.kill()
+                raise WorkerDied(f"scoring worker failed to start (exit code {self.exitcode()})")
+        reply = self.conn.recv()
         if reply[0] != "ready":  # pragma: no cover - the worker sends nothing else first
             raise WorkerDied(f"scoring worker failed to start: {reply}")
-        self.pid = int(reply[1])
+        self.pid, self.paths = int(reply[1]), list(reply[2])
+
+    def alive(self) -> bool:
+        return self.process.is_alive() or _pid_alive(self.pid or self.process.pid)
+
+    def exitcode(self) -> int | None:
+        return self.process.exitcode
 
     def call(
         self,
@@ -103,13 +132,14 @@ class Worker:
         state: Mapping[str, Any] | None,
         samples: Sequence[Sample],
         timeout_s: float | None,
-    ) -> ScoredBatch:
+    ) -> tuple[ScoredBatch, Seconds]:
+        """Score on this worker; ``Stuck`` when it hangs past ``timeout_s`` or dies."""
         send_state = dict(state) if state is not None and version != self.version else None
-        self.path.value = b"reward"
+        self.progress.mark("reward", -1)
         try:
             self.conn.send((send_state, list(samples)))
         except (BrokenPipeError, OSError) as exc:
-            raise WorkerDied(f"scoring worker {self.pid} is gone: {exc}") from None
+            raise Stuck("died", "reward", -1, f"worker {self.pid} is gone: {exc}") from None
         reply = self._receive(timeout_s)
         if send_state is not None:
             self.version = version
@@ -117,38 +147,44 @@ class Worker:
             raise RemoteError(reply[1], reply[2])
         scored: ScoredBatch = reply[1]
         scored.samples = list(samples)
-        return scored
+        return scored, reply[2]
 
     def _receive(self, timeout_s: float | None) -> tuple[Any, ...]:
-        deadline = None if timeout_s is None else time.monotonic() + timeout_s
         while True:
-            wait = 0.1 if deadline is None else min(0.1, max(0.0, deadline - time.monotonic()))
             try:
-                if self.conn.poll(wait):
+                if self.conn.poll(0.05):
                     return self.conn.recv()
             except (EOFError, OSError):
-                raise WorkerDied(f"scoring worker {self.pid} exited mid-batch") from None
-            if not self.process.is_alive():
-                raise WorkerDied(
-                    f"scoring worker {self.pid} exited mid-batch (exit code "
-                    f"{self.process.exitcode})"
-                )
-            if deadline is not None and time.monotonic() >= deadline:
-                where = self.path.value.decode(errors="replace") or "reward"
+                self._died()
+            if not self.alive():
+                self._died()
+            if timeout_s is not None and self.progress.idle_for() >= timeout_s:
                 self.kill()
-                raise ComponentTimeout(where, timeout_s or 0.0)
+                path, row = self.progress.where()
+                raise Stuck("timeout", path, row, f"killed after {timeout_s:g} s")
+
+    def _died(self) -> None:
+        self.kill()
+        path, row = self.progress.where()
+        raise Stuck("died", path, row, f"worker {self.pid} exited, code {self.exitcode()}")
 
     def kill(self) -> None:
-        with contextlib.suppress(Exception):
-            self.process.kill()
+        """SIGKILL, to the pid itself: ``Process.kill`` does nothing once multiprocessing has
+        (wrongly, after a forkserver death) recorded an exit."""
+        for pid in {self.pid, self.process.pid} - {None}:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
         self.process.join(5)
+        deadline = time.monotonic() + 5
+        while _pid_alive(self.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
         self.conn.close()
 
     def stop(self) -> None:
         with contextlib.suppress(Exception):
             self.conn.send(None)
         self.process.join(5)
-        if self.process.is_alive():
+        if self.alive():
             self.kill()
         else:
             self.conn.close()
@@ -157,7 +193,9 @@ class Worker:
 def _context() -> Any:
     """Forkserver where it exists: each worker is forked from a clean, single-threaded process
     that has already imported rewardkit, so a replacement starts in ~0.1 s instead of the ~1 s
-    of a spawn. Plain fork would copy the server's threads and locks."""
+    of a spawn. Plain fork would copy the server's threads and locks. A forkserver that dies is
+    started again by multiprocessing at the next replacement; the workers it forked live on and
+    are counted by their pids (``_pid_alive``)."""
     if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
@@ -168,8 +206,8 @@ def _context() -> Any:
 class ScoringPool:
     """``workers`` scoring processes; ``score`` blocks until one is free.
 
-    ``timeout_s`` bounds one batch on one worker (None: no bound). ``replaced`` counts workers
-    replaced after a death or a timeout.
+    ``timeout_s`` bounds one component on one sample (None: no bound). ``replaced`` counts
+    workers replaced after a death or a kill.
     """
 
     def __init__(self, config: Mapping[str, Any], workers: int, timeout_s: float | None = None):
@@ -196,61 +234,86 @@ class ScoringPool:
         self.close()
 
     def pids(self) -> list[int]:
-        """Process ids of the live workers (a test kills one of them)."""
+        """Process ids of the live workers (asked of the OS, not of multiprocessing)."""
         with self._lock:
-            return [w.pid for w in self._all if w.pid is not None and w.process.is_alive()]
+            return [w.pid for w in self._all if w.pid is not None and w.alive()]
 
     def _add(self, worker: Worker) -> None:
         with self._lock:
             self._all.append(worker)
         self._idle.put(worker)
 
-    def _replace(self, worker: Worker) -> Worker:
+    def _replace(self, worker: Worker, stuck: Stuck) -> Worker:
         worker.kill()
         with self._lock:
-            self._all.remove(worker)
-            self.replaced += 1
+            if worker in self._all:
+                self._all.remove(worker)
+                self.replaced += 1
         fresh = Worker(self._ctx, self.config)
-        fresh.wait_ready()
+        try:
+            fresh.wait_ready()
+        except WorkerDied:
+            log.error("scoring worker %s is gone and its replacement did not start", worker.pid)
+            raise
         with self._lock:
             self._all.append(fresh)
+        what = "killed (past the deadline)" if stuck.kind == "timeout" else "died"
+        log.warning(
+            "scoring worker %s %s in component %r on batch row %d (%s); replaced by worker %s",
+            worker.pid, what, stuck.path, stuck.row, stuck.detail, fresh.pid,
+        )  # fmt: skip
         return fresh
 
     def score(
         self, samples: Sequence[Sample], version: int = 0, state: Mapping[str, Any] | None = None
     ) -> ScoredBatch:
         """Score one batch on one worker, with the program state of ``version``."""
-        worker = self._idle.get()
+        return self.score_timed(samples, version, state)[0]
+
+    def score_timed(
+        self, samples: Sequence[Sample], version: int = 0, state: Mapping[str, Any] | None = None
+    ) -> tuple[ScoredBatch, Seconds]:
+        """``score`` and the seconds per component per sample (``tracking.py``)."""
+        holder = [self._idle.get()]
+
+        def attempt(part: Sequence[Sample]) -> tuple[ScoredBatch, Seconds]:
+            try:
+                return holder[0].call(version, state, part, self.timeout_s)
+            except Stuck as stuck:
+                holder[0] = self._replace(holder[0], stuck)
+                raise
+
         try:
-            for attempt in (0, 1):
-                try:
-                    return worker.call(version, state, samples, self.timeout_s)
-                except WorkerDied:
-                    worker = self._replace(worker)
-                    if attempt:  # died twice on this batch: answer with the error
-                        raise
-                except ComponentTimeout:
-                    worker = self._replace(worker)
-                    raise
-            raise AssertionError("unreachable")  # pragma: no cover
+            parts, failed = score_rows(samples, attempt, self.timeout_s)
         finally:
-            self._idle.put(worker)
+            self._idle.put(holder[0])
+        return assemble(samples, parts, failed, holder[0].paths)
 
     def score_many(
         self, samples: Sequence[Sample], version: int = 0, state: Mapping[str, Any] | None = None
     ) -> ScoredBatch:
         """Score a large batch on every worker, whole groups to one worker, merged in order."""
+        return self.score_many_timed(samples, version, state)[0]
+
+    def score_many_timed(
+        self, samples: Sequence[Sample], version: int = 0, state: Mapping[str, Any] | None = None
+    ) -> tuple[ScoredBatch, Seconds]:
+        """``score_many`` and the seconds per component per sample."""
         idle = self._idle.qsize()  # under load every worker is busy: splitting only adds work
         chunks = split_by_group(samples, min(idle, len(samples) // MIN_CHUNK))
         if len(chunks) <= 1:
-            return self.score(samples, version, state)
+            return self.score_timed(samples, version, state)
 
-        def run(chunk: list[int]) -> ScoredBatch:
-            return self.score([samples[i] for i in chunk], version, state)
+        def run(chunk: list[int]) -> tuple[ScoredBatch, Seconds]:
+            return self.score_timed([samples[i] for i in chunk], version, state)
 
         rest = [self._fan_out.submit(run, c) for c in chunks[1:]]
         parts = [run(chunks[0]), *(f.result() for f in rest)]  # this thread takes the first
-        return merge_scored(parts, [i for c in chunks for i in c])
+        seconds: Seconds = {}
+        for chunk, (_, part) in zip(chunks, parts, strict=True):
+            for path, column in part.items():
+                seconds.setdefault(path, np.zeros(len(samples)))[chunk] = column
+        return merge_columns([p for p, _ in parts], [i for c in chunks for i in c]), seconds
 
     def close(self) -> None:
         """Stop every worker (each finishes the batch it is on first)."""

@@ -1,9 +1,14 @@
 """``RewardClient`` and ``AsyncRewardClient``: httpx clients of a ``rewardkit serve`` server.
 
 A refused request raises (401, 413, 422 and any other error status), never returns None: a
-trainer learns at the failing call, not steps later. 503 (a full queue; its Retry-After is
-honoured) and connection errors are retried with exponential backoff; every request is safe to
-repeat (scoring is pure and observe is idempotent per step).
+trainer learns at the failing call, not steps later. What a restart or a full queue looks like
+is retried with exponential backoff until the deadline (``Retry.deadline_s``): connection
+errors and timeouts, 502, 503 (its Retry-After honoured) and 504, and a 404 or 500 that did not
+come from rewardkit (Ray Serve's proxy while a replica restarts). Each call carries an
+``Idempotency-Key`` that its retries reuse, so a retried request the server already answered is
+answered from its record, not scored again. Every error is rewardkit's own (``ServerError`` and
+its subclasses, ``ServerUnreachable``), naming the URL and the attempt; never an httpx one.
+Each retry is logged at INFO on ``rewardkit.client`` (the URL without credentials).
 
 >>> with RewardClient("http://127.0.0.1:8000", token="...") as client:  # doctest: +SKIP
 ...     client.score([Sample(id="a", group="q", prompt="2+2?", completion="4", reference="4")])
@@ -13,48 +18,36 @@ repeat (scoring is pure and observe is idempotent per step).
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, replace
 from typing import Any
 
+from rewardkit.client.retry import (
+    FRONT_RETRY_STATUS,
+    IDEMPOTENCY_HEADER,
+    OWN_HEADER,
+    RETRY_STATUS,
+    Retry,
+    _Tries,
+    public_url,
+)
 from rewardkit.errors import (
     InvalidRequest,
     ServerError,
+    ServerUnreachable,
     TooLarge,
     Unauthorized,
     require,
 )
 from rewardkit.types import Sample
 
+log = logging.getLogger("rewardkit.client")
 TOKEN_ENV = "REWARDKIT_TOKEN"
-RETRY_STATUS = frozenset({503})
-
-
 _BY_STATUS: dict[int, type[ServerError]] = {401: Unauthorized, 413: TooLarge, 422: InvalidRequest}
-
-
-@dataclass(frozen=True)
-class Retry:
-    """How many times to retry and how long to wait: ``backoff_s * 2**attempt``, at most
-    ``max_wait_s`` (a 503's Retry-After, when larger, is used instead)."""
-
-    attempts: int = 5
-    backoff_s: float = 0.2
-    max_wait_s: float = 5.0
-
-    def wait(self, attempt: int, retry_after: str | None = None) -> float:
-        """Seconds before retry number ``attempt`` (0-based).
-
-        >>> Retry(backoff_s=0.5).wait(2), Retry().wait(0, "3")
-        (2.0, 3.0)
-        """
-        delay = min(self.max_wait_s, self.backoff_s * 2**attempt)
-        if retry_after is not None and retry_after.strip().isdigit():
-            delay = max(delay, float(retry_after))
-        return delay
 
 
 def sample_json(sample: Sample | Mapping[str, Any]) -> dict[str, Any]:
@@ -73,12 +66,21 @@ def sample_json(sample: Sample | Mapping[str, Any]) -> dict[str, Any]:
 class _Calls:
     """Request bodies and answer checks shared by the sync and async clients."""
 
-    def __init__(self, base_url: str, token: str | None, timeout: float, retry: Retry | None):
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        timeout: float,
+        retry: Retry | None,
+        deadline_s: float | None,
+    ):
         self.base_url = base_url.rstrip("/")
         token = token if token is not None else os.environ.get(TOKEN_ENV) or None
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.timeout = timeout
         self.retry = retry or Retry()
+        if deadline_s is not None:
+            self.retry = replace(self.retry, deadline_s=deadline_s)
         self.httpx = require("httpx", "server")
 
     @staticmethod
@@ -109,25 +111,56 @@ class _Calls:
             body["outcomes"] = [dict(o) for o in outcomes]
         return body
 
-    def retryable(self, response: Any) -> bool:
-        return response.status_code in RETRY_STATUS
+    def start(self, method: str, path: str) -> tuple[_Tries, dict[str, str]]:
+        """The call's attempts and its headers (the idempotency key, for writes)."""
+        tries = _Tries(self.retry, public_url(self.base_url + path))
+        return tries, {IDEMPOTENCY_HEADER: tries.key} if method in ("POST", "PUT") else {}
 
-    def answer(self, response: Any) -> Any:
-        if response.status_code < 400:
-            ctype = response.headers.get("content-type", "")
-            return response.json() if ctype.startswith("application/json") else response.text
+    def failed(self, tries: _Tries, exc: Exception) -> float:
+        """The wait before retrying after ``exc`` (an httpx error), or rewardkit's error raised."""
+        cause = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        wait = tries.wait() if isinstance(exc, self.httpx.TransportError) else None
+        if wait is None:
+            raise ServerUnreachable(tries.url, tries.count, cause) from None
+        log.info("%s: attempt %d got %s; retrying in %.2f s", tries.url, tries.count, cause, wait)
+        return wait
+
+    def retry_wait(self, tries: _Tries, response: Any) -> float | None:
+        """The wait before retrying after ``response``, or None: it is the answer."""
+        status, own = response.status_code, OWN_HEADER in response.headers
+        again = (status in RETRY_STATUS and not (own and status == 504)) or (
+            status in FRONT_RETRY_STATUS and not own
+        )  # rewardkit's own 504 is a component timeout: it would time out again
+        wait = tries.wait(response.headers.get("retry-after")) if again else None
+        if wait is not None:
+            log.info(
+                "%s: attempt %d got %d; retrying in %.2f s", tries.url, tries.count, status, wait
+            )
+        return wait
+
+    def answer(self, response: Any, tries: _Tries) -> Any:
+        status = response.status_code
+        if status < 400:
+            if not response.headers.get("content-type", "").startswith("application/json"):
+                return response.text
+            try:
+                return response.json()
+            except ValueError:
+                message = f"an answer that is not JSON: {response.text[:200]!r}"
+                raise ServerError(status, message, url=tries.url, attempts=tries.count) from None
         try:
             body = response.json()
             message, problems = str(body.get("error", body)), body.get("problems", [])
-        except ValueError:
+        except (ValueError, AttributeError):
             message, problems = response.text[:500], []
-        raise _BY_STATUS.get(response.status_code, ServerError)(
-            response.status_code, message, problems
+        raise _BY_STATUS.get(status, ServerError)(
+            status, message, problems, url=tries.url, attempts=tries.count
         )
 
 
 class RewardClient(_Calls):
-    """Blocking client. ``token`` defaults to ``$REWARDKIT_TOKEN``; ``timeout`` is per request."""
+    """Blocking client. ``token`` defaults to ``$REWARDKIT_TOKEN``; ``timeout`` is per attempt;
+    ``deadline_s`` (default ``retry.deadline_s``) is how long one call may keep retrying."""
 
     def __init__(
         self,
@@ -135,8 +168,9 @@ class RewardClient(_Calls):
         token: str | None = None,
         timeout: float = 60.0,
         retry: Retry | None = None,
+        deadline_s: float | None = None,
     ):
-        super().__init__(base_url, token, timeout, retry)
+        super().__init__(base_url, token, timeout, retry, deadline_s)
         self.http = self.httpx.Client(base_url=self.base_url, headers=self.headers, timeout=timeout)
 
     def __enter__(self) -> RewardClient:
@@ -149,20 +183,20 @@ class RewardClient(_Calls):
         self.http.close()
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
-        """One call with retries; the decoded answer, or ServerError / httpx.TransportError."""
-        for attempt in range(self.retry.attempts + 1):
-            last = attempt == self.retry.attempts
+        """One call with retries; the decoded answer, or ServerError / ServerUnreachable."""
+        tries, headers = self.start(method, path)
+        while True:
             try:
-                response = self.http.request(method, path, json=body)
-            except self.httpx.TransportError:
-                if last:
-                    raise
-                time.sleep(self.retry.wait(attempt))
+                response = self.http.request(
+                    method, path, json=body, headers=headers, timeout=tries.timeout(self.timeout)
+                )
+            except self.httpx.HTTPError as exc:
+                time.sleep(self.failed(tries, exc))
                 continue
-            if last or not self.retryable(response):
-                return self.answer(response)
-            time.sleep(self.retry.wait(attempt, response.headers.get("retry-after")))
-        raise AssertionError("unreachable")  # pragma: no cover
+            wait = self.retry_wait(tries, response)
+            if wait is None:
+                return self.answer(response, tries)
+            time.sleep(wait)
 
     def score(
         self, samples: Sequence[Sample | Mapping[str, Any]], group_size: int | None = None
@@ -207,8 +241,9 @@ class AsyncRewardClient(_Calls):
         token: str | None = None,
         timeout: float = 60.0,
         retry: Retry | None = None,
+        deadline_s: float | None = None,
     ):
-        super().__init__(base_url, token, timeout, retry)
+        super().__init__(base_url, token, timeout, retry, deadline_s)
         self.http = self.httpx.AsyncClient(
             base_url=self.base_url, headers=self.headers, timeout=timeout
         )
@@ -224,19 +259,19 @@ class AsyncRewardClient(_Calls):
 
     async def request(self, method: str, path: str, body: Any = None) -> Any:
         """One call with retries (see RewardClient.request)."""
-        for attempt in range(self.retry.attempts + 1):
-            last = attempt == self.retry.attempts
+        tries, headers = self.start(method, path)
+        while True:
             try:
-                response = await self.http.request(method, path, json=body)
-            except self.httpx.TransportError:
-                if last:
-                    raise
-                await asyncio.sleep(self.retry.wait(attempt))
+                response = await self.http.request(
+                    method, path, json=body, headers=headers, timeout=tries.timeout(self.timeout)
+                )
+            except self.httpx.HTTPError as exc:
+                await asyncio.sleep(self.failed(tries, exc))
                 continue
-            if last or not self.retryable(response):
-                return self.answer(response)
-            await asyncio.sleep(self.retry.wait(attempt, response.headers.get("retry-after")))
-        raise AssertionError("unreachable")  # pragma: no cover
+            wait = self.retry_wait(tries, response)
+            if wait is None:
+                return self.answer(response, tries)
+            await asyncio.sleep(wait)
 
     async def score(
         self, samples: Sequence[Sample | Mapping[str, Any]], group_size: int | None = None
