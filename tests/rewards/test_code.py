@@ -184,6 +184,10 @@ def test_extract_option_is_shared() -> None:
         {"time_limit": 0},
         {"memory_limit_mb": 8},
         {"backend": "docker"},
+        {"time_limit_from_reference": {"factor": 0}},
+        {"time_limit_from_reference": {"min_s": 3, "max_s": 2}},
+        {"time_limit_from_reference": {"max_s": 61}},
+        {"time_limit_from_reference": {"from_reference": True}},
     ],
 )
 def test_bad_params_fail_at_build_time(params: dict[str, Any]) -> None:
@@ -269,3 +273,19 @@ def test_samples_without_reference_neither_score_nor_count() -> None:
     reward = WeightedTests()
     assert reward.score_batch([sample(FIRST, None)], WP) == [None]
     assert reward.state_dict() == {"problems": {}}
+
+
+def test_a_lost_sandbox_is_a_verifier_failure_never_a_zero() -> None:
+    """A test the sandbox could not run (its runner died) is not the program's fault: the sample
+    is verifier-failed (cause ``sandbox_lost``), which the program leaves out of the baseline."""
+    from rewardkit.errors import VerifierFailed
+    from rewardkit.rewards.code import Evaluation, _checked
+    from rewardkit.sandbox.cases import TestResult, TestSuite
+
+    lost = TestResult(passed=False, error="sandbox_error", detail="runner died")
+    evaluation = Evaluation("print(1)", TestSuite(cases=()), (TestResult(passed=True), lost))
+    failed = _checked(evaluation)
+    assert isinstance(failed, VerifierFailed) and failed.cause == "sandbox_lost"
+    assert "1 of 2 tests" in str(failed)
+    fine = Evaluation("print(1)", TestSuite(cases=()), (TestResult(passed=True),))
+    assert _checked(fine) is fine

@@ -15,10 +15,11 @@ from rewardkit.sandbox.cases import (
     normalize_output,
     parse_reference,
     run_suite,
+    run_suites,
 )
 from rewardkit.sandbox.limits import Limits
 from rewardkit.sandbox.pool import SandboxPool
-from rewardkit.sandbox.protocol import ExecResult, RunRequest
+from rewardkit.sandbox.protocol import SKIPPED_DETAIL, ExecResult, RunRequest, TimeoutGroups
 
 pytestmark = pytest.mark.process
 
@@ -176,3 +177,39 @@ def test_result_cache_keeps_recent_results_and_never_sandbox_failures() -> None:
     failed = cache.key(("local",), "x", suite)
     cache.put(failed, (TestResult(False, "sandbox_error"),))
     assert cache.get(failed) is None
+
+
+def test_a_reference_may_carry_its_solution() -> None:
+    assert parse_reference(STDIO).solution is None
+    assert parse_reference({**STDIO, "solution": "print(3)"}).solution == "print(3)"
+    for bad in (3, "  "):
+        with pytest.raises(ValueError, match="'solution' must be"):
+            parse_reference({**STDIO, "solution": bad})
+
+
+def test_run_suites_makes_each_job_a_stop_group_with_its_own_limits() -> None:
+    backend = Recorder("3\n")
+    suite = parse_reference(STDIO)
+    slow, fast = Limits(time_limit_s=3), Limits(time_limit_s=0.5)
+    run_suites(backend, [("print(3)", suite), ("print(4)", suite)], [slow, fast])
+    assert [r.stop_group for r in backend.requests] == ["0", "0", "1", "1"]
+    assert [r.limits.time_limit_s for r in backend.requests] == [3, 3, 0.5, 0.5]
+    with pytest.raises(ValueError, match="2 jobs but 1 limits"):
+        run_suites(backend, [("a", suite), ("b", suite)], [slow])
+
+
+def test_a_skipped_run_is_a_skipped_timeout() -> None:
+    result = judge(parse_reference(STDIO).cases[0], TimeoutGroups.skipped_result())
+    assert (result.outcome, result.skipped, result.detail) == ("timeout", True, SKIPPED_DETAIL)
+
+
+def test_a_suite_stops_at_its_first_timeout() -> None:
+    reference = {"tests": [{"input": f"{n}\n", "output": f"{n}\n"} for n in (1, 2, 3)]}
+    code = "n = int(input())\nwhile n == 1:\n    pass\nprint(n)"
+    with SandboxPool(workers=1) as one:  # one worker: the tests run in order
+        results = run_suite(one, code, parse_reference(reference), Limits(time_limit_s=1))
+    assert [(r.outcome, r.skipped) for r in results] == [
+        ("timeout", False),
+        ("timeout", True),
+        ("timeout", True),
+    ]

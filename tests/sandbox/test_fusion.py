@@ -182,3 +182,12 @@ def test_backends_are_shared_per_url_and_urls_are_checked() -> None:
     )
     with pytest.raises(ValueError, match="http"):
         FusionBackend("127.0.0.1:8080")
+
+
+def test_runs_of_a_stop_group_are_not_sent_after_its_timeout(server: FusionServer) -> None:
+    backend = FusionBackend(server.url, max_concurrency=1)  # in order, one at a time
+    code = "n = int(input())\nwhile n == 2:\n    pass\nprint(n)"
+    runs = [RunRequest(code, stdin=s, limits=LIMITS, stop_group="p") for s in "123"]
+    results = backend.run_many([*runs, RunRequest(code, stdin="4", limits=LIMITS)])
+    assert [r.status for r in results] == ["ok", "timeout", "timeout", "ok"]
+    assert [r.skipped for r in results] == [False, False, True, False]

@@ -7,7 +7,14 @@ from typing import Any
 import pytest
 
 from rewardkit.sandbox.limits import Limits
-from rewardkit.sandbox.protocol import ExecResult, RunRequest, Unencodable, decode_value
+from rewardkit.sandbox.protocol import (
+    ExecResult,
+    RunRequest,
+    TimeoutGroups,
+    Unencodable,
+    batch_message,
+    decode_value,
+)
 
 
 def test_request_message_has_every_field() -> None:
@@ -62,3 +69,28 @@ def test_undecodable_values_never_equal_anything(data: Any) -> None:
     value = decode_value(data)
     assert isinstance(value, Unencodable)
     assert value != value and value != 1
+
+
+def test_a_batch_names_the_stop_group_of_each_test() -> None:
+    message = batch_message(
+        [RunRequest("c", stdin="a", stop_group="p0"), RunRequest("c", stdin="b")]
+    )
+    assert message["tests"] == [
+        {"stdin": "a", "test": "", "group": "p0"},
+        {"stdin": "b", "test": ""},
+    ]
+
+
+def test_timeout_groups_stop_only_the_group_that_timed_out() -> None:
+    groups = TimeoutGroups()
+    first, second = RunRequest("c", stop_group="p0"), RunRequest("c", stop_group="p1")
+    loose = RunRequest("c")
+    groups.record(first, ExecResult("wrong_answer"))
+    assert not groups.stopped(first)
+    for request in (first, loose):
+        groups.record(request, ExecResult("timeout"))
+    assert groups.stopped(first) and not groups.stopped(second) and not groups.stopped(loose)
+    other_code = RunRequest("d", stop_group="p0")  # a group is one program's tests
+    assert not groups.stopped(other_code)
+    skipped = groups.skipped_result()
+    assert (skipped.status, skipped.skipped, skipped.wall_s) == ("timeout", True, 0.0)

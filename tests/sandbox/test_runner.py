@@ -1,12 +1,22 @@
-"""A program's runner: one compile, one fork per test, cleanup between tests, batches."""
+"""A program's runner: one compile, one fork per test, cleanup between tests, batches, and
+the tests of a stop group failed at once after its first timeout."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 
 from rewardkit.sandbox.limits import Limits
 from rewardkit.sandbox.pool import SandboxPool, plan_batches
-from rewardkit.sandbox.protocol import RunRequest, batch_message
+from rewardkit.sandbox.protocol import (
+    SKIPPED_DETAIL,
+    ExecResult,
+    RunRequest,
+    TimeoutGroups,
+    batch_message,
+)
+from rewardkit.sandbox.runner import SKIPPED
 
 from .conftest import leftovers, needs_root
 
@@ -78,3 +88,46 @@ def test_batch_message_refuses_mixed_programs() -> None:
         assert "one program" in str(exc)
     else:
         raise AssertionError("mixed programs were accepted")
+
+
+SPIN_ON_2 = "n = int(input())\nwhile n == 2:\n    pass\nprint(n)"
+
+
+@pytest.fixture(scope="module")
+def single() -> Iterator[SandboxPool]:
+    """One worker: a batch's tests run in order, and batches one after the other."""
+    with SandboxPool(workers=1) as one:
+        yield one
+        assert leftovers(one) == []
+
+
+def test_a_timeout_fails_the_rest_of_its_stop_group_at_once(single: SandboxPool) -> None:
+    suite = [RunRequest(SPIN_ON_2, stdin=given, limits=FAST, stop_group="a") for given in "12345"]
+    other = [RunRequest(SPIN_ON_2, stdin="3", limits=FAST, stop_group="b")]  # same program
+    results = single.run_many(suite + other)
+    assert [r.status for r in results] == ["ok", "timeout", "timeout", "timeout", "timeout", "ok"]
+    assert [r.skipped for r in results] == [False, False, True, True, True, False]
+    assert {r.detail for r in results[2:5]} == {SKIPPED_DETAIL}
+    assert all(r.wall_s == 0 for r in results[2:5])  # never started
+    assert results[5].stdout == "3\n"
+
+
+def test_a_group_stopped_in_one_batch_skips_its_tests_in_later_batches(
+    single: SandboxPool,
+) -> None:
+    tests = [RunRequest(SPIN_ON_2, stdin="2", limits=FAST, stop_group="g")]
+    tests += [RunRequest(SPIN_ON_2, stdin="1", limits=FAST, stop_group="g")] * 33
+    assert len(plan_batches(tests, workers=1)) == 2  # 32 tests at most per batch
+    results = single.run_many(tests)
+    assert results[0].status == "timeout" and not results[0].skipped
+    assert all(r.status == "timeout" and r.skipped for r in results[1:])
+
+
+def test_runs_without_a_stop_group_are_never_skipped(pool: SandboxPool) -> None:
+    results = pool.run_many(program_tests(SPIN_ON_2, ["2", "3"]))
+    assert [r.status for r in results] == ["timeout", "ok"]
+
+
+def test_the_runner_and_the_protocol_say_the_same_about_a_skipped_test() -> None:
+    assert SKIPPED["detail"] == SKIPPED_DETAIL == TimeoutGroups.skipped_result().detail
+    assert ExecResult.from_message(SKIPPED) == TimeoutGroups.skipped_result()

@@ -22,70 +22,21 @@ failure (a worker that died) is never scored: the sample's result is an exceptio
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from rewardkit.errors import UnjudgeableReference
+from rewardkit.errors import UnjudgeableReference, VerifierFailed
 from rewardkit.registry import StatefulReward, reward
-from rewardkit.rewards.extract import ExtractParams, extract_answer
+from rewardkit.rewards.code_params import CodeParams, backend_for, extract_code
 from rewardkit.sandbox.cases import ResultCache, TestResult, TestSuite, parse_reference, run_suites
 from rewardkit.sandbox.limits import Limits
-from rewardkit.sandbox.protocol import Backend, RunRequest
+from rewardkit.sandbox.protocol import RunRequest
+from rewardkit.sandbox.time_limits import ReferenceTimeLimit, reference_limits
 from rewardkit.types import Sample, Score
-
-_FENCE = re.compile(r"```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
-_PYTHON_TAGS = {"python", "py", "python3", "py3"}
-
-
-class CodeParams(ExtractParams):
-    """Where and how to run code: backend, limits, and the shared ``extract`` option."""
-
-    backend: Literal["local", "fusion"] = "local"
-    url: str | None = None
-    time_limit: float = Field(2.0, gt=0, le=60, description="seconds per test (wall clock)")
-    memory_limit_mb: int = Field(512, ge=64, le=65536, description="address space per process")
-
-    @model_validator(mode="after")
-    def _check_backend(self) -> CodeParams:
-        if self.backend == "fusion" and not self.url:
-            raise ValueError("backend: fusion needs 'url' (e.g. http://host:8080/run_code)")
-        if self.backend == "local" and self.url:
-            raise ValueError("'url' is only used with backend: fusion")
-        return self
-
-
-def extract_code(text: str, p: ExtractParams) -> str | None:
-    """The program in ``text``: the last fenced block (Python preferred), else the whole part.
-
-    >>> extract_code("```js\\nx\\n``` then ```py\\nprint(2)\\n``` and ```\\nout\\n```", CodeParams())
-    'print(2)'
-    """
-    part = extract_answer(text, p)
-    if part is None:
-        return None
-    blocks = [(tag.lower(), body) for tag, body in _FENCE.findall(part)]
-    if blocks:
-        python = [body for tag, body in blocks if tag in _PYTHON_TAGS]
-        part = (python or [body for _, body in blocks])[-1]
-    code = part.strip("\n")
-    return code if code.strip() else None
-
-
-def backend_for(p: CodeParams) -> Backend:
-    """The process-wide local pool, or the remote Sandbox Fusion client for ``p.url``."""
-    if p.backend == "fusion":
-        from rewardkit.sandbox.fusion import fusion_backend
-
-        assert p.url is not None
-        return fusion_backend(p.url)
-    from rewardkit.sandbox.pool import default_pool
-
-    return default_pool()
 
 
 @dataclass(frozen=True)
@@ -95,6 +46,8 @@ class Evaluation:
     code: str | None
     suite: TestSuite
     results: tuple[TestResult, ...]
+    time_limit: float | None = None
+    """The limit measured from the reference solution (None: the fixed ``time_limit``)."""
 
     @property
     def passed(self) -> int:
@@ -106,6 +59,11 @@ class Evaluation:
         info: dict[str, Any] = {"passed": self.passed, "total": len(self.suite.cases)}
         info["tests"] = outcomes
         info["errors"] = dict(errors)
+        skipped = sum(r.skipped for r in self.results)
+        if skipped:  # failed at once after an earlier timeout of the same program
+            info["skipped_after_timeout"] = skipped
+        if self.time_limit is not None:
+            info["time_limit"] = self.time_limit
         if self.code is None:
             info["error"] = "no_code"
         return info
@@ -114,16 +72,43 @@ class Evaluation:
 _CACHE = ResultCache()
 
 Outcome = Evaluation | BaseException | None
+Program = tuple[int, str, TestSuite]
+"""A sample's index, its program and its tests."""
 
 
 def evaluate(samples: Sequence[Sample], p: CodeParams) -> list[Outcome]:
     """Run every sample's program against its tests, all samples in one concurrent batch.
 
     Per sample: an Evaluation; None when the sample has no reference; ``UnjudgeableReference``
-    when its reference is malformed; the exception when the sandbox failed.
+    when its reference is malformed (or, with ``time_limit_from_reference``, its solution fails
+    its own tests); the exception when the sandbox failed.
     """
     out: list[Outcome] = [None] * len(samples)
-    pending: list[tuple[int, str, TestSuite, str]] = []
+    found = _programs(samples, p, out)
+    pending: list[tuple[int, str, TestSuite, Limits, str]] = []
+    for (i, code, suite), limits in zip(found, _limits([f[2] for f in found], p), strict=True):
+        if isinstance(limits, BaseException):
+            out[i] = limits
+            continue
+        settings = (p.backend, p.url, limits.time_limit_s, p.memory_limit_mb)
+        key = _CACHE.key(settings, code, suite)
+        cached = _CACHE.get(key)
+        if cached is not None:
+            out[i] = Evaluation(code, suite, cached, _measured(suite, limits, p))
+        else:
+            pending.append((i, code, suite, limits, key))
+    if pending:
+        jobs = [(code, suite) for _, code, suite, _, _ in pending]
+        ran = run_suites(backend_for(p), jobs, [limits for _, _, _, limits, _ in pending])
+        for (i, code, suite, limits, key), results in zip(pending, ran, strict=True):
+            _CACHE.put(key, tuple(results))
+            out[i] = _checked(Evaluation(code, suite, tuple(results), _measured(suite, limits, p)))
+    return out
+
+
+def _programs(samples: Sequence[Sample], p: CodeParams, out: list[Outcome]) -> list[Program]:
+    """The samples that have a program and tests to run; the others' outcomes go to ``out``."""
+    found: list[Program] = []
     for i, sample in enumerate(samples):
         if sample.reference is None:
             continue
@@ -142,28 +127,35 @@ def evaluate(samples: Sequence[Sample], p: CodeParams) -> list[Outcome]:
                 tuple(TestResult(False, "syntax_error", "no code") for _ in suite.cases),
             )
             continue
-        key = _CACHE.key((p.backend, p.url, p.time_limit, p.memory_limit_mb), code, suite)
-        cached = _CACHE.get(key)
-        if cached is not None:
-            out[i] = Evaluation(code, suite, cached)
-        else:
-            pending.append((i, code, suite, key))
-    if pending:
-        limits = Limits(time_limit_s=p.time_limit, memory_mb=p.memory_limit_mb)
-        ran = run_suites(backend_for(p), [(code, suite) for _, code, suite, _ in pending], limits)
-        for (i, code, suite, key), results in zip(pending, ran, strict=True):
-            _CACHE.put(key, tuple(results))
-            out[i] = _checked(Evaluation(code, suite, tuple(results)))
-    return out
+        found.append((i, code, suite))
+    return found
+
+
+def _limits(suites: Sequence[TestSuite], p: CodeParams) -> list[Limits | BaseException]:
+    """Each suite's limits: the fixed ones, or with the time limit from its reference solution."""
+    fixed = Limits(time_limit_s=p.time_limit, memory_mb=p.memory_limit_mb)
+    adaptive = p.time_limit_from_reference
+    if adaptive is None:
+        return [fixed] * len(suites)
+    policy = ReferenceTimeLimit(adaptive.factor, adaptive.min_s, adaptive.max_s)
+    return reference_limits(backend_for(p), suites, policy, fixed, (p.backend, p.url))
+
+
+def _measured(suite: TestSuite, limits: Limits, p: CodeParams) -> float | None:
+    """The time limit to report in the info: only when it came from the reference."""
+    if p.time_limit_from_reference is None or suite.solution is None:
+        return None
+    return limits.time_limit_s
 
 
 def _checked(evaluation: Evaluation) -> Outcome:
     failed = [r for r in evaluation.results if r.error == "sandbox_error"]
     if not failed:
         return evaluation
-    return RuntimeError(
+    return VerifierFailed(
+        "sandbox_lost",
         f"the sandbox failed on {len(failed)} of {len(evaluation.results)} tests "
-        f"({failed[0].detail}); not the program's fault, so the sample is not scored"
+        f"({failed[0].detail}); not the program's fault, so the sample is not scored",
     )
 
 
@@ -205,7 +197,7 @@ def syntax_ok(samples: Sequence[Sample], p: CodeParams) -> list[Any]:
             continue
         result = next(results)
         if result.status == "sandbox_error":
-            out.append(RuntimeError(f"the sandbox failed ({result.detail}); not scored"))
+            out.append(VerifierFailed("sandbox_lost", f"the sandbox failed ({result.detail})"))
         elif result.status == "ok":
             out.append(Score(1.0))
         else:

@@ -8,7 +8,9 @@ A code problem's reference is a dict (or its JSON text) in one of these shapes::
      "setup": "from math import *",                                 # optional, runs first
      "entry": "add"}                                                # optional, must be defined
 
-plus an optional ``"id"`` (or ``"problem_id"``) naming the problem. Stdout is compared after
+plus an optional ``"id"`` (or ``"problem_id"``) naming the problem and an optional
+``"solution"``, the reference solution's source (adaptive time limits are measured on it, see
+``time_limits``). Stdout is compared after
 stripping trailing spaces on every line and trailing blank lines. An assert of the form
 ``assert EXPR == LITERAL`` is judged outside the sandbox: the sandbox reports the value of
 ``EXPR`` and it is compared here with the literal, so an object with a forged ``__eq__`` gains
@@ -51,10 +53,14 @@ class TestCase:
     expression: str = ""
     expected: Any = None
 
-    def request(self, code: str, suite: TestSuite, limits: Limits) -> RunRequest:
-        """The sandbox run that checks ``code`` against this test."""
+    def request(
+        self, code: str, suite: TestSuite, limits: Limits, stop_group: str | None = None
+    ) -> RunRequest:
+        """The sandbox run that checks ``code`` against this test (see ``RunRequest``)."""
         if self.kind == "stdio":
-            return RunRequest(code=code, stdin=self.stdin, mode="stdio", limits=limits)
+            return RunRequest(
+                code=code, stdin=self.stdin, mode="stdio", limits=limits, stop_group=stop_group
+            )
         test = self.statement if self.kind == "assert" else self.expression
         return RunRequest(
             code=code,
@@ -63,12 +69,15 @@ class TestCase:
             setup=suite.setup,
             entry=suite.entry,
             limits=limits,
+            stop_group=stop_group,
         )
 
 
 @dataclass(frozen=True)
 class TestSuite:
-    """A problem's tests, with the setup code and entry name of assert-style problems."""
+    """A problem's tests, with the setup code and entry name of assert-style problems, and the
+    reference solution when the reference has one (used to measure the problem's time limit).
+    """
 
     __test__ = False
 
@@ -76,11 +85,13 @@ class TestSuite:
     setup: str = ""
     entry: str | None = None
     problem_id: str = ""
+    solution: str | None = None
 
 
 @dataclass(frozen=True)
 class TestResult:
-    """The outcome of one test: passed, or the class of error and a short detail.
+    """The outcome of one test: passed, or the class of error and a short detail. ``skipped``:
+    not run, because an earlier test of the same program timed out (the error is ``timeout``).
 
     >>> TestResult(passed=False, error="timeout").outcome
     'timeout'
@@ -92,6 +103,7 @@ class TestResult:
     error: ErrorClass | None = None
     detail: str = ""
     wall_s: float = 0.0
+    skipped: bool = False
 
     @property
     def outcome(self) -> str:
@@ -128,8 +140,13 @@ def parse_reference(reference: Any) -> TestSuite:
         raise ValueError("'setup' must be a string of code and 'entry' a function name")
     if shapes[0] != "asserts" and (setup or entry):
         raise ValueError("'setup' and 'entry' apply to 'asserts' references only")
+    solution = data.get("solution")
+    if solution is not None and (not isinstance(solution, str) or not solution.strip()):
+        raise ValueError("'solution' must be the reference solution's source code (a string)")
     problem_id = str(data.get("id", data.get("problem_id", ""))) or _fingerprint(data)
-    return TestSuite(cases=cases, setup=setup, entry=entry, problem_id=problem_id)
+    return TestSuite(
+        cases=cases, setup=setup, entry=entry, problem_id=problem_id, solution=solution
+    )
 
 
 def _as_mapping(reference: Any) -> Mapping[str, Any]:
@@ -197,7 +214,7 @@ def normalize_output(text: str) -> str:
 def judge(case: TestCase, result: ExecResult) -> TestResult:
     """Turn one run into one test result."""
     if result.status != "ok":  # every other status is itself the error class
-        return TestResult(False, result.status, result.detail[:300], result.wall_s)
+        return TestResult(False, result.status, result.detail[:300], result.wall_s, result.skipped)
     if case.kind == "stdio":
         passed = normalize_output(result.stdout) == normalize_output(case.output)
     elif case.kind == "value":
@@ -220,10 +237,22 @@ def run_suite(backend: Backend, code: str, suite: TestSuite, limits: Limits) -> 
 
 
 def run_suites(
-    backend: Backend, jobs: Sequence[tuple[str, TestSuite]], limits: Limits
+    backend: Backend, jobs: Sequence[tuple[str, TestSuite]], limits: Limits | Sequence[Limits]
 ) -> list[list[TestResult]]:
-    """Run several (code, suite) pairs in one batch, so that all cores stay busy."""
-    requests = [case.request(code, suite, limits) for code, suite in jobs for case in suite.cases]
+    """Run several (code, suite) pairs in one batch, so that all cores stay busy.
+
+    ``limits``: one for every job, or one per job (e.g. time limits measured per problem). The
+    tests of one job are one stop group: after the first of them times out, the ones not yet
+    started fail as ``timeout`` at once, marked ``skipped``.
+    """
+    per_job = [limits] * len(jobs) if isinstance(limits, Limits) else list(limits)
+    if len(per_job) != len(jobs):
+        raise ValueError(f"{len(jobs)} jobs but {len(per_job)} limits")
+    requests = [
+        case.request(code, suite, lim, stop_group=str(k))
+        for k, ((code, suite), lim) in enumerate(zip(jobs, per_job, strict=True))
+        for case in suite.cases
+    ]
     results = iter(backend.run_many(requests))
     return [[judge(case, next(results)) for case in suite.cases] for _, suite in jobs]
 
@@ -235,7 +264,7 @@ class ResultCache:
     >>> cache = ResultCache(size=1)
     >>> key = cache.key(("local",), "print(1)", parse_reference({"asserts": ["assert f() == 1"]}))
     >>> cache.put(key, (TestResult(True),)); cache.get(key)
-    (TestResult(passed=True, error=None, detail='', wall_s=0.0),)
+    (TestResult(passed=True, error=None, detail='', wall_s=0.0, skipped=False),)
     """
 
     def __init__(self, size: int = 4096):

@@ -44,7 +44,7 @@ from typing import Any
 
 from rewardkit.sandbox import harness
 from rewardkit.sandbox.limits import Limits
-from rewardkit.sandbox.protocol import Backend, ExecResult, RunRequest
+from rewardkit.sandbox.protocol import Backend, ExecResult, RunRequest, TimeoutGroups
 from rewardkit.sandbox.verdicts import classify_run
 
 _HARNESS_SOURCE = Path(harness.__file__).read_text(encoding="utf-8")
@@ -145,11 +145,22 @@ class FusionBackend:
         return data
 
     def run_many(self, requests: Sequence[RunRequest]) -> list[ExecResult]:
-        """Run requests with at most ``max_concurrency`` in flight; results in order."""
+        """Run requests with at most ``max_concurrency`` in flight; results in order. A run
+        whose stop group timed out before it started is not sent (``RunRequest.stop_group``).
+        """
         if not requests:
             return []
+        groups = TimeoutGroups()
+
+        def one(request: RunRequest) -> ExecResult:
+            if groups.stopped(request):
+                return groups.skipped_result()
+            result = self.run(request)
+            groups.record(request, result)
+            return result
+
         with ThreadPoolExecutor(min(self.max_concurrency, len(requests))) as executor:
-            return list(executor.map(self.run, requests))
+            return list(executor.map(one, requests))
 
 
 _BACKENDS: dict[str, FusionBackend] = {}

@@ -2,6 +2,8 @@
 
 ``run_many`` sends the tests of one program to one worker together (its runner compiles the
 program once and forks it per test), splitting a program when that keeps idle workers busy.
+Once a run of a stop group (``RunRequest.stop_group``) times out, the group's runs not yet sent
+are answered ``timeout``/``skipped`` without running (the runner does the same within a batch).
 A worker that dies or stops answering is killed and replaced; its request gets a
 ``sandbox_error`` result that says so. As root, each worker slot leases its own unprivileged uid
 (a lock file under ``/run/rewardkit-sandbox``), so that process limits are per slot and a sweep
@@ -16,9 +18,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
 import os
-import pwd
 import queue
 import signal
 import subprocess
@@ -32,11 +32,10 @@ from typing import IO, Any
 
 from rewardkit.errors import WorkerLost
 from rewardkit.sandbox import frames, limits, reaper
-from rewardkit.sandbox.protocol import ExecResult, RunRequest, batch_message
+from rewardkit.sandbox.protocol import ExecResult, RunRequest, TimeoutGroups, batch_message
+from rewardkit.sandbox.uids import UidLease
 
 WORKER_SCRIPT = str(Path(__file__).with_name("worker.py"))
-UID_BASE = 61000
-UID_SPAN = 2000
 MAX_BATCH = 32
 """Most tests of one program sent to a worker at once."""
 START_TIMEOUT_S = 30.0
@@ -52,41 +51,6 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class UidLease:
-    """An unprivileged uid held for one worker slot, across processes, by an exclusive flock.
-
-    Skips uids that have a passwd entry: those belong to someone, and a sweep would kill their
-    processes.
-    """
-
-    def __init__(self, lock_dir: str = "/run/rewardkit-sandbox"):
-        os.makedirs(lock_dir, mode=0o700, exist_ok=True)
-        for uid in range(UID_BASE, UID_BASE + UID_SPAN):
-            if _has_passwd_entry(uid):
-                continue
-            # Held open for the lease's lifetime: the lock lives as long as the file handle.
-            handle = open(os.path.join(lock_dir, f"uid-{uid}.lock"), "a")  # noqa: SIM115
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                handle.close()
-                continue
-            self.uid, self._handle = uid, handle
-            return
-        raise RuntimeError(f"no free sandbox uid in [{UID_BASE}, {UID_BASE + UID_SPAN})")
-
-    def release(self) -> None:
-        self._handle.close()
-
-
-def _has_passwd_entry(uid: int) -> bool:
-    try:
-        pwd.getpwuid(uid)
-    except KeyError:
-        return False
-    return True
-
-
 class WorkerProcess:
     """One running worker: a clean interpreter talking the frame protocol over pipes."""
 
@@ -99,7 +63,9 @@ class WorkerProcess:
             args,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env={"PATH": limits.CHILD_PATH, "LANG": "C.UTF-8"},  # nothing of ours leaks in
+            # Nothing of ours leaks in. LD_BIND_NOW: C symbols are resolved once in the worker,
+            # not again (a written, copied page) in every forked runner and test.
+            env={"PATH": limits.CHILD_PATH, "LANG": "C.UTF-8", "LD_BIND_NOW": "1"},
             close_fds=True,
             start_new_session=True,
         )
@@ -190,13 +156,27 @@ class SandboxPool:
             executor = self._executor
         batches = plan_batches(requests, self.size)
         results: list[ExecResult] = [ExecResult("sandbox_error")] * len(requests)
-        answers = executor.map(lambda b: self._run_batch([requests[i] for i in b]), batches)
+        groups = TimeoutGroups()
+        answers = executor.map(lambda b: self._run_batch([requests[i] for i in b], groups), batches)
         for batch, batch_results in zip(batches, answers, strict=True):
             for i, result in zip(batch, batch_results, strict=True):
                 results[i] = result
         return results
 
-    def _run_batch(self, requests: list[RunRequest]) -> list[ExecResult]:
+    def _run_batch(self, requests: list[RunRequest], groups: TimeoutGroups) -> list[ExecResult]:
+        """Run one batch on the next free worker, without the tests of a stop group that timed
+        out in another batch meanwhile (the runner skips those of its own batch itself).
+        """
+        results: list[ExecResult] = [groups.skipped_result()] * len(requests)
+        todo = [i for i, r in enumerate(requests) if not groups.stopped(r)]
+        if todo:
+            ran = self._call_worker([requests[i] for i in todo])
+            for i, result in zip(todo, ran, strict=True):
+                results[i] = result
+                groups.record(requests[i], result)
+        return results
+
+    def _call_worker(self, requests: list[RunRequest]) -> list[ExecResult]:
         handle, lease = self._idle.get()
         try:
             if handle is None:

@@ -56,6 +56,11 @@ class RunRequest:
         setup: trusted code run before the solution (imports, helpers of the test).
         entry: a name the solution must define (e.g. the function under test).
         limits: resource limits.
+        stop_group: names the test suite this run belongs to (unique within one ``run_many``
+            call). After the first run of a group times out, the group's runs that have not
+            started are not run: each ends ``timeout`` with ``skipped`` set, at once (a program
+            that timed out once would most likely spend the limit again on every other test).
+            None: an independent run, never skipped.
 
     >>> RunRequest(code="def f(x): return x", mode="value", test="f(2)").test
     'f(2)'
@@ -68,6 +73,7 @@ class RunRequest:
     setup: str = ""
     entry: str | None = None
     limits: Limits = field(default_factory=Limits)
+    stop_group: str | None = None
 
     def to_message(self) -> dict[str, Any]:
         """The request as one JSON object (what the harness and the Fusion backend read)."""
@@ -101,6 +107,9 @@ def batch_message(requests: Sequence[RunRequest]) -> dict[str, Any]:
     message = first.to_message()
     del message["stdin"], message["test"]
     message["tests"] = [{"stdin": r.stdin, "test": r.test} for r in requests]
+    for entry, request in zip(message["tests"], requests, strict=True):
+        if request.stop_group is not None:
+            entry["group"] = request.stop_group
     return message
 
 
@@ -109,7 +118,8 @@ class ExecResult:
     """How one run ended, with its output.
 
     ``value`` holds the test expression's value in ``value`` mode (plain Python data, decoded
-    on this side of the sandbox), else None.
+    on this side of the sandbox), else None. ``skipped``: the run did not take place because
+    an earlier run of its stop group timed out (the status is then ``timeout``).
 
     >>> ExecResult(status="timeout").ok
     False
@@ -124,6 +134,7 @@ class ExecResult:
     wall_s: float = 0.0
     cpu_s: float = 0.0
     value: Any = None
+    skipped: bool = False
 
     @property
     def ok(self) -> bool:
@@ -142,7 +153,43 @@ class ExecResult:
             wall_s=float(message.get("wall_s", 0.0)),
             cpu_s=float(message.get("cpu_s", 0.0)),
             value=decode_value(message.get("value")),
+            skipped=bool(message.get("skipped", False)),
         )
+
+
+SKIPPED_DETAIL = "not run: an earlier test of this program timed out"
+
+
+class TimeoutGroups:
+    """The stop groups (see ``RunRequest.stop_group``) that timed out during one ``run_many``.
+
+    >>> groups = TimeoutGroups()
+    >>> run = RunRequest("while True: pass", stop_group="p1")
+    >>> groups.record(run, ExecResult("timeout")); groups.stopped(run)
+    True
+    >>> groups.skipped_result().detail
+    'not run: an earlier test of this program timed out'
+    """
+
+    def __init__(self) -> None:
+        self._stopped: set[tuple[Any, ...]] = set()
+
+    @staticmethod
+    def _key(request: RunRequest) -> tuple[Any, ...]:
+        return (*request.program, request.stop_group)
+
+    def stopped(self, request: RunRequest) -> bool:
+        """Whether ``request`` belongs to a group that already timed out."""
+        return request.stop_group is not None and self._key(request) in self._stopped
+
+    def record(self, request: RunRequest, result: ExecResult) -> None:
+        """Note a finished run (set.add is atomic: safe from several threads)."""
+        if request.stop_group is not None and result.status == "timeout":
+            self._stopped.add(self._key(request))
+
+    @staticmethod
+    def skipped_result() -> ExecResult:
+        return ExecResult(status="timeout", detail=SKIPPED_DETAIL, skipped=True)
 
 
 class Backend(Protocol):

@@ -5,7 +5,9 @@ and its tests) the worker forks a runner, which applies the limits, becomes the 
 unprivileged uid, enters the sandbox and compiles the program once. It then runs each test in
 a fresh fork of itself: the test's process gets its own stdin, stdout, stderr and verdict
 pipe, its own session and the wall-clock limit, and everything it leaves is killed before the
-next test. The runner writes one answer frame per test to the worker.
+next test. The runner writes one answer frame per test to the worker. After a test of a stop
+group (one program's tests for one problem) times out, the group's later tests are answered at
+once without running (``SKIPPED``).
 
 The tests run as the runner's uid, so the runner makes itself untraceable by them; a test that
 kills its runner only fails its own program's remaining tests (the worker reports them).
@@ -32,6 +34,12 @@ else:  # loaded by worker.py as a sibling; see there
     import verdicts  # type: ignore[no-redef]
 
 CHUNK = 1 << 16
+SKIPPED = {
+    "status": "timeout",
+    "skipped": True,
+    "detail": "not run: an earlier test of this program timed out",
+}
+"""The answer for a test of a stop group that already timed out (``protocol.SKIPPED_DETAIL``)."""
 
 
 def run_program(
@@ -77,12 +85,18 @@ def _run_tests(batch: dict[str, Any], lim: limits.Limits, uid: int | None, repor
         for _ in batch["tests"]:  # no test can run: answer all without forking
             frames.write_frame(report_fd, {"status": "syntax_error", "detail": detail})
         return
+    stopped: set[str] = set()  # stop groups with a timed-out test: the rest is not run
     for test in batch["tests"]:
+        group = test.get("group")
         if batch["mode"] == "compile":
             answer: dict[str, Any] = {"status": "ok"}
+        elif group is not None and group in stopped:
+            answer = dict(SKIPPED)
         else:
             request = {**batch, "test": test.get("test", ""), "tests": None}
             answer = run_one(request, test.get("stdin", ""), program, lim, uid)
+            if answer["status"] == "timeout" and group is not None:
+                stopped.add(group)
         frames.write_frame(report_fd, answer)
 
 

@@ -10,9 +10,10 @@ of the runner per test.
 Protocol, over the worker's stdin (requests) and stdout (answers): frames of a 4-byte
 big-endian length followed by UTF-8 JSON. The worker first sends ``{"ready": true, "isolation":
 {...}}``, then answers each request ``{"code", "mode", "setup", "entry", "limits", "tests":
-[{"stdin", "test"}, ...]}`` with ``{"results": [...]}``, one ``{"status", "detail",
-"exit_code", "signal", "stdout", "stderr", "wall_s", "cpu_s", "value"}`` per test. End of
-input makes it exit.
+[{"stdin", "test", "group"?}, ...]}`` with ``{"results": [...]}``, one ``{"status", "detail",
+"exit_code", "signal", "stdout", "stderr", "wall_s", "cpu_s", "value"}`` per test (a test whose
+``group`` already had a timeout is not run: ``{"status": "timeout", "skipped": true, ...}``).
+End of input makes it exit.
 
 >>> child_env("/tmp/run")["HOME"]
 '/tmp/run'
