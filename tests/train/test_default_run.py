@@ -19,6 +19,7 @@ from rewardkit.train.loop import train
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # 500 steps: about 3 minutes on 2 quiet cores, 15 under load 8
 def test_the_default_run_learns_and_the_ladder_raises(tmp_path: Path) -> None:
     defaults = TrainConfig()
     cfg = defaults.model_copy(

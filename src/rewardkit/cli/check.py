@@ -117,7 +117,8 @@ def components() -> None:
         table.add_row(
             escape(name), escape(params or "-"), escape(first_sentence(comp.fn, comp.doc))
         )
-    out.print(table)
+    # a terminal wraps at its width; a pipe or a log gets whole sentences (wide enough to grep)
+    (out if out.is_terminal else Console(soft_wrap=True, width=240)).print(table)
 
 
 _RST = re.compile(r":(?:func|class|meth|mod|attr|data|obj):`~?([^`]+)`|``([^`]+)``")
