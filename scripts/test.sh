@@ -13,7 +13,7 @@ cd "$root"
 bin="$root/.venv/bin"
 echo "== ruff" && "$bin/ruff" check src tests bench examples && "$bin/ruff" format --check src tests bench examples
 echo "== mypy" && "$bin/mypy"
-echo "== import-linter" && "$bin/lint-imports"
+echo "== import-linter" && "$bin/lint-imports" --no-logo --no-cache
 # every core (pytest-xdist); tests that take the whole machine (Ray, torchrun, the verl venv) share
 # one worker and run one at a time (tests/conftest.py); -n 0 runs everything in this process
 echo "== pytest" && "$bin/python" -m pytest -q -p no:cacheprovider --durations=15 -m "slow or not slow" \

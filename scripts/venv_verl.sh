@@ -46,8 +46,16 @@ pip_install "torch==2.13.0" "numpy>=2" scipy "pydantic>=2.5" pyyaml typer rich s
 # never moves verl's pins (unconstrained, it brings a transformers newer than verl allows)
 "$venv/bin/pip" freeze --exclude-editable | grep -v " @ " > "$venv/constraints.txt"
 pip_install -c "$venv/constraints.txt" "verifiers==0.4.0"
-"$venv/bin/python" -c "import verl.trainer.ppo.core_algos" >&2
-"$venv/bin/python" -W ignore -c "import verl.trainer.ppo.ray_trainer, verl.experimental.reward_loop" >&2
-"$venv/bin/python" -c "import rewardkit.integrations.verl, verifiers.v1" >&2
+# the imports the tests make; their output (Ray's notes that there is no GPU) shows only on failure
+imports_ok() {
+  local out
+  if ! out="$("$venv/bin/python" -W ignore -c "import $1" 2>&1)"; then
+    echo "$out" >&2
+    return 1
+  fi
+}
+imports_ok "verl.trainer.ppo.core_algos"
+imports_ok "verl.trainer.ppo.ray_trainer, verl.experimental.reward_loop"
+imports_ok "rewardkit.integrations.verl, verifiers.v1"
 echo "$want" > "$stamp"
 echo "[rewardkit] $venv ready in $((SECONDS - start)) s" >&2
