@@ -48,7 +48,17 @@ def serve(
     ),
     max_body_mb: float = typer.Option(16.0, help="largest request body, in MiB (413 above)"),
     max_samples: int = typer.Option(4096, help="most samples per request (413 above)"),
-    queue_limit: int = typer.Option(64, help="scoring requests admitted at once (503 above)"),
+    queue_limit: int = typer.Option(
+        64, help="scoring requests admitted at once (503 above): at least the clients' concurrency"
+    ),
+    coalesce: bool = typer.Option(
+        True,
+        "--coalesce/--no-coalesce",
+        help="merge requests waiting for a worker into one scoring batch, each answered alone",
+    ),
+    keep_alive: int = typer.Option(
+        75, help="seconds an idle client connection is kept open (above the clients' own)"
+    ),
     ray: bool = typer.Option(False, "--ray", help="run on Ray Serve (needs the 'ray' extra)"),
     replicas: int = typer.Option(2, help="Ray Serve replicas (with --ray)"),
     monitor: Path | None = typer.Option(
@@ -82,6 +92,7 @@ def serve(
         max_body_bytes=int(max_body_mb * 1024 * 1024),
         max_samples=max_samples,
         queue_limit=queue_limit,
+        coalesce=coalesce,
     )
     if ray:
         _serve_on_ray(config, settings, state, host, port, replicas, token, source, section)
@@ -94,7 +105,9 @@ def serve(
     except OSError as exc:
         err.print(f"[red]error:[/red] cannot bind {host}:{port}: {exc}")
         raise typer.Exit(2) from None
-    sock.listen(2048)  # connections made during startup wait in the backlog
+    # connections made during startup, or faster than they are accepted, wait in the backlog
+    sock.listen(max(2048, queue_limit))
+    _raise_open_files(queue_limit)
     bound = sock.getsockname()[1]
     _announce(
         host,
@@ -107,9 +120,29 @@ def serve(
     )
     app = build_app(Service(authority, settings))
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=60, access_log=False)
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            timeout_graceful_shutdown=60,
+            access_log=False,
+            timeout_keep_alive=keep_alive,
+        )
     )
     server.run(sockets=[sock])
+
+
+def _raise_open_files(queue_limit: int) -> None:
+    """Raise the soft limit on open files to the hard one: each client connection is a file,
+    and a soft limit of 1024 (common) would refuse connections far below ``--queue-limit``."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = hard if hard != resource.RLIM_INFINITY else max(soft, 4 * queue_limit + 1024)
+    if soft < want:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+        except (ValueError, OSError):
+            err.print(f"[yellow]warning:[/yellow] open files limited to {soft} (ulimit -n)")
 
 
 def _monitor_section(path: Path | None) -> dict[str, Any] | None:

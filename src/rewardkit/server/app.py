@@ -9,7 +9,6 @@ Retry-After; a failure is JSON with no traceback; a sample that fails is a row w
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
@@ -18,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from rewardkit.errors import ConfigError, InputError, config_error, require
+from rewardkit.server import jsonio
 from rewardkit.server.answers import openrlhf_answer
 from rewardkit.server.idempotency import IdempotencyRecord
 from rewardkit.server.metrics import RequestMetrics
@@ -39,7 +39,7 @@ VERSION_HEADER = "X-RewardKit-State-Version"
 async def parse(request: Request, model: type[M]) -> M:
     """The request body as ``model``, or a 422 listing every problem at its field path."""
     try:
-        body = json.loads(await request.body())
+        body = jsonio.loads(await request.body())
     except (ValueError, UnicodeDecodeError) as exc:
         raise HTTPProblem(422, f"the body is not valid JSON: {exc}") from None
     try:
@@ -164,7 +164,7 @@ def create_app(service: Service) -> FastAPI:
 
 def _json(body: dict[str, Any]) -> Response:
     """A JSON response without FastAPI's per-value encoder pass (the rows are plain already)."""
-    return Response(json.dumps(body, allow_nan=False).encode(), media_type="application/json")
+    return Response(jsonio.dumps(body), media_type="application/json")
 
 
 def _samples(req: ScoreRequest) -> list[Sample]:

@@ -93,12 +93,35 @@ class ServerMetrics:
             if row["status"] == "verifier_failed":
                 self.verifier_failures.labels(failed_path(row), row["cause"]).inc()
         for path, column in (seconds or {}).items():
-            histogram = self.component_seconds.labels(path)
-            for value in column:
-                histogram.observe(float(value))
+            observe_many(self.component_seconds.labels(path), column)
 
     def render(self) -> tuple[bytes, str]:
         return self._prom.generate_latest(self.registry), self._prom.CONTENT_TYPE_LATEST
+
+
+def observe_many(histogram: Any, values: Any) -> None:
+    """``histogram.observe(v)`` for each of ``values``, one increment per bucket rather than one
+    call per value (a 256-sample batch of 3 components is 768 calls otherwise); the loop where
+    prometheus_client's histogram lacks the parts this counts into.
+
+    >>> import prometheus_client as prom
+    >>> h = prom.Histogram("h", "h", buckets=(0.1, 1.0), registry=prom.CollectorRegistry())
+    >>> observe_many(h, np.array([0.05, 0.5, 0.7, 3.0]))
+    >>> [(s.labels.get("le"), s.value) for s in h.collect()[0].samples if s.name == "h_bucket"]
+    [('0.1', 1.0), ('1.0', 3.0), ('+Inf', 4.0)]
+    """
+    bounds = getattr(histogram, "_upper_bounds", None)
+    buckets = getattr(histogram, "_buckets", None)
+    total = getattr(histogram, "_sum", None)
+    if bounds is None or buckets is None or total is None or len(bounds) != len(buckets):
+        for value in values:
+            histogram.observe(float(value))
+        return
+    column = np.asarray(values, dtype=float)
+    counts = np.bincount(np.searchsorted(bounds, column), minlength=len(bounds) + 1)
+    total.inc(float(column.sum()))
+    for i in np.flatnonzero(counts[: len(bounds)]):
+        buckets[i].inc(int(counts[i]))
 
 
 class _LiveCollector:

@@ -41,6 +41,7 @@ from fastapi.responses import JSONResponse, Response
 from rewardkit.compose.nodes import Metric, Weighted
 from rewardkit.compose.refs import Ref
 from rewardkit.errors import InputError
+from rewardkit.server import jsonio
 from rewardkit.server.state import ProgramState
 from rewardkit.types import Sample
 
@@ -297,7 +298,7 @@ def slime_sample(body: Mapping[str, Any]) -> Sample:
 async def _body(request: Request) -> dict[str, Any]:
     """The JSON object of the request, or InputError."""
     try:
-        body = json.loads(await request.body() or b"{}")
+        body = jsonio.loads(await request.body() or b"{}")
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"the body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
@@ -310,4 +311,4 @@ def _problem(status: int, message: str) -> Response:
 
 
 def _json(body: Mapping[str, Any]) -> Response:
-    return Response(json.dumps(body, allow_nan=False).encode(), media_type="application/json")
+    return Response(jsonio.dumps(body), media_type="application/json")

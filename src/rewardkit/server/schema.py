@@ -58,6 +58,11 @@ class SampleIn(_Strict):
     def to_sample(self) -> Sample:
         """The library's Sample (raises ValueError on spans outside the completion or on
         malformed messages)."""
+        plain = (self.messages, self.tools, self.token_ids, self.token_offsets, self.steps)
+        if plain == (None,) * 5 and self.env_spans is None and self.completion is not None:
+            prompt = self.prompt or ""  # what Sample.from_dict makes of it, without the dump
+            group = prompt if self.group is None else self.group
+            return Sample(self.id, group, prompt, self.completion, self.reference, dict(self.meta))
         data = self.model_dump(exclude_none=True)
         if self.prompt is None and self.messages is None:
             data["prompt"] = ""

@@ -12,7 +12,7 @@ Seconds per sample per component (``tracking.py``) go to ``/metrics``; a batch s
 
 from __future__ import annotations
 
-import asyncio
+import gc
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -24,12 +24,13 @@ import numpy as np
 
 from rewardkit.errors import RemoteError, RewardKitError, WorkerDied
 from rewardkit.protocol import wire_metrics
-from rewardkit.server.answers import failed_path, result_rows
+from rewardkit.server.answers import Row, failed_path, result_rows
+from rewardkit.server.coalesce import Ask, Coalescer, Outcome, join, split
 from rewardkit.server.metrics import ServerMetrics
 from rewardkit.server.pool import ScoringPool
 from rewardkit.server.state import ProgramState
 from rewardkit.server.tracking import ComponentClock, Seconds
-from rewardkit.types import Sample
+from rewardkit.types import Sample, ScoredBatch
 
 log = logging.getLogger("rewardkit.server")
 Answer = tuple[int, dict[str, float], list[dict[str, Any]], dict[str, float | None]]
@@ -57,6 +58,12 @@ class ServerSettings:
     """Most scoring requests admitted at once (running + waiting); more get 503 + Retry-After."""
     slow_batch_s: float = 5.0
     """A batch that takes longer logs its slowest samples with their ids and component times."""
+    coalesce: bool = True
+    """Merge requests waiting for a worker into one batch (``coalesce.py``)."""
+    coalesce_max_samples: int = 1024
+    """Most samples in one merged batch."""
+    coalesce_window_s: float = 0.0
+    """How long a request with no other waiting holds back for company (0: never)."""
 
 
 class HTTPProblem(Exception):
@@ -84,8 +91,19 @@ class Service:
         self.pending = 0
         self.metrics = ServerMetrics(self.live)
         # Scoring threads of their own: requests waiting for a worker never hold up observe,
-        # state and metrics, which run on asyncio's default threads.
-        self._threads = ThreadPoolExecutor(settings.queue_limit, thread_name_prefix="rk-score")
+        # state and metrics, which run on asyncio's default threads. Merging, one batch in flight
+        # per worker (one in all in this process); without, one per admitted request, as each
+        # waits for a worker on its thread.
+        slots = max(1, settings.workers) if settings.coalesce else settings.queue_limit
+        self._threads = ThreadPoolExecutor(slots, thread_name_prefix="rk-score")
+        self.batches = Coalescer(
+            self._score_asks,
+            self._threads,
+            slots,
+            max(settings.coalesce_max_samples, 1),
+            settings.coalesce_window_s,
+            merge=settings.coalesce,
+        )
         self.clock = ComponentClock()  # times the samples scored in this process (workers=0)
         if settings.workers <= 0:
             self.clock.install(authority.program)
@@ -104,11 +122,16 @@ class Service:
         if self.settings.workers > 0:
             config = self.authority.program.to_dict()
             self.pool = ScoringPool(config, self.settings.workers, self.settings.timeout_s)
+        # What exists now (modules, the app, the program) lives as long as the server: out of
+        # the collector's full passes, which would otherwise walk it all and stall every
+        # request in flight for 50-80 ms (the p99 of many small requests; bench/server.py).
+        gc.freeze()
 
     def stop(self) -> None:
         self._threads.shutdown(wait=True)
         if self.pool is not None:
             self.pool.close()
+        gc.unfreeze()  # a server in a longer process (tests): its objects can go again
 
     async def score(self, samples: list[Sample], group_size: int | None = None) -> Answer:
         """(version, variables, rows, batch metrics) for a batch, through the bounded queue."""
@@ -121,13 +144,44 @@ class Service:
             )
         self.pending += 1
         try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._threads, self._score, samples, group_size)
+            answer: Answer = await self.batches.submit(samples, grouped=group_size is not None)
+            return answer
         finally:
             self.pending -= 1
 
-    def _score(self, samples: list[Sample], group_size: int | None) -> Answer:
+    def _score_asks(self, asks: list[Ask]) -> list[Outcome]:
+        """One answer (or HTTPProblem) per request of a batch (``coalesce.py``), on a thread."""
+        if len(asks) == 1:
+            return [self._score_alone(asks[0])]
+        joined = join(asks)
         start = time.perf_counter()
+        try:
+            version, variables, scored, seconds = self._run(joined.samples)
+        except Exception:  # one bad request must not fail the others: each alone again
+            return [self._score_alone(ask) for ask in asks]
+        parts = [result_rows(part) for part in split(scored, asks, joined)]
+        rows = [row for part in parts for row in part]
+        self._count(scored, rows, seconds, start)
+        return [(version, variables, part, {}) for part in parts]
+
+    def _score_alone(self, ask: Ask) -> Outcome:
+        try:
+            return self._score(ask.samples, ask.grouped)
+        except Exception as exc:  # this request's own failure, raised to its handler alone
+            return exc
+
+    def _score(self, samples: list[Sample], with_advantages: bool) -> Answer:
+        start = time.perf_counter()
+        version, variables, scored, seconds = self._run(samples)
+        adv = self.authority.advantages(scored) if with_advantages else None
+        rows = result_rows(scored, adv)
+        self._count(scored, rows, seconds, start)
+        if adv is None:
+            return version, variables, rows, {}
+        return version, variables, rows, wire_metrics({**scored.metrics, **adv.metrics})
+
+    def _run(self, samples: list[Sample]) -> tuple[int, dict[str, float], ScoredBatch, Seconds]:
+        """(version, variables, scored, seconds): one batch at one state version."""
         try:
             if self.pool is None:
                 with self.clock.batch(samples) as seconds:
@@ -137,16 +191,14 @@ class Service:
                 scored, seconds = self.pool.score_many_timed(samples, version, state)
         except (RemoteError, WorkerDied, RewardKitError) as exc:
             raise HTTPProblem(500, f"scoring failed: {exc}") from None
-        adv = None if group_size is None else self.authority.advantages(scored)
-        rows = result_rows(scored, adv)
+        return version, variables, scored, seconds
+
+    def _count(self, scored: ScoredBatch, rows: list[Row], seconds: Seconds, start: float) -> None:
         self.metrics.count_batch(scored, rows, seconds)
         log_failed(rows)
         elapsed = time.perf_counter() - start
         if elapsed >= self.settings.slow_batch_s:
             log.warning("%s", slow_line(rows, seconds, elapsed))
-        if adv is None:
-            return version, variables, rows, {}
-        return version, variables, rows, wire_metrics({**scored.metrics, **adv.metrics})
 
 
 def log_failed(rows: Sequence[Mapping[str, Any]]) -> None:
