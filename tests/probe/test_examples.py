@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = sorted((ROOT / "examples" / "configs").glob("*.yaml"))
 PROBE_DATA = {
     "boxes_ladder.yaml": "probe_boxes.jsonl",
+    "train_boxes.yaml": "probe_boxes.jsonl",
     "math_answer.yaml": "probe_math.jsonl",
     "train_chain.yaml": "probe_chain.jsonl",
     "tool_calls.yaml": "tool_calls.jsonl",

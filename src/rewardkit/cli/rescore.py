@@ -8,7 +8,7 @@ SOURCE is one of:
 - a training run folder: its ``samples.jsonl`` (the held-out answers of each evaluation), with the
   run's program at its newest checkpoint (or ``--config``).
 
-A sample counts as failed when its status (``server.answers.STATUSES``; derived from ``errors``
+A sample counts as failed when its status (``rewardkit.results.STATUSES``; derived from ``errors``
 and ``reward`` for files written before there was a status) is ``verifier_failed`` or ``error``,
 or, in a run folder, when its answer carries an ``error``. ``--all`` re-scores every sample.
 Scoring runs in ``--workers`` processes with the server's per-sample deadline (``--timeout``),
@@ -40,7 +40,7 @@ from rewardkit.cli.score import load_program
 from rewardkit.cli.scoring import output_rows
 from rewardkit.errors import InputError, RewardKitError
 from rewardkit.program import RewardProgram
-from rewardkit.server.answers import STATUSES, result_rows, status_of
+from rewardkit.results import STATUSES, result_rows, status_of
 from rewardkit.types import Sample, ScoredBatch
 
 err = Console(stderr=True, soft_wrap=True)

@@ -36,7 +36,8 @@ from typing import Any
 from rewardkit.client import TOKEN_ENV, AsyncRewardClient
 from rewardkit.errors import ConfigError
 from rewardkit.program import RewardProgram
-from rewardkit.types import Sample, ScoredBatch
+from rewardkit.results import result_rows
+from rewardkit.types import Sample
 
 URL_ENV, PROGRAM_ENV = "REWARDKIT_URL", "REWARDKIT_PROGRAM"
 NORMALIZED = ("grpo", "gspo", "cispo", "reinforce_plus_plus_baseline")
@@ -99,7 +100,7 @@ async def score_rows(args: Any, samples: list[Sample]) -> list[Row]:
         )
     program, thread = _local(str(path))
     scored = await asyncio.get_running_loop().run_in_executor(thread, program.score, samples)
-    return rows_of(scored)
+    return result_rows(scored)
 
 
 @functools.cache
@@ -113,26 +114,6 @@ def _local(path: str) -> tuple[RewardProgram, ThreadPoolExecutor]:
             f"advances them; serve it ('rewardkit serve') and set {URL_ENV}"
         )
     return program, ThreadPoolExecutor(1, thread_name_prefix="rk-slime")
-
-
-def rows_of(scored: ScoredBatch) -> list[Row]:
-    """The server's result rows (``rewardkit.server.answers.result_rows``, without advantages)
-    of a batch scored here: None where a value is missing."""
-
-    def num(x: float) -> float | None:
-        return None if math.isnan(x) else float(x)
-
-    errors, unjudgeable = scored.records_by_sample()
-    return [
-        {
-            "id": s.id,
-            "reward": num(scored.rewards[i]),
-            "components": {p: num(c[i]) for p, c in scored.values.items() if p != scored.root},
-            "errors": errors.get(s.id, []),
-            "unjudgeable": unjudgeable.get(s.id, []),
-        }
-        for i, s in enumerate(scored.samples)
-    ]
 
 
 def post_process(args: Any, samples: Sequence[Any]) -> tuple[list[float], list[float]]:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from rewardkit.errors import require
-from rewardkit.server.answers import failed_path
+from rewardkit.results import failed_path
 from rewardkit.server.security import ASGIApp, Receive, Scope, Send
 from rewardkit.types import ScoredBatch
 

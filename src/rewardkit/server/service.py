@@ -1,7 +1,7 @@
 """The server's work behind the routes: the state authority, the worker pool, the queue bound,
 the metrics, and the log lines about failed and slow samples.
 
-``Service.score`` answers one row per sample, whatever happened to it (``answers.STATUSES``): a
+``Service.score`` answers one row per sample, whatever happened to it (``rewardkit.results.STATUSES``): a
 hung or crashed sample is verifier-failed in its row (``pool.py``, ``recovery.py``), never a
 failed request. A request fails (500) only when the program raises under ``on_error: raise`` or
 no worker can be started.
@@ -24,7 +24,7 @@ import numpy as np
 
 from rewardkit.errors import RemoteError, RewardKitError, WorkerDied
 from rewardkit.protocol import wire_metrics
-from rewardkit.server.answers import Row, failed_path, result_rows
+from rewardkit.results import Row, failed_path, result_rows
 from rewardkit.server.coalesce import Ask, Coalescer, Outcome, join, split
 from rewardkit.server.metrics import ServerMetrics
 from rewardkit.server.pool import ScoringPool
