@@ -5,10 +5,13 @@
 # start no process, server, Ray, torchrun, second venv or browser.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# verl in its own venv (tests/conformance, tests/integrations/test_verl*.py), built beside the rest
+"$root/scripts/venv_verl.sh" &
+verl=$!
 "$root/scripts/venv.sh" test
-"$root/scripts/venv_verl.sh"  # verl in its own venv, for tests/conformance/test_verl_advantages.py
 "$root/scripts/chromium.sh"   # headless Chromium, for tests/runs/test_report_browser.py
 "$root/scripts/rtl_tools.sh"  # Icarus Verilog and Yosys, for the RTL rewards (tests/rewards/test_rtl*.py)
+wait "$verl"                  # its failure stops here (set -e)
 cd "$root"
 bin="$root/.venv/bin"
 echo "== ruff" && "$bin/ruff" check src tests bench examples && "$bin/ruff" format --check src tests bench examples
