@@ -17,9 +17,9 @@ bin="$root/.venv/bin"
 echo "== ruff" && "$bin/ruff" check src tests bench examples && "$bin/ruff" format --check src tests bench examples
 echo "== mypy" && "$bin/mypy"
 echo "== import-linter" && "$bin/lint-imports" --no-logo --no-cache
-# one pytest-xdist worker per core and one more (many tests wait on a server or a process they
-# started); tests that take the whole machine (Ray, torchrun, the verl venv) share one worker and
-# run one at a time (tests/conftest.py); -n 0 runs everything in this process
-workers="${REWARDKIT_TEST_WORKERS:-$(($(nproc) + 1))}"
+# every core (pytest-xdist; one worker more measured no faster); tests that take the whole machine
+# (Ray, torchrun, the verl venv) share one worker and run one at a time (tests/conftest.py); -n 0
+# runs everything in this process
+workers="${REWARDKIT_TEST_WORKERS:-auto}"
 echo "== pytest" && "$bin/python" -m pytest -q -p no:cacheprovider --durations=15 -m "slow or not slow" \
   -n "$workers" --dist loadgroup "$@"

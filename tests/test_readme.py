@@ -106,7 +106,11 @@ def test_the_readme_commands_run_as_written(tmp_path: Path) -> None:
         )
         assert done.returncode == 0, done.stderr
     # runs/boxes-<time>: a run stopped with SIGINT after its first checkpoint, as a user stops one
-    config = tiny_train_config(tmp_path, cache, task="boxes", run_name="boxes-t", steps=50)
+    # an evaluation of 64 problems after every step keeps the run going for many seconds after its
+    # first checkpoint, so the signal lands mid-run however fast the machine is
+    config = tiny_train_config(
+        tmp_path, cache, task="boxes", run_name="boxes-t", steps=30, eval_size=64
+    )
     proc = subprocess.Popen(
         [rk, "train", str(config), "-q"],
         cwd=tmp_path,
@@ -117,7 +121,7 @@ def test_the_readme_commands_run_as_written(tmp_path: Path) -> None:
     first = tmp_path / "runs/boxes-t/checkpoints/step-000001"
     deadline = time.monotonic() + 300
     while not first.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
+        time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 130, err
