@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rewardkit.errors import require
-from rewardkit.server.security import ASGIApp, Message, Receive, Scope, Send, send_json
+from rewardkit.server.security import (
+    ASGIApp,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    replayed,
+    send_json,
+)
 
 HEADER = b"idempotency-key"
 REPLAYED_HEADER = b"idempotent-replayed"
@@ -108,14 +116,7 @@ class IdempotencyRecord:
         self.running[key] = (fingerprint, future)
         recorded = Recorded(fingerprint)
         body, receive = request
-        sent = False
-
-        async def receive_body() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
+        receive_body = replayed(body, receive)
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":

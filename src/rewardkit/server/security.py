@@ -198,17 +198,7 @@ class BodyLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        body = b"".join(chunks)
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replayed(b"".join(chunks), receive), send)
 
     async def _refuse(self, send: Send) -> None:
         await send_json(
@@ -219,3 +209,18 @@ class BodyLimit:
                 "request or start the server with a larger --max-body-mb"
             },
         )
+
+
+def replayed(body: bytes, receive: Receive) -> Receive:
+    """An ASGI ``receive`` that gives an app a body already read (whole, in one message), then
+    passes on what the client sends next (its disconnect)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
