@@ -44,6 +44,9 @@ if os.environ.get("CI") == "true":
 _WHOLE_MACHINE = ("ray", "torchrun", "venv")
 
 
+# tryfirst: xdist names the group in its own collection hook (the @group suffix of the node id),
+# which pluggy would otherwise call before this one, and the group would be ignored
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if any(item.get_closest_marker(name) for name in _WHOLE_MACHINE):

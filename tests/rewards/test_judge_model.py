@@ -20,7 +20,8 @@ from rewardkit.rewards.judge import JudgeClient, JudgeEndpoint, JudgeRequestErro
 from rewardkit.rewards.judge.local import LocalEndpoint, prepare_smollm2, serve
 from rewardkit.types import Sample
 
-pytestmark = [pytest.mark.server, pytest.mark.process]
+# one worker starts the one SmolLM2 server (a session fixture is per xdist worker)
+pytestmark = [pytest.mark.server, pytest.mark.process, pytest.mark.xdist_group("smollm2")]
 
 SAMPLE = Sample("a", "g", "What is 12*7?", "<think>12*7=84</think><answer>84</answer>", "84")
 
