@@ -115,6 +115,9 @@ SMOKE: dict[str, Any] = {
     "raise_at": [0.0] * 5,  # every ladder raises as soon as its window fills: before_raises runs
     "warm_steps": 2,
     "lrs": [3e-4, 1e-3],
+    "prompts": 2,
+    "group": 4,
+    "workers": 1,
 }
 """``--smoke``: every arm, one seed, 4 steps (tests/bench/test_training_smoke.py)."""
 
@@ -168,6 +171,8 @@ def main() -> None:
     p.add_argument("--gain", type=float, default=1.5, help="ladder_gain: gain_at_least")
     p.add_argument("--gain-floor", type=float, default=0.02, help="ladder_gain: mean_at_least")
     p.add_argument("--warm-steps", type=int, default=80)
+    p.add_argument("--prompts", type=int, default=16, help="prompts per step")
+    p.add_argument("--group", type=int, default=8, help="completions per prompt")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--out", default="bench/out/curriculum")
     p.add_argument("--cache", default=None, help="warm start cache folder")
@@ -181,6 +186,7 @@ def main() -> None:
 
     def job(arm: str, seed: int, lr: float, name: str) -> tuple[str, dict[str, Any]]:
         arm_options = {"task": "boxes", "task_options": OPTIONS, "lr": lr, "seed": seed}
+        arm_options |= {"prompts_per_step": args.prompts, "group_size": args.group}
         arm_options["program"] = programs(args)[arm]
         return name, run_options(name, out, arm_options, args, max_new_tokens=16)
 

@@ -104,6 +104,8 @@ SMOKE: dict[str, Any] = {
     "warm_steps": 2,
     "layers": 1,
     "hidden": 32,
+    "prompts": 2,
+    "group": 4,
     "workers": 1,
 }
 """``--smoke``: every arm, one seed, 4 steps, a 1-layer model (tests/bench/test_training_smoke.py)."""
@@ -140,6 +142,8 @@ def job(
         "tiny": tiny_shape(args.layers, args.hidden),
         "seed": seed,
         "lr": lr,
+        "prompts_per_step": args.prompts,
+        "group_size": args.group,
     }
     return name, run_options(name, out, arm_options, args, max_new_tokens=8)
 
@@ -160,6 +164,8 @@ def main() -> None:
     p.add_argument("--digits", type=int, default=2, help="digits of each number")
     p.add_argument("--layers", type=int, default=4)
     p.add_argument("--hidden", type=int, default=128)
+    p.add_argument("--prompts", type=int, default=16, help="prompts per step")
+    p.add_argument("--group", type=int, default=8, help="completions per prompt")
     p.add_argument("--gain", type=float, default=1.5, help="ladder_gain: gain_at_least")
     p.add_argument("--gain-floor", type=float, default=0.02, help="ladder_gain: mean_at_least")
     p.add_argument("--arms", nargs="+", default=list(COLOURS), choices=list(COLOURS))

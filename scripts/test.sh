@@ -11,12 +11,13 @@ verl=$!
 "$root/scripts/venv.sh" test
 "$root/scripts/chromium.sh"   # headless Chromium, for tests/runs/test_report_browser.py
 "$root/scripts/rtl_tools.sh"  # Icarus Verilog and Yosys, for the RTL rewards (tests/rewards/test_rtl*.py)
-wait "$verl"                  # its failure stops here (set -e)
 cd "$root"
 bin="$root/.venv/bin"
+# the static checks need the main venv only: they run while the verl venv is still being built
 echo "== ruff" && "$bin/ruff" check src tests bench examples && "$bin/ruff" format --check src tests bench examples
 echo "== mypy" && "$bin/mypy"
 echo "== import-linter" && "$bin/lint-imports" --no-logo --no-cache
+wait "$verl"                  # its failure stops here (set -e)
 # every core (pytest-xdist; one worker more measured no faster); tests that take the whole machine
 # (Ray, torchrun, the verl venv) share one worker and run one at a time (tests/conftest.py); -n 0
 # runs everything in this process

@@ -97,6 +97,30 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(
     )
 
 
+def test_evaluations_and_checkpoints_leave_the_training_unchanged(
+    tiny: Callable[..., dict[str, Any]],
+) -> None:
+    """Evaluation samples with its own generator and checkpoints only write: a run evaluated and
+    saved every step trains exactly as one evaluated at its start and end only, never saved
+    (what lets tests/train/test_default_run.py skip the default's evaluations in between)."""
+    options = tiny(steps=5, program=_ladder_program(), prompts_per_step=4, group_size=4)
+    every = train(TrainConfig(**{**options, "run_name": "every"})).run_dir
+    ends = {**options, "run_name": "ends", "eval_every": 5, "checkpoint_every": 0}
+    ends_dir = train(TrainConfig(**ends)).run_dir
+
+    def trained(run: Path) -> list[dict[str, Any]]:
+        return [
+            {k: v for k, v in r.items() if not k.startswith("eval/")} for r in _comparable(run)[0]
+        ]
+
+    evaluated = [r["step"] for r in _comparable(every)[0] if "eval/greedy/success" in r]
+    assert evaluated == [0, 1, 2, 3, 4]  # and once more at the end, in the summary
+    assert trained(every) == trained(ends_dir)
+    assert read_jsonl(every / "events.jsonl") == read_jsonl(ends_dir / "events.jsonl")
+    final = json.loads((every / "summary.json").read_text())["final_eval"]
+    assert final == json.loads((ends_dir / "summary.json").read_text())["final_eval"]
+
+
 def _filtered_program() -> dict[str, Any]:
     # Completions of the tiny model contain "=" now and then: some groups are mixed (kept), many
     # are all 0 (dropped and refilled). The ladder raises whenever its 2-step window is full.
