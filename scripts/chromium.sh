@@ -6,9 +6,7 @@ if command -v chromium >/dev/null 2>&1; then
   exit 0
 fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "[rewardkit] installing chromium (headless browser for the report test)" >&2
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+  "$(dirname "${BASH_SOURCE[0]}")/apt_install.sh" "headless browser for the report test" chromium
 else
   echo "[rewardkit] chromium is missing: 'sudo apt-get install chromium' to run the report's browser test" >&2
 fi

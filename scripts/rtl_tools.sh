@@ -11,9 +11,7 @@ if [ "${#missing[@]}" = "0" ]; then
   exit 0
 fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "[rewardkit] installing iverilog and yosys (RTL rewards)" >&2
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iverilog yosys >&2
+  "$(dirname "${BASH_SOURCE[0]}")/apt_install.sh" "RTL rewards" iverilog yosys
 else
   echo "[rewardkit] ${missing[*]} missing: 'sudo apt-get install iverilog yosys' to run the RTL tests" >&2
 fi
