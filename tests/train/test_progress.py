@@ -94,23 +94,3 @@ def test_activity_is_a_line_when_a_minute_has_passed() -> None:
         now[0] = float(second)
         p.activity(f"warm start {second}/600")
     assert [line.split()[3] for line in lines] == [f"{s}/600" for s in range(60, 600, 60)]
-
-
-def test_after_the_first_step_a_long_cpu_run_says_how_long_it_will_take() -> None:
-    torch = pytest.importorskip("torch")
-    from types import SimpleNamespace
-
-    from rewardkit.train import TrainConfig
-    from rewardkit.train.loop import _say_how_long
-
-    cfg = TrainConfig(steps=400, eval_every=25, eval_size=256, model="smollm2")
-    s = SimpleNamespace(cfg=cfg, model=torch.nn.Linear(2, 2))
-    said: list[str] = []
-    metrics = {"time/step": 100.0, "time/eval": 600.0}
-    _say_how_long(s, 0, metrics, said.append)  # type: ignore[arg-type]
-    (message,) = said
-    assert message.startswith("warning: about 14 h to go at this pace (399 steps, 16 evaluations")
-    assert "this is a CPU demo of the trainer, use a GPU for model=smollm2" in message
-    said.clear()
-    _say_how_long(s, 0, {"time/step": 0.5, "time/eval": 2.0}, said.append)  # type: ignore[arg-type]
-    assert said == []  # a short run says nothing

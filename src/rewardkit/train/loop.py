@@ -16,7 +16,9 @@
    ``checkpoint_every`` steps, after the last, and when the monitor stops the run.
 
 The stage timings (``time/*``) are measured here. Evaluation, checkpoints and logs live in
-sibling modules. ``train(config)`` runs a fresh run; ``train(resume=run_dir)`` continues one from
+sibling modules: ``boundary.py`` (the state kept at a step's start, the checkpoint at a step
+boundary, what a stop saves), ``watch.py`` (the forward hook, the evaluation at a step with its
+progress, a long run's estimate). ``train(config)`` runs a fresh run; ``train(resume=run_dir)`` continues one from
 its newest checkpoint and produces the same metrics and events as a run that never stopped.
 
 Stopping (``progress.StopSignals``): SIGINT and SIGTERM set a flag. Where the run can be abandoned (set-up,
@@ -37,8 +39,6 @@ Example (a 2-step run of the embedded default, a few seconds once the warm start
 
 from __future__ import annotations
 
-import copy
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,15 +50,21 @@ from rewardkit.errors import ConfigError
 from rewardkit.protocol import StepResult
 from rewardkit.tasks.base import Problem
 from rewardkit.train.batch import Round, StepBatch, merge_rounds, missing_groups
-from rewardkit.train.checkpoint import TrainerState, checkpoint_name, save_checkpoint
+from rewardkit.train.boundary import (
+    Boundary,
+    at_step_start,
+    checkpoint,
+    save_on_stop,
+    write_summary,
+)
 from rewardkit.train.config import TrainConfig, load_train_config
-from rewardkit.train.evaluate import run_eval, shown_answers
 from rewardkit.train.multiturn import sample_rollouts
-from rewardkit.train.progress import Stopped, StopSignals, duration, eta_text, time_left
+from rewardkit.train.progress import Stopped, StopSignals
 from rewardkit.train.rollout import Rollouts
 from rewardkit.train.samples import judge_rollouts, score_rollouts
 from rewardkit.train.setup import Session, Status, build_session, run_folder_path, saved_config
 from rewardkit.train.update import update_policy
+from rewardkit.train.watch import Forwards, Hooks, evaluate_at, say_how_long
 
 StepHook = Callable[[int, dict[str, float]], None]
 
@@ -69,59 +75,6 @@ class RunResult:
 
     run_dir: Path
     summary: dict[str, Any]
-
-
-@dataclass
-class _Boundary:
-    """The trainer's state at the start of a step, for a checkpoint there if the step is
-    abandoned (the model and optimizer do not change before the update)."""
-
-    step: int
-    data: dict[str, Any]
-    protocol: dict[str, Any]
-    generator: Any
-    torch_rng: Any
-    updating: bool = False
-    """The update has begun: the model is no longer the one of the start of the step."""
-
-
-def _boundary(s: Session, step: int) -> _Boundary:
-    import torch
-
-    return _Boundary(
-        step,
-        copy.deepcopy(s.source.state_dict()),
-        copy.deepcopy(s.protocol.state_dict()),
-        s.generator.get_state(),
-        torch.get_rng_state(),
-    )
-
-
-class _Forwards:
-    """A forward pre-hook of the model: the stop check inside generation, and the progress of an
-    evaluation (generations begun, tokens of the current one, against ``max_new_tokens``)."""
-
-    def __init__(self, stop: StopSignals):
-        self.stop = stop
-        self.watch: Callable[[int, int], None] | None = None
-        self.generations = 0
-        self.tokens = 0
-
-    def __call__(self, module: Any, args: Any, kwargs: dict[str, Any]) -> None:
-        self.stop.check()
-        if self.watch is not None:
-            if kwargs.get("cache") is None:  # a prefill: the next generation begins
-                self.generations += 1
-                self.tokens = 0
-            self.tokens += 1
-            self.watch(self.generations, self.tokens)
-
-
-@dataclass
-class _Hooks:
-    status: Status | None
-    activity: Status | None
-    forwards: _Forwards
 
 
 def train(
@@ -168,47 +121,45 @@ def _train(
         status(f"run folder: {run_dir}")
     stop.check()
     s = build_session(cfg, run_dir, resume is not None, status, activity)
-    hooks = _Hooks(status, activity, _Forwards(stop))
+    hooks = Hooks(status, activity, Forwards(stop))
     handle = s.model.register_forward_pre_hook(hooks.forwards, with_kwargs=True)
     started = time.perf_counter() - s.elapsed_before
-    boundary: _Boundary | None = None
+    boundary: Boundary | None = None
     done = s.start_step
     try:
         for step in range(s.start_step, cfg.steps):
             stop.check()
-            boundary = _boundary(s, step)
+            boundary = at_step_start(s, step)
             result = _step(s, step, hooks, stop, boundary)
             boundary, done = None, step + 1  # the step is logged: its end is the next boundary
             if on_step is not None:
                 on_step(step, result.metrics)
             if step == s.start_step and status is not None:
-                _say_how_long(s, step, result.metrics, status)
+                say_how_long(s, step, result.metrics, status)
             last = step + 1 == cfg.steps or result.stop
             due = cfg.checkpoint_every and (step + 1) % cfg.checkpoint_every == 0
             if last or due or stop.requested is not None:
                 with stop.deferred():
-                    _checkpoint(s, step + 1, time.perf_counter() - started)
+                    checkpoint(s, step + 1, time.perf_counter() - started)
             if result.stop:
                 break
         summary = _finish(s, time.perf_counter() - started, hooks, stop)
     except Stopped as stopped:
         handle.remove()
-        stopped.saved = _save_on_stop(s, boundary, done, time.perf_counter() - started, status)
+        stopped.saved = save_on_stop(s, boundary, done, time.perf_counter() - started, status)
         raise stopped from None
     handle.remove()
     return RunResult(run_dir=run_dir, summary=summary)
 
 
-def _step(
-    s: Session, step: int, hooks: _Hooks, stop: StopSignals, boundary: _Boundary
-) -> StepResult:
+def _step(s: Session, step: int, hooks: Hooks, stop: StopSignals, boundary: Boundary) -> StepResult:
     """One step, stages 1-5 (the module doc); the update and the logging are ``deferred``."""
     cfg = s.cfg
     filtered = bool(s.source.filters)
     metrics: dict[str, float] = {}
     t0 = time.perf_counter()
     if cfg.eval_every and step % cfg.eval_every == 0:
-        metrics.update(_evaluate(s, step, hooks))
+        metrics.update(evaluate_at(s, step, hooks))
     t1 = time.perf_counter()
     # Stages 1-3 run for prompts_per_step prompts, then again for each refill round.
     rounds: list[Round] = []
@@ -254,82 +205,6 @@ def _step(
             }
         )
         return _observe(s, step, metrics, b)
-
-
-def _say_how_long(s: Session, step: int, metrics: dict[str, float], status: Status) -> None:
-    """After the first step of a long run: how long the rest will take at this pace."""
-    cfg = s.cfg
-    left = cfg.steps - step - 1
-    evals = (
-        len([k for k in range(step + 1, cfg.steps + 1) if k % cfg.eval_every == 0])
-        if cfg.eval_every
-        else 0
-    )
-    if not metrics.get("time/eval") and evals:  # not evaluated at this step: guess as a step
-        per_eval = metrics.get("time/step", 0.0)
-    else:
-        per_eval = metrics.get("time/eval", 0.0)
-    estimate = left * metrics.get("time/step", 0.0) + evals * per_eval
-    if estimate < 600:
-        return
-    device = next(s.model.parameters()).device.type
-    message = (
-        f"about {duration(estimate)} to go at this pace ({left} steps, {evals} evaluations of "
-        f"{cfg.eval_size} problems)"
-    )
-    if estimate > 3600 and device == "cpu":
-        what = f"model={cfg.model}" if cfg.model else "a larger run"
-        message = (
-            f"warning: {message}; this is a CPU demo of the trainer, use a GPU for {what} "
-            "(or fewer steps, a smaller eval_size)"
-        )
-    elif estimate > 3600:
-        message = f"warning: {message}"
-    status(message)
-
-
-def _save_on_stop(
-    s: Session, boundary: _Boundary | None, done: int, elapsed: float, status: Status | None
-) -> Path | None:
-    """After a stop: a checkpoint at the last step boundary (unless there is one), then the
-    summary and report of the steps so far. Returns the checkpoint to resume from (None when
-    there is none: no step was done)."""
-    from rewardkit.train.checkpoint import list_checkpoints
-
-    at = boundary if boundary is not None and not boundary.updating else None
-    if at is not None:
-        done = at.step
-    path = s.run.checkpoints / checkpoint_name(done)
-    if done > 0 and not path.exists() and (boundary is None or at is not None):
-        if status is not None:
-            status(f"stopping: saving the checkpoint before step {done + 1}")
-        _checkpoint(s, done, elapsed, at)
-    found = list_checkpoints(s.run.checkpoints)
-    saved = found[-1] if found else None
-    if (s.run.path / "metrics.jsonl").exists():
-        if saved is not None:
-            from rewardkit.train.checkpoint import read_state
-
-            s.run.truncate(after_step=read_state(saved).next_step - 1)  # an abandoned step's logs
-        _write_summary(s, {}, elapsed, status)
-    s.run.close()
-    return saved
-
-
-def _write_summary(
-    s: Session, final: dict[str, float], wall: float, status: Status | None
-) -> dict[str, Any]:
-    from rewardkit.runs.summary import summarise_run
-
-    summary = summarise_run(s.run.path, final, wall)
-    (s.run.path / "summary.json").write_text(json.dumps(summary, indent=1))
-    if s.cfg.plots:
-        if status is not None:
-            status("writing plots and report.html")
-        from rewardkit.runs.report import build_report
-
-        build_report(s.run.path)
-    return summary
 
 
 def _rollout(s: Session, n: int) -> tuple[list[Problem], Rollouts]:
@@ -400,78 +275,10 @@ def _observe(s: Session, step: int, metrics: dict[str, float], b: StepBatch) -> 
     return result
 
 
-def _evaluate(s: Session, step: int, hooks: _Hooks) -> dict[str, float]:
-    """Held-out means for the metrics line; a few answers go to ``samples.jsonl`` for the report.
-
-    Its progress (``activity``) counts the model's forward calls: one generation per mode
-    (greedy, sampled), each at most ``max_new_tokens`` calls, so the time left is an upper bound.
-    """
-    cfg = s.cfg
-    modes = 2 if cfg.eval_sampled else 1
-    what = f"evaluating {len(s.eval_set)} problems at step {step}"
-    if hooks.status is not None:
-        hooks.status(what + (" (greedy, then sampled)" if modes == 2 else " (greedy)"))
-    began = time.perf_counter()
-
-    def watch(generation: int, tokens: int) -> None:
-        if hooks.activity is None:
-            return
-        done = (generation - 1 + min(tokens, cfg.max_new_tokens) / cfg.max_new_tokens) / modes
-        elapsed = time.perf_counter() - began
-        left = time_left(done, 1.0, elapsed)
-        hooks.activity(f"{what}: {100 * done:.0f}% {eta_text(elapsed, left)}")
-
-    hooks.forwards.watch, hooks.forwards.generations = watch, 0
-    try:
-        result = _run_eval(s, step)
-    finally:
-        hooks.forwards.watch = None
-    s.run.log_samples(shown_answers(result, s.eval_set, s.program, cfg.task, step))
-    return result.metrics
-
-
-def _run_eval(s: Session, step: int) -> Any:
-    cfg = s.cfg
-    return run_eval(
-        s.model,
-        s.tokenizer,
-        s.task,
-        s.eval_set,
-        cfg.max_new_tokens,
-        cfg.temperature,
-        cfg.seed,
-        step,
-        cfg.eval_sampled,
-        chat=s.chat,
-        max_turns=cfg.max_turns,
-    )
-
-
-def _checkpoint(s: Session, next_step: int, elapsed: float, at: _Boundary | None = None) -> None:
-    """Weights, optimizer, data position and the step protocol's state (``setup.protocol_state``
-    reads it back); ``at``: the states kept at the start of an abandoned step instead of now."""
-    protocol = at.protocol if at is not None else s.protocol.state_dict()
-    data = at.data if at is not None else s.source.state_dict()
-    extra = {"init_model": s.init_model, "elapsed": elapsed}
-    if "monitor" in protocol:
-        extra["monitor"] = protocol["monitor"]
-    state = TrainerState(next_step=next_step, data=data, program=protocol["program"], extra=extra)
-    save_checkpoint(
-        s.run.checkpoints,
-        state,
-        s.model,
-        s.tokenizer,
-        s.optimizer,
-        s.generator,
-        s.cfg.keep_checkpoints,
-        rng=(at.generator, at.torch_rng) if at is not None else None,
-    )
-
-
-def _finish(s: Session, wall: float, hooks: _Hooks, stop: StopSignals) -> dict[str, Any]:
+def _finish(s: Session, wall: float, hooks: Hooks, stop: StopSignals) -> dict[str, Any]:
     """Final evaluation, ``summary.json``, plots and report."""
-    final = _evaluate(s, s.cfg.steps, hooks) if s.cfg.eval_every else {}
+    final = evaluate_at(s, s.cfg.steps, hooks) if s.cfg.eval_every else {}
     with stop.deferred():
-        summary = _write_summary(s, final, wall, hooks.status)
+        summary = write_summary(s, final, wall, hooks.status)
         s.run.close()
     return summary
