@@ -11,7 +11,7 @@ import shutil
 import statistics
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +126,21 @@ def warm_starts(
     torch.set_num_threads(1)  # tiny models: one thread is fastest, and the machine is shared
     for seed in seeds:
         spec = WarmStartSpec(seed=seed) if steps is None else WarmStartSpec(seed=seed, steps=steps)
-        warm_start(make_task(task, options), TinyModelSpec(**(tiny or {})), spec, cache_dir)
+        shape = TinyModelSpec(**(tiny or {}))
+        warm_start(
+            make_task(task, options), shape, spec, cache_dir, warm_start_progress(spec.steps)
+        )
+
+
+def warm_start_progress(total: int, every: int = 50) -> Callable[[int, float], None]:
+    """``warm_start``'s ``progress``: a line every ``every`` steps (minutes of silence otherwise)."""
+
+    def say(step: int, loss: float) -> None:
+        if (step + 1) % every == 0 or step + 1 == total:
+            line = f"[bench] warm start step {step + 1}/{total}, loss {loss:.4f}"
+            print(line, file=sys.stderr, flush=True)
+
+    return say
 
 
 def tiny_shape(layers: int, hidden: int) -> dict[str, int]:

@@ -59,7 +59,15 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from common import curve, dump, first_reaching, parse_with_smoke, run_all, tiny_shape
+from common import (
+    curve,
+    dump,
+    first_reaching,
+    parse_with_smoke,
+    run_all,
+    tiny_shape,
+    warm_start_progress,
+)
 from protocol import arm_stats, plot_protocol, run_stats, speedup
 
 from rewardkit.runs.runlog import read_jsonl
@@ -134,7 +142,8 @@ def prepare(args: argparse.Namespace) -> None:
     torch.set_num_threads(1)
     task = make_task("chain", {"categories": args.categories})
     spec = WarmStartSpec(seed=args.warm_seed, steps=args.warm_steps)
-    warm_start(task, TinyModelSpec(**tiny_shape(args.layers, args.hidden)), spec, args.cache)
+    shape = TinyModelSpec(**tiny_shape(args.layers, args.hidden))
+    warm_start(task, shape, spec, args.cache, warm_start_progress(spec.steps))
 
 
 def job(arm: str, seed: int, args: argparse.Namespace) -> tuple[str, dict[str, Any]]:

@@ -39,7 +39,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from common import dump, parse_with_smoke, run_all, tiny_shape
+from common import dump, parse_with_smoke, run_all, tiny_shape, warm_start_progress
 from protocol import EVAL_SEED, arm_stats, plot_protocol, run_options, run_stats, speedup
 
 ARMS = ("em", "f1", "atom", "turns")
@@ -118,7 +118,8 @@ def prepare(args: argparse.Namespace) -> None:
     torch.set_num_threads(1)
     spec = WarmStartSpec(seed=args.warm_seed, steps=args.warm_steps)
     shape = TinyModelSpec(**tiny_shape(args.layers, args.hidden))
-    warm_start(make_task("search", task_options(args)), shape, spec, args.cache)
+    task = make_task("search", task_options(args))
+    warm_start(task, shape, spec, args.cache, warm_start_progress(spec.steps))
 
 
 def main() -> None:
