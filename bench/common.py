@@ -153,6 +153,18 @@ def curve(run_dir: Path, key: str) -> tuple[list[int], list[float]]:
     return series(read_jsonl(run_dir / "metrics.jsonl"), key)
 
 
+def eval_curve(run_dir: Path, key: str) -> tuple[list[int], list[float]]:
+    """``curve`` of an evaluation metric, the run's final evaluation (``summary.json``, after the
+    last step) as its last point."""
+    steps, values = curve(run_dir, key)
+    summary = read_summary(run_dir)
+    final = (summary.get("final_eval") or {}).get(key)
+    if final is not None:
+        total = int(summary.get("steps", steps[-1] if steps else 0))
+        steps, values = [*steps, total], [*values, float(final)]
+    return steps, values
+
+
 def first_reaching(steps: Sequence[int], values: Sequence[float], target: float) -> int | None:
     """The first step whose smoothed value reaches ``target`` (None: never): the rule of
     ``rewardkit compare``."""
@@ -214,10 +226,10 @@ def plot_arms(
     target: float,
     smooth: bool,
 ) -> None:
-    """On ``ax``: ``metric`` of every run ``<arm>-s<seed>`` under ``out`` (thin), each arm's mean
-    over seeds (bold; smoothed as ``first_reaching`` smooths when ``smooth``), the target dashed."""
+    """On ``ax``: ``metric`` of every run ``<arm>-s<seed>`` under ``out`` (thin; the final
+    evaluation included), each arm's mean over seeds (bold; smoothed as ``first_reaching`` smooths when ``smooth``), the target dashed."""
     for arm, colour in colours.items():
-        runs = [curve(out / f"{arm}-s{seed}", metric) for seed in seeds]
+        runs = [eval_curve(out / f"{arm}-s{seed}", metric) for seed in seeds]
         for steps, values in runs:
             ax.plot(steps, values, color=colour, alpha=0.25, linewidth=0.8)
         width = min(len(v) for _, v in runs)
@@ -225,4 +237,4 @@ def plot_arms(
             mean = [statistics.mean(v[i] for _, v in runs) for i in range(width)]
             shown = smoothed(mean) if smooth else mean
             ax.plot(runs[0][0][:width], shown, color=colour, linewidth=2.2, label=arm)
-    ax.axhline(target, color="grey", linestyle="--", linewidth=0.8)
+    ax.axhline(target, color="grey", linestyle="--", linewidth=0.8, label=f"target {target:g}")

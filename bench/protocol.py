@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from common import curve, first_reaching, plot_arms
+from common import eval_curve, first_reaching, plot_arms
 
 from rewardkit.runs.runlog import read_jsonl
 from rewardkit.runs.summary import read_summary, wilson_interval
@@ -58,12 +58,8 @@ def run_options(
 
 def run_stats(run: Path, metric: str, target: float, eval_size: int) -> dict[str, Any]:
     """The protocol's numbers for one run folder (module doc)."""
-    steps, values = curve(run, metric)
+    steps, values = eval_curve(run, metric)
     summary = read_summary(run)
-    final = (summary.get("final_eval") or {}).get(metric)
-    total = int(summary.get("steps", steps[-1] if steps else 0))
-    if final is not None:
-        steps, values = [*steps, total], [*values, float(final)]
     area = 0.0
     for i in range(1, len(steps)):
         area += (steps[i] - steps[i - 1]) * (values[i] + values[i - 1]) / 2
@@ -182,6 +178,9 @@ def plot_protocol(
     acc.set_title(title)
     zero.set_title("zero-variance group fraction of the training reward (1 - informative groups)")
     adv.set_title("mean |advantage| per token row")
+    acc.set_ylabel(f"{metric} (held-out)")
+    zero.set_ylabel("fraction of groups")
+    adv.set_ylabel("mean |advantage|")
     for ax in (acc, zero, adv):
         ax.grid(alpha=0.3)
         ax.set_xlabel("step")
