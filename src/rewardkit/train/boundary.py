@@ -2,9 +2,9 @@
 boundary, and what a stopped run saves (``loop.py``'s module doc: Stopping).
 
 A step changes the model and optimizer only in its update, so the data position, the step
-protocol's state and the random generators kept at the start of the step (``at_step_start``) are all
-a checkpoint there needs: a run stopped in the middle of a step saves the boundary before it,
-and a resumed run repeats that step exactly.
+protocol's state and the random generators kept at the start of the step (``at_step_start``)
+are all a checkpoint there needs: a run stopped in the middle of a step saves the boundary
+before it, and a resumed run repeats that step exactly.
 """
 
 from __future__ import annotations
