@@ -105,7 +105,8 @@ def job(arm: str, seed: int, args: argparse.Namespace) -> tuple[str, dict[str, A
     }
     if args.model:  # a pretrained model: the instruction gives the format, no warm start
         arm_options |= {"model": args.model, "device": args.device, "dtype": args.dtype}
-        arm_options["threads"] = None
+        if args.device != "cpu":  # on a CPU, one thread per run: runs go side by side
+            arm_options["threads"] = None
     else:
         arm_options |= {
             "tiny": tiny_shape(args.layers, args.hidden),

@@ -174,7 +174,8 @@ def test_search_on_smollm2(tmp_path: Path) -> None:
     from rewardkit.tasks.search.env import SEARCH_R1_INSTRUCTION
 
     out = tmp_path / "search"
-    args = ("--model", "smollm2", "--arms", "em", "--out", str(out), "--cache", str(tmp_path))
+    args = ("--model", "smollm2", "--arms", "em", "--steps", "1", "--eval-size", "2")
+    args += ("--max-new-tokens", "24", "--out", str(out), "--cache", str(tmp_path))
     report = printed_json(smoke("search.py", *args, timeout=600))
     assert (report["model"], report["device"], set(report["per_arm"])) == ("smollm2", "cpu", {"em"})
     samples = [json.loads(line) for line in (out / "em-s0" / "samples.jsonl").open()]
