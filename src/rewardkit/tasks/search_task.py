@@ -17,9 +17,8 @@ trajectory for "In which city was Anna Kessel born?"::
 
 The warm-start trace (``Problem.answer``) is such a trajectory: per hop a query that retrieves a
 gold document (checked against the engine itself), the passages (environment spans, masked from
-the loss), a thought stating the fact the passage supports (``subject: object``: a sentence such
-as "Anna Kessel was born in the year 1962." names mostly the question's words, and the atomic
-thought reward's restatement guard gives it 0), and the answer. The default reward:
+the loss), a thought stating the fact the passage supports (``subject: object``: short, for a
+tiny model's context), and the answer. The default reward:
 ``search_em`` (1) + 0.5 ``atomic_thoughts`` (rule scorer) + 0.5 ``retrieval_hit``. The judge's
 ``success`` is the exact answer (Search-R1's normalisation); ``searches`` the searches made.
 
