@@ -133,7 +133,7 @@ def warm_starts(
 
 
 def warm_start_progress(total: int, every: int = 50) -> Callable[[int, float], None]:
-    """``warm_start``'s ``progress``: a line every ``every`` steps (minutes of silence otherwise)."""
+    """``warm_start``'s ``progress``: a line every ``every`` steps (not minutes of silence)."""
 
     def say(step: int, loss: float) -> None:
         if (step + 1) % every == 0 or step + 1 == total:
@@ -227,7 +227,8 @@ def plot_arms(
     smooth: bool,
 ) -> None:
     """On ``ax``: ``metric`` of every run ``<arm>-s<seed>`` under ``out`` (thin; the final
-    evaluation included), each arm's mean over seeds (bold; smoothed as ``first_reaching`` smooths when ``smooth``), the target dashed."""
+    evaluation included), each arm's mean over seeds (bold; smoothed as ``first_reaching``
+    smooths when ``smooth``), the target dashed."""
     for arm, colour in colours.items():
         runs = [eval_curve(out / f"{arm}-s{seed}", metric) for seed in seeds]
         for steps, values in runs:

@@ -30,7 +30,8 @@ a fifth), ``max_new_tokens`` 600 (at 440 a quarter of the rollouts were cut shor
 sampled success on the 64-problem held-out set (greedy is at 100%; sampled 0.59-0.70 by the eval's
 sampling seed), 30 steps of 4 x 8 at lr 2e-5 for every arm (at 2e-4, a first start of this run
 broke the warm start: em and f1 on seed 0 went 0.64 -> 0.16 and 0.14, and it was stopped; em pilots
-on seed 100 over 20 steps: 5e-5 and 2e-5 flat), target 0.8 (above the warm start's 95% interval). The first measurement (1 hop, 2 x 64, 3 seeds) is bench/results/search_1hop_2x64.json.
+on seed 100 over 20 steps: 5e-5 and 2e-5 flat), target 0.8 (above the warm start's 95%
+interval). The first measurement (1 hop, 2 x 64, 3 seeds) is bench/results/search_1hop_2x64.json.
 """
 
 from __future__ import annotations
